@@ -1,0 +1,97 @@
+// `npm run dev`: PostgreSQL (local cluster or DATABASE_URL), all services, and the router,
+// with one "ready" line, and a clean stop of every child on SIGINT/SIGTERM.
+//
+// Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (else a cluster in DEV_STATE_DIR,
+// default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_VERBOSE=1 (service logs).
+import { once } from "node:events";
+import path from "node:path";
+import { DevError } from "./errors";
+import { startLocalPostgres, type LocalPostgres } from "./postgres";
+import { describeSplit, parseProductSplit } from "./split";
+import { startStack, type RunningStack } from "./stack";
+
+const progress = (line: string) => process.stderr.write(`ecommerce-mesh dev: ${line}\n`);
+
+function routerPort(): number {
+    const raw = process.env.PORT ?? "8080";
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DevError(`PORT must be a port number, got "${raw}"`);
+    return port;
+}
+
+function reportCrashesAfterStart(stack: RunningStack): void {
+    for (const { child } of stack.instances) {
+        void child.exited.then(() => {
+            if (!child.stopRequested) {
+                progress(`${child.describeExit()}; the router now answers 503 for it. Last lines:\n${child.lastLines()}`);
+            }
+        });
+    }
+}
+
+async function stopDatabase(postgres: LocalPostgres): Promise<boolean> {
+    const exit = await postgres.server.stop(30_000);
+    const clean = !exit.killed && exit.code === 0;
+    if (!clean) progress(`${postgres.server.describeExit()}. Last lines:\n${postgres.server.lastLines()}`);
+    return clean;
+}
+
+async function main(): Promise<number> {
+    const stopSignal = new AbortController();
+    process.on("SIGINT", () => stopSignal.abort());
+    process.on("SIGTERM", () => stopSignal.abort());
+    let postgres: LocalPostgres | undefined;
+    let stack: RunningStack | undefined;
+    // If this process dies unexpectedly, take the children with it rather than orphan them.
+    process.on("exit", () => {
+        stack?.instances.forEach(({ child }) => child.kill());
+        postgres?.server.kill();
+    });
+
+    let failed = false;
+    try {
+        const split = parseProductSplit(process.env.DEV_PRODUCT_SPLIT);
+        const port = routerPort();
+        let databaseUrl = process.env.DATABASE_URL;
+        if (databaseUrl) {
+            progress("using DATABASE_URL");
+        } else {
+            const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg");
+            progress(`starting PostgreSQL (data in ${stateDir})`);
+            postgres = await startLocalPostgres(stateDir, progress);
+            databaseUrl = postgres.url;
+            progress(`PostgreSQL ready at ${databaseUrl}`);
+        }
+        stack = await startStack({
+            databaseUrl,
+            split,
+            host: process.env.HOST ?? "127.0.0.1",
+            port,
+            progress,
+            echoLogs: process.env.DEV_VERBOSE === "1",
+            signal: stopSignal.signal,
+        });
+        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)})\n`);
+        reportCrashesAfterStart(stack);
+        if (!stopSignal.signal.aborted) await once(stopSignal.signal, "abort");
+    } catch (err) {
+        // An abort during start is a requested stop; startStack already stopped what it started.
+        if (!stopSignal.signal.aborted) {
+            failed = true;
+            progress(err instanceof DevError ? err.message : String((err as Error).stack ?? err));
+        }
+    }
+    progress("stopping");
+    const servicesClean = stack ? await stack.stop() : true;
+    const databaseClean = postgres ? await stopDatabase(postgres) : true;
+    progress(servicesClean && databaseClean ? "stopped" : "stopped, not cleanly (see above)");
+    return failed || !servicesClean || !databaseClean ? 1 : 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err) => {
+        progress(String(err?.stack ?? err));
+        process.exit(1);
+    },
+);

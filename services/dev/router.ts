@@ -1,0 +1,97 @@
+// The local stand-in for the Istio ingress gateway: a plain reverse proxy that routes by
+// chooseBackend() and streams requests and responses through untouched, so backend errors
+// reach the caller exactly as the services sent them.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { chooseBackend, type Backend, type ProductSplit, type RandomSource } from "./routes";
+
+/** Base URL of the process serving a backend, or undefined when none is running. */
+export type BackendUrl = (backend: Backend) => string | undefined;
+
+export interface RouterOptions {
+    readonly split: ProductSplit;
+    readonly backendUrl: BackendUrl;
+    readonly random?: RandomSource;
+}
+
+// Hop-by-hop headers belong to one connection and must not be forwarded (RFC 9110 §7.6.1).
+const hopByHop = new Set([
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+]);
+
+function forwardable(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+    return Object.fromEntries(Object.entries(headers).filter(([name]) => !hopByHop.has(name)));
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: object): void {
+    const payload = JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+    res.end(payload);
+}
+
+// Envoy answers 503 when it cannot reach an upstream at all and 502 when the upstream broke
+// the exchange; keep the same distinction so local failures look like mesh failures.
+const unreachable = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENOTFOUND"]);
+
+export function createRouter(options: RouterOptions): http.Server {
+    // Keep-alive to the backends, as the sidecar would, so the router adds little latency.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+    const server = http.createServer((req, res) => {
+        const path = req.url ?? "/";
+        const backend = chooseBackend(path, req.headers, options.split, options.random);
+        if (!backend) {
+            sendJson(res, 404, { error: "not_found", message: `no route for ${path}` });
+            return;
+        }
+        const name = backend.version ? `${backend.service} ${backend.version}` : backend.service;
+        const base = options.backendUrl(backend);
+        if (!base) {
+            sendJson(res, 503, { error: "backend_unavailable", service: name, message: `${name} is not running` });
+            return;
+        }
+        const headers = forwardable(req.headers);
+        headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+        headers["x-forwarded-proto"] = "http";
+
+        const upstream = http.request(new URL(path, base), { method: req.method, headers, agent });
+        upstream.on("response", (answer) => {
+            res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
+            answer.pipe(res);
+            answer.on("aborted", () => res.destroy());
+        });
+        upstream.on("error", (err: NodeJS.ErrnoException) => {
+            if (res.headersSent) {
+                res.destroy(err); // The client sees a truncated answer, never a fake complete one.
+                return;
+            }
+            const code = err.code ?? "";
+            const status = unreachable.has(code) ? 503 : 502;
+            const error = status === 503 ? "backend_unavailable" : "bad_gateway";
+            sendJson(res, status, { error, service: name, message: `${name}: ${code || err.message}` });
+        });
+        req.on("aborted", () => upstream.destroy());
+        req.pipe(upstream);
+    });
+    server.on("close", () => agent.destroy());
+    return server;
+}
+
+/** Starts the router and resolves with its URL once it is listening. */
+export async function listenRouter(server: http.Server, port: number, host: string): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
+    const address = server.address() as AddressInfo;
+    return `http://${host}:${address.port}`;
+}

@@ -1,0 +1,154 @@
+// Starts the eight services (product in both versions) as separate processes on loopback
+// ports, plus the router in front of them, and stops them all again. Used by `npm run dev`,
+// the benchmark and the end-to-end tests, so all three run the same topology.
+import { existsSync } from "node:fs";
+import type http from "node:http";
+import path from "node:path";
+import { Child } from "./child";
+import { DevError } from "./errors";
+import { freePort } from "./ports";
+import { createRouter, listenRouter } from "./router";
+import { serviceNames, urlVariable, type ServiceName } from "../src/runtime/service-names";
+import type { Backend, ProductSplit, RandomSource } from "./routes";
+
+export interface StackOptions {
+    readonly databaseUrl: string;
+    readonly split: ProductSplit;
+    /** Router address; port 0 picks a free one. */
+    readonly host: string;
+    readonly port: number;
+    /** Extra environment for every service, e.g. PAYMENT_FAILURE_RATE=0 in tests. */
+    readonly serviceEnv?: Readonly<Record<string, string>>;
+    /** Copy service logs to stderr. */
+    readonly echoLogs?: boolean;
+    readonly progress?: (line: string) => void;
+    readonly random?: RandomSource;
+    readonly readyTimeoutMs?: number;
+    /** Aborting while starting stops what was started and rejects. */
+    readonly signal?: AbortSignal;
+}
+
+export interface Instance {
+    readonly service: ServiceName;
+    readonly version: string;
+    readonly url: string;
+    readonly child: Child;
+}
+
+export interface RunningStack {
+    readonly routerUrl: string;
+    readonly instances: readonly Instance[];
+    /** Stops the router, then every service (SIGTERM, drain). Resolves true when all exited cleanly. */
+    stop(): Promise<boolean>;
+}
+
+/** How long a service may drain after SIGTERM before it is killed. */
+const drainGraceMs = 20_000;
+const defaultVersion = "v1";
+
+/** The built service entry, found from this file whether it runs from source or from dist. */
+export function servicesEntry(): string {
+    let dir = __dirname;
+    while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
+    const entry = path.join(dir, "dist", "main.js");
+    if (!existsSync(entry)) throw new DevError(`${entry} is missing: build the services first (npm --prefix services run build)`);
+    return entry;
+}
+
+function label(service: ServiceName, version: string): string {
+    return service === "product" ? `${service} ${version}` : service;
+}
+
+function versionsOf(service: ServiceName, split: ProductSplit): string[] {
+    return service === "product" ? [split.stable, split.canary] : [defaultVersion];
+}
+
+async function waitReady(instance: Instance, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        signal?.throwIfAborted();
+        if (!instance.child.running) {
+            throw new DevError(`${instance.child.describeExit()} while starting. Last lines:\n${instance.child.lastLines()}`);
+        }
+        const status = await fetch(`${instance.url}/health/ready`, { signal: AbortSignal.timeout(1_000) }).then(
+            (res) => res.status,
+            () => 0,
+        );
+        if (status === 200) return;
+        if (Date.now() > deadline) {
+            throw new DevError(`${instance.child.name} was not ready within ${timeoutMs} ms. Last lines:\n${instance.child.lastLines()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+}
+
+async function stopAll(router: http.Server, instances: readonly Instance[], progress: (line: string) => void): Promise<boolean> {
+    // Services first: while they drain, their in-flight calls to each other still go through
+    // the router. Then the router, which by then has nothing left to forward to.
+    const exits = await Promise.all(instances.map((instance) => instance.child.stop(drainGraceMs)));
+    let clean = true;
+    exits.forEach((exit, i) => {
+        const { child } = instances[i];
+        if (exit.killed) progress(`${child.name} did not exit within ${drainGraceMs} ms of SIGTERM: killed`);
+        else if (exit.code !== 0) progress(`${child.describeExit()}. Last lines:\n${child.lastLines()}`);
+        clean &&= !exit.killed && exit.code === 0;
+    });
+    await new Promise((resolve) => {
+        router.close(resolve);
+        router.closeAllConnections();
+    });
+    return clean;
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+    const progress = options.progress ?? (() => undefined);
+    const entry = servicesEntry();
+    const instances: Instance[] = [];
+    const byBackend = new Map<string, string>();
+    const key = (service: string, version: string) => `${service}@${version}`;
+    const backendUrl = (backend: Backend) => byBackend.get(key(backend.service, backend.version ?? defaultVersion));
+
+    const router = createRouter({ split: options.split, backendUrl, random: options.random });
+    try {
+        const routerUrl = await listenRouter(router, options.port, options.host);
+        // Services call each other through the router, as they do through the mesh, so internal
+        // product calls see the same canary split as edge traffic.
+        const downstream = Object.fromEntries(serviceNames.map((service) => [urlVariable(service), routerUrl]));
+        for (const service of serviceNames) {
+            for (const version of versionsOf(service, options.split)) {
+                options.signal?.throwIfAborted();
+                const port = await freePort();
+                const url = `http://127.0.0.1:${port}`;
+                const child = new Child({
+                    name: label(service, version),
+                    command: process.execPath,
+                    args: [entry],
+                    echo: options.echoLogs,
+                    env: {
+                        ...process.env,
+                        ...downstream,
+                        ...options.serviceEnv,
+                        SERVICE_NAME: service,
+                        SERVICE_VERSION: version,
+                        HOST: "127.0.0.1",
+                        PORT: String(port),
+                        DATABASE_URL: options.databaseUrl,
+                    },
+                });
+                instances.push({ service, version, url, child });
+                progress(`starting ${child.name} on ${url} (pid ${child.pid})`);
+            }
+        }
+        await Promise.all(
+            instances.map(async (instance) => {
+                await waitReady(instance, options.readyTimeoutMs ?? 60_000, options.signal);
+                byBackend.set(key(instance.service, instance.version), instance.url);
+                progress(`${instance.child.name} ready`);
+            }),
+        );
+        return { routerUrl, instances, stop: () => stopAll(router, instances, progress) };
+    } catch (err) {
+        await stopAll(router, instances, progress);
+        throw err;
+    }
+}
