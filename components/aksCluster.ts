@@ -1,0 +1,155 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { parse, stringify } from "yaml";
+
+export interface AksClusterArgs {
+    resourceGroupName: pulumi.Input<string>;
+    location: pulumi.Input<string>;
+    clusterName: string;
+    kubernetesVersion: string;
+    systemPool: { vmSize: string; count: number };
+    userPool: { vmSize: string; minCount: number; maxCount: number };
+    disableLocalAccounts: boolean;
+    /** Entra ID groups that administer the cluster. */
+    adminGroupObjectIds: string[];
+    /** Registry the kubelet pulls from, granted AcrPull. */
+    registryId: pulumi.Input<string>;
+}
+
+// Built-in Azure role definition ids (the same in every tenant).
+const roles = {
+    acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+};
+
+/**
+ * AKS with Entra ID sign-in and Azure RBAC for Kubernetes, workload identity, Azure CNI
+ * overlay with Cilium network policy, a tainted system pool and an autoscaling user pool.
+ * Exposes a Kubernetes provider that deploys into it as the identity running Pulumi.
+ */
+export class AksCluster extends pulumi.ComponentResource {
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+    /** kubeconfig for the identity running Pulumi; needs `kubelogin` on PATH. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly provider: k8s.Provider;
+
+    constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecommerce:platform:AksCluster", name, {}, opts);
+        const child = { parent: this };
+
+        const cluster = new containerservice.ManagedCluster(
+            name,
+            {
+                resourceName: args.clusterName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                dnsPrefix: args.clusterName,
+                kubernetesVersion: args.kubernetesVersion,
+                identity: { type: "SystemAssigned" },
+                agentPoolProfiles: [
+                    {
+                        name: "system",
+                        mode: "System",
+                        count: args.systemPool.count,
+                        vmSize: args.systemPool.vmSize,
+                        osType: "Linux",
+                        osSKU: "AzureLinux",
+                        type: "VirtualMachineScaleSets",
+                        // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
+                        nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+                    },
+                    {
+                        name: "user",
+                        mode: "User",
+                        enableAutoScaling: true,
+                        count: args.userPool.minCount,
+                        minCount: args.userPool.minCount,
+                        maxCount: args.userPool.maxCount,
+                        vmSize: args.userPool.vmSize,
+                        osType: "Linux",
+                        osSKU: "AzureLinux",
+                        type: "VirtualMachineScaleSets",
+                    },
+                ],
+                aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
+                disableLocalAccounts: args.disableLocalAccounts,
+                oidcIssuerProfile: { enabled: true },
+                securityProfile: { workloadIdentity: { enabled: true } },
+                networkProfile: {
+                    networkPlugin: "azure",
+                    networkPluginMode: "overlay",
+                    networkDataplane: "cilium",
+                    networkPolicy: "cilium",
+                    podCidr: "10.244.0.0/16",
+                    loadBalancerSku: "standard",
+                },
+                // A minor-version pin with patch upgrades: security fixes land, the API surface does not move.
+                autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
+            },
+            child,
+        );
+
+        const kubeletObjectId = cluster.identityProfile.apply((profile) => {
+            const objectId = profile?.["kubeletidentity"]?.objectId;
+            if (!objectId) {
+                throw new pulumi.RunError(`AKS cluster ${args.clusterName} reported no kubelet identity; cannot grant AcrPull`);
+            }
+            return objectId;
+        });
+        new authorization.RoleAssignment(
+            `${name}-acr-pull`,
+            {
+                scope: args.registryId,
+                principalId: kubeletObjectId,
+                principalType: "ServicePrincipal",
+                roleDefinitionId: roleDefinition(roles.acrPull),
+            },
+            child,
+        );
+
+        // The identity running Pulumi administers the cluster through Azure RBAC (no local admin account).
+        const deployer = authorization.getClientConfigOutput();
+        const deployerIsAdmin = new authorization.RoleAssignment(
+            `${name}-deployer-admin`,
+            { scope: cluster.id, principalId: deployer.objectId, roleDefinitionId: roleDefinition(roles.aksRbacClusterAdmin) },
+            child,
+        );
+
+        const credentials = containerservice.listManagedClusterUserCredentialsOutput({
+            resourceGroupName: args.resourceGroupName,
+            resourceName: cluster.name,
+            format: "exec",
+        });
+        this.kubeconfig = pulumi.secret(
+            credentials.kubeconfigs.apply((configs) => useAzureCliLogin(Buffer.from(configs[0].value, "base64").toString("utf8"))),
+        );
+        this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child, dependsOn: [deployerIsAdmin] });
+        this.clusterName = cluster.name;
+        this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, oidcIssuerUrl: this.oidcIssuerUrl });
+    }
+}
+
+function roleDefinition(id: string): pulumi.Output<string> {
+    return authorization.getClientConfigOutput().subscriptionId.apply((sub) => `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${id}`);
+}
+
+/**
+ * AKS hands out an exec kubeconfig that runs `kubelogin --login devicecode`, which waits for a
+ * browser. Pulumi runs unattended, so switch it to the Azure CLI's session (`az login` locally,
+ * `azure/login` with OIDC in CI).
+ */
+export function useAzureCliLogin(kubeconfig: string): string {
+    const doc = parse(kubeconfig) as { users?: { user?: { exec?: { args?: string[] } } }[] };
+    for (const entry of doc.users ?? []) {
+        const execArgs = entry.user?.exec?.args;
+        const at = execArgs?.indexOf("--login") ?? -1;
+        if (execArgs && at >= 0 && at + 1 < execArgs.length) {
+            execArgs[at + 1] = "azurecli";
+        }
+    }
+    return stringify(doc);
+}

@@ -1,0 +1,120 @@
+// Istio routing for one service, as plain data: the mesh VirtualService and the ingress
+// VirtualService are both built from `httpRoutes`, so a canary weight holds at the edge too.
+import { catalog, type ServiceConfig, type ServiceName, servicePort } from "../../stacks";
+import { serviceHost } from "./labels";
+
+export interface StringMatch { exact?: string; prefix?: string; regex?: string }
+export interface HttpMatch { uri?: StringMatch; method?: StringMatch; headers?: Record<string, StringMatch> }
+export interface RouteDestination { destination: { host: string; subset: string; port: { number: number } }; weight: number }
+export interface HttpRetry { attempts: number; perTryTimeout?: string; retryOn?: string }
+export interface HttpFault {
+    delay?: { percentage: { value: number }; fixedDelay: string };
+    abort?: { percentage: { value: number }; httpStatus: number };
+}
+export interface HttpRoute {
+    name: string;
+    match?: HttpMatch[];
+    route: RouteDestination[];
+    timeout: string;
+    retries: HttpRetry;
+    fault?: HttpFault;
+}
+
+const readMethods = "GET|HEAD|OPTIONS";
+
+export interface RouteTarget {
+    service: ServiceName;
+    namespace: string;
+    config: ServiceConfig;
+}
+
+/**
+ * The ordered routes of a service. Order matters, since Istio takes the first match:
+ * 1. one route per version pinned by the canary header (`x-version: v2`),
+ * 2. the fault-injection route, only for requests that opt in with the fault header,
+ *    because Envoy ignores retries on a route that injects faults,
+ * 3. for services whose writes are not idempotent, reads with the full retry policy,
+ * 4. the default route with the weighted split; on those services it carries only the
+ *    retry conditions that cannot replay a write that reached the app.
+ * `pathPrefix` scopes every route to the service's edge path when built for the gateway.
+ */
+export function httpRoutes({ service, namespace, config }: RouteTarget, pathPrefix?: string): HttpRoute[] {
+    const host = serviceHost(service, namespace);
+    const scope = (match: HttpMatch = {}): HttpMatch[] => [pathPrefix ? { uri: { prefix: pathPrefix }, ...match } : match];
+    const to = (subset: string, weight: number): RouteDestination => ({ destination: { host, subset, port: { number: servicePort } }, weight });
+    const split = weightedSplit(config).map(({ subset, weight }) => to(subset, weight));
+    const idempotent = catalog[service].idempotentWrites;
+    const { attempts, perTryTimeout, retryOn, writeRetryOn } = config.retries;
+    const retries = (on: string): HttpRetry => (attempts === 0 ? { attempts: 0 } : { attempts, perTryTimeout, retryOn: on });
+    const defaultRetries = retries(idempotent ? retryOn : writeRetryOn);
+    const timeout = config.timeout;
+    const routes: HttpRoute[] = [];
+
+    if (config.canary) {
+        for (const version of config.versions) {
+            routes.push({
+                name: `${service}-${version}-pinned`,
+                match: scope({ headers: { [config.canary.header]: { exact: version } } }),
+                route: [to(version, 100)],
+                timeout,
+                retries: defaultRetries,
+            });
+        }
+    }
+    if (config.faults) {
+        routes.push({
+            name: `${service}-fault-injection`,
+            match: scope({ headers: { [config.faults.header]: { exact: "true" } } }),
+            route: split,
+            timeout,
+            retries: { attempts: 0 },
+            fault: faultOf(config.faults),
+        });
+    }
+    if (!idempotent) {
+        routes.push({ name: `${service}-reads`, match: scope({ method: { regex: readMethods } }), route: split, timeout, retries: retries(retryOn) });
+    }
+    routes.push({ name: `${service}-default`, ...(pathPrefix ? { match: scope() } : {}), route: split, timeout, retries: defaultRetries });
+    return routes;
+}
+
+/** Weight per subset: the canary gets `canary.weight`, the stable version the rest. */
+export function weightedSplit(config: ServiceConfig): { subset: string; weight: number }[] {
+    if (!config.canary) {
+        return [{ subset: config.versions[0], weight: 100 }];
+    }
+    const { stable, canary, weight } = config.canary;
+    return [
+        { subset: stable, weight: 100 - weight },
+        { subset: canary, weight },
+    ];
+}
+
+function faultOf(faults: NonNullable<ServiceConfig["faults"]>): HttpFault {
+    return {
+        ...(faults.delay ? { delay: { percentage: { value: faults.delay.percentage }, fixedDelay: faults.delay.fixedDelay } } : {}),
+        ...(faults.abort ? { abort: { percentage: { value: faults.abort.percentage }, httpStatus: faults.abort.httpStatus } } : {}),
+    };
+}
+
+/** DestinationRule spec: a subset per version, mTLS to the sidecar, pool and outlier detection. */
+export function destinationRuleSpec({ service, namespace, config }: RouteTarget) {
+    const { tcp, http } = config.connectionPool;
+    return {
+        host: serviceHost(service, namespace),
+        trafficPolicy: {
+            tls: { mode: "ISTIO_MUTUAL" },
+            loadBalancer: { simple: config.loadBalancer },
+            connectionPool: {
+                tcp: { maxConnections: tcp.maxConnections, connectTimeout: tcp.connectTimeout },
+                http: {
+                    http1MaxPendingRequests: http.http1MaxPendingRequests,
+                    http2MaxRequests: http.http2MaxRequests,
+                    ...(http.maxRequestsPerConnection > 0 ? { maxRequestsPerConnection: http.maxRequestsPerConnection } : {}),
+                },
+            },
+            outlierDetection: { ...config.outlierDetection },
+        },
+        subsets: config.versions.map((version) => ({ name: version, labels: { version } })),
+    };
+}

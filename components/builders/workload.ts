@@ -1,0 +1,104 @@
+// Kubernetes workload objects for one version of a service, as typed plain data.
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { catalog, containerPort, downstreamUrlEnv, type ServiceConfig, type ServiceName } from "../../stacks";
+import { serviceHost, versionSelector, workloadLabels } from "./labels";
+
+type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
+
+/** The UID the service image runs as; anything but root and Istio's proxy UID 1337. */
+export const appUid = 10001;
+
+export interface WorkloadTarget {
+    service: ServiceName;
+    version: string;
+    namespace: string;
+    image: pulumi.Input<string>;
+    config: ServiceConfig;
+    databaseSecret: string;
+    /** OTLP/HTTP endpoint the app exports traces to, when the mesh has a collector. */
+    otlpEndpoint?: string;
+}
+
+export function deploymentSpec(target: WorkloadTarget): k8s.types.input.apps.v1.DeploymentSpec {
+    const { service, version, config } = target;
+    return {
+        // With an HPA, the HPA owns the count; a fixed value here would fight it on every update.
+        ...(config.autoscaling.enabled ? {} : { replicas: config.replicas }),
+        selector: { matchLabels: versionSelector(service, version) },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: podTemplate(target),
+    };
+}
+
+function podTemplate(target: WorkloadTarget): PodTemplate {
+    const { service, version } = target;
+    const selector = versionSelector(service, version);
+    return {
+        metadata: { labels: workloadLabels(service, version) },
+        spec: {
+            serviceAccountName: service,
+            automountServiceAccountToken: false,
+            // preStop sleep + drain in the app: endpoints are removed before the app stops accepting.
+            terminationGracePeriodSeconds: 45,
+            securityContext: {
+                runAsNonRoot: true,
+                runAsUser: appUid,
+                runAsGroup: appUid,
+                seccompProfile: { type: "RuntimeDefault" },
+            },
+            topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
+                maxSkew: 1,
+                topologyKey,
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: selector },
+            })),
+            containers: [appContainer(target)],
+            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+        },
+    };
+}
+
+function appContainer(target: WorkloadTarget): k8s.types.input.core.v1.Container {
+    const { service, config } = target;
+    const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+        httpGet: { path, port: "http" },
+        periodSeconds,
+        failureThreshold,
+        timeoutSeconds: 2,
+    });
+    return {
+        name: service,
+        image: target.image,
+        imagePullPolicy: "IfNotPresent",
+        ports: [{ name: "http", containerPort, protocol: "TCP" }],
+        env: environment(target),
+        resources: { requests: { ...config.resources.requests }, limits: { ...config.resources.limits } },
+        startupProbe: probe("/health/startup", 2, 30),
+        livenessProbe: probe("/health/live", 10, 3),
+        readinessProbe: probe("/health/ready", 5, 2),
+        lifecycle: { preStop: { sleep: { seconds: 5 } } },
+        securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            runAsUser: appUid,
+            capabilities: { drop: ["ALL"] },
+        },
+        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    };
+}
+
+/** The env contract documented in services/README.md. */
+function environment(target: WorkloadTarget): k8s.types.input.core.v1.EnvVar[] {
+    const { service, version, namespace, databaseSecret, otlpEndpoint } = target;
+    return [
+        { name: "SERVICE_NAME", value: service },
+        { name: "SERVICE_VERSION", value: version },
+        { name: "PORT", value: String(containerPort) },
+        { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: databaseSecret, key: "DATABASE_URL" } } },
+        ...catalog[service].calls.map((callee) => ({ name: downstreamUrlEnv(callee), value: `http://${serviceHost(callee, namespace)}` })),
+        { name: "OTEL_SERVICE_NAME", value: service },
+        ...(otlpEndpoint ? [{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpEndpoint }] : []),
+    ];
+}

@@ -1,0 +1,55 @@
+// ecommerce-mesh: stack config → platform (AKS + ACR, or an existing cluster) → Istio →
+// the eight services and the edge gateway → outputs.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IstioMesh } from "../components/istioMesh";
+import { readStackConfig, StackConfigError } from "../stacks";
+import { provisionPlatform } from "./platform";
+import { deployWorkloads } from "./workloads";
+
+function loadConfig() {
+    try {
+        return readStackConfig();
+    } catch (error) {
+        // A RunError ends the program with its message alone: no stack trace for a config typo.
+        throw error instanceof StackConfigError ? new pulumi.RunError(error.message) : error;
+    }
+}
+
+const config = loadConfig();
+const platform = provisionPlatform(config, pulumi.getStack());
+
+const mesh = new IstioMesh(
+    "istio",
+    {
+        version: config.istio.version,
+        chartRepository: config.istio.chartRepository,
+        appNamespace: config.namespace,
+        mtlsMode: config.mtls,
+        ingress: config.istio.ingress,
+        tracing: config.istio.tracing,
+        accessLog: config.istio.accessLog,
+        highAvailability: config.environment === "prod",
+    },
+    { provider: platform.provider },
+);
+
+const services = deployWorkloads(config, platform, mesh);
+
+const ingressService = k8s.core.v1.Service.get("ingress-gateway", `${mesh.ingressNamespace}/${mesh.ingressServiceName}`, {
+    provider: platform.provider,
+    dependsOn: mesh.ready,
+});
+const ingressAddress = ingressService.status.apply((status) => {
+    const entry = status?.loadBalancer?.ingress?.[0];
+    return entry?.ip ?? entry?.hostname ?? `no external address (service type ${config.istio.ingress.serviceType}): kubectl -n ${mesh.ingressNamespace} port-forward svc/${mesh.ingressServiceName} 8080:80`;
+});
+
+export const environment = config.environment;
+export const clusterName = platform.clusterName;
+export const kubeconfig = platform.kubeconfig;
+export const registryLoginServer = platform.registry?.loginServer ?? config.images.registry;
+export { ingressAddress };
+export const ingressUrl = ingressAddress.apply((address) => (/\s/.test(address) ? address : `http://${address}`));
+/** Percentage of traffic per version for every service, as the mesh and the edge route it. */
+export const canaryWeights = Object.fromEntries(services.map((service) => [service.host.split(".")[0], service.weights]));

@@ -1,0 +1,200 @@
+// The one typed schema for every stack-config key. Each leaf carries the sentence that ends
+// "<key>: <value> ..." in an error, so a user sees what is wrong and what is allowed.
+import { z } from "zod";
+import { serviceNames } from "./catalog";
+import { parseDuration } from "./durations";
+
+const says = (text: string) => ({ error: text });
+
+function intFrom(min: number, max: number) {
+    const text = `is not an integer from ${min} to ${max}`;
+    return z.int(says(text)).min(min, says(text)).max(max, says(text));
+}
+
+function percentage() {
+    const text = "is not a percentage from 0 to 100";
+    return z.number(says(text)).min(0, says(text)).max(100, says(text));
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+    return z.enum(values, says(`is not one of ${values.join(", ")}`));
+}
+
+function matching(pattern: RegExp, what: string) {
+    return z.string(says(`is not ${what}`)).regex(pattern, says(`is not ${what}`));
+}
+
+const flag = z.boolean(says("is not true or false"));
+
+const duration = z
+    .string(says("is not an Istio duration such as 500ms, 2s or 1m"))
+    .refine((text) => parseDuration(text) !== undefined, says("is not an Istio duration such as 500ms, 2s or 1m"));
+
+const dnsLabel = matching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a lowercase DNS label (a-z, 0-9, '-', at most 63 characters)");
+const headerName = matching(/^[a-z0-9][a-z0-9-]*$/, "a lowercase HTTP header name such as x-version");
+const cpuQuantity = matching(/^\d+(\.\d+)?m?$/, "a CPU quantity such as 250m or 1");
+const memoryQuantity = matching(/^\d+(Ki|Mi|Gi|Ti|k|M|G|T)?$/, "a memory quantity such as 256Mi or 1Gi");
+
+// Envoy's retry conditions as Istio accepts them in `retryOn`, plus bare HTTP status codes.
+export const retryConditions = [
+    "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "envoy-ratelimited",
+    "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers", "http3-post-connect-failure",
+    "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
+] as const;
+const retryOn = z
+    .string(says(`is not a comma-separated list of retry conditions (${retryConditions.join(", ")} or a status code)`))
+    .refine(
+        (text) => text.split(",").every((c) => (retryConditions as readonly string[]).includes(c) || /^[1-5]\d\d$/.test(c)),
+        says(`is not a comma-separated list of retry conditions (${retryConditions.join(", ")} or a status code)`),
+    );
+
+const resourceAmounts = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
+
+export const serviceSchema = z
+    .strictObject({
+        replicas: intFrom(1, 50),
+        resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
+        versions: z.array(dnsLabel, says("is not a list of version names")).min(1, says("needs at least one version")),
+        canary: z
+            .strictObject({
+                stable: dnsLabel,
+                canary: dnsLabel,
+                weight: intFrom(0, 100),
+                header: headerName,
+            })
+            .optional(),
+        timeout: duration,
+        retries: z.strictObject({
+            attempts: intFrom(0, 10),
+            perTryTimeout: duration,
+            retryOn,
+            writeRetryOn: retryOn,
+        }),
+        loadBalancer: oneOf(["LEAST_REQUEST", "ROUND_ROBIN", "RANDOM", "PASSTHROUGH"]),
+        connectionPool: z.strictObject({
+            tcp: z.strictObject({ maxConnections: intFrom(1, 1_000_000), connectTimeout: duration }),
+            http: z.strictObject({
+                http1MaxPendingRequests: intFrom(1, 1_000_000),
+                http2MaxRequests: intFrom(1, 1_000_000),
+                maxRequestsPerConnection: intFrom(0, 1_000_000),
+            }),
+        }),
+        outlierDetection: z.strictObject({
+            consecutive5xxErrors: intFrom(0, 1000),
+            interval: duration,
+            baseEjectionTime: duration,
+            maxEjectionPercent: intFrom(0, 100),
+            minHealthPercent: intFrom(0, 100),
+        }),
+        faults: z
+            .strictObject({
+                header: headerName,
+                delay: z.strictObject({ percentage: percentage(), fixedDelay: duration }).optional(),
+                abort: z.strictObject({ percentage: percentage(), httpStatus: intFrom(200, 599) }).optional(),
+            })
+            .optional(),
+        autoscaling: z.strictObject({
+            enabled: flag,
+            minReplicas: intFrom(1, 100),
+            maxReplicas: intFrom(1, 100),
+            targetCpuUtilization: intFrom(1, 100),
+        }),
+    })
+    .superRefine((service, ctx) => {
+        const versions = service.versions;
+        const duplicate = versions.find((v, i) => versions.indexOf(v) !== i);
+        if (duplicate) {
+            ctx.addIssue({ code: "custom", path: ["versions"], input: versions, message: `lists ${duplicate} twice` });
+        }
+        if (service.canary) {
+            for (const role of ["stable", "canary"] as const) {
+                const name = service.canary[role];
+                if (!versions.includes(name)) {
+                    ctx.addIssue({ code: "custom", path: ["canary", role], input: name, message: `is not one of this service's versions (${versions.join(", ")})` });
+                }
+            }
+            if (service.canary.stable === service.canary.canary) {
+                ctx.addIssue({ code: "custom", path: ["canary", "canary"], input: service.canary.canary, message: "must differ from canary.stable" });
+            }
+        } else if (versions.length > 1) {
+            ctx.addIssue({ code: "custom", path: ["canary"], input: undefined, message: `is required when a service runs ${versions.length} versions (${versions.join(", ")}): say which is stable and which gets the weight` });
+        }
+        if (service.faults && !service.faults.delay && !service.faults.abort) {
+            ctx.addIssue({ code: "custom", path: ["faults"], input: service.faults, message: "needs a delay or an abort (or remove faults)" });
+        }
+        const scaling = service.autoscaling;
+        if (scaling.enabled && scaling.minReplicas > scaling.maxReplicas) {
+            ctx.addIssue({ code: "custom", path: ["autoscaling", "minReplicas"], input: scaling.minReplicas, message: `is more than autoscaling.maxReplicas (${scaling.maxReplicas})` });
+        }
+    });
+
+export const stackConfigSchema = z
+    .strictObject({
+        environment: oneOf(["local", "dev", "prod"]),
+        namespace: dnsLabel,
+        cluster: z.strictObject({
+            provider: oneOf(["aks", "existing"]),
+            kubeconfigContext: z.string(says("is not a kubeconfig context name")).min(1).optional(),
+            location: matching(/^[a-z0-9]+$/, "an Azure region name such as westeurope"),
+            kubernetesVersion: matching(/^\d+\.\d+(\.\d+)?$/, "a pinned Kubernetes version such as 1.33 or 1.33.2"),
+            systemPool: z.strictObject({ vmSize: matching(/^Standard_\w+$/, "an Azure VM size such as Standard_D4ds_v5"), count: intFrom(1, 100) }),
+            userPool: z.strictObject({
+                vmSize: matching(/^Standard_\w+$/, "an Azure VM size such as Standard_D4ds_v5"),
+                minCount: intFrom(1, 1000),
+                maxCount: intFrom(1, 1000),
+            }),
+            disableLocalAccounts: flag,
+            adminGroupObjectIds: z.array(
+                matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "an Entra ID group object id (a GUID)"),
+                says("is not a list of Entra ID group object ids"),
+            ),
+        }),
+        registry: z.strictObject({
+            name: matching(/^[a-zA-Z0-9]{5,50}$/, "an ACR name: 5 to 50 letters and digits, no dashes").optional(),
+            sku: oneOf(["Basic", "Standard", "Premium"]),
+        }),
+        images: z.strictObject({
+            registry: matching(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "a registry host with an optional path, such as myacr.azurecr.io").optional(),
+            tag: matching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag (letters, digits, '_', '.', '-')").refine((tag) => tag !== "latest", says("is not allowed: pin a tag such as a git SHA or a release number")),
+            build: flag,
+        }),
+        istio: z.strictObject({
+            version: matching(/^\d+\.\d+\.\d+$/, "a pinned Istio version such as 1.27.3"),
+            chartRepository: matching(/^(https?|oci):\/\/\S+$/, "a Helm chart repository URL"),
+            ingress: z.strictObject({
+                serviceType: oneOf(["LoadBalancer", "NodePort", "ClusterIP"]),
+                replicas: intFrom(1, 20),
+                hosts: z.array(z.string(says("is not a host name")).min(1), says("is not a list of host names")).min(1, says("needs at least one host (use \"*\" for any)")),
+            }),
+            tracing: z.strictObject({
+                sampling: percentage(),
+                collector: matching(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "the host name of an OpenTelemetry collector Service"),
+            }),
+            accessLog: flag,
+        }),
+        mtls: oneOf(["STRICT", "PERMISSIVE"]),
+        database: z.strictObject({
+            secretName: dnsLabel,
+            // A secret: its form is checked by the services at start, where the value is visible.
+            url: z.string(says("is not a connection URL")).min(1, says("is not a connection URL")).optional(),
+        }),
+        services: z.strictObject(Object.fromEntries(serviceNames.map((name) => [name, serviceSchema])) as Record<(typeof serviceNames)[number], typeof serviceSchema>),
+    })
+    .superRefine((config, ctx) => {
+        if (config.cluster.provider === "existing" && !config.images.registry) {
+            ctx.addIssue({ code: "custom", path: ["images", "registry"], input: undefined, message: "is required when cluster.provider is existing: there is no ACR to default to" });
+        }
+        if (config.cluster.provider === "existing" && config.images.build) {
+            ctx.addIssue({ code: "custom", path: ["images", "build"], input: true, message: "needs cluster.provider aks: images are built and pushed into the stack's ACR" });
+        }
+        if (config.cluster.provider === "aks" && !config.registry.name) {
+            ctx.addIssue({ code: "custom", path: ["registry", "name"], input: undefined, message: "is required when cluster.provider is aks: ACR names are global, so pick one (5 to 50 letters and digits)" });
+        }
+        const pool = config.cluster.userPool;
+        if (pool.minCount > pool.maxCount) {
+            ctx.addIssue({ code: "custom", path: ["cluster", "userPool", "minCount"], input: pool.minCount, message: `is more than cluster.userPool.maxCount (${pool.maxCount})` });
+        }
+    });
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
