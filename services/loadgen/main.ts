@@ -1,0 +1,30 @@
+// `npm run loadgen -- --target <url> --duration <s> --users <n>`: progress on stderr,
+// the summary table on stdout. Exit 2 on bad flags, 1 when no request got an answer.
+import { parseLoadArgs, usage, UsageError } from "./args";
+import { formatSummary } from "./report";
+import { runLoad } from "./run";
+import { networkError } from "./stats";
+
+async function main(): Promise<number> {
+    let options;
+    try {
+        options = parseLoadArgs(process.argv.slice(2));
+    } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        process.stderr.write(`loadgen: ${err.message}\n${usage}\n`);
+        return 2;
+    }
+    process.stderr.write(`loadgen: ${options.users} users against ${options.target} for ${options.durationSeconds}s\n`);
+    const result = await runLoad(options, { progress: (line) => process.stderr.write(`${line}\n`) });
+    process.stdout.write(`${formatSummary(result)}\n`);
+    const answered = [...result.stats.routes.values()].some((route) => route.requests > (route.statuses.get(networkError) ?? 0));
+    return answered ? 0 : 1;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err) => {
+        process.stderr.write(`loadgen: ${err?.stack ?? err}\n`);
+        process.exit(1);
+    },
+);

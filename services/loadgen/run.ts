@@ -1,0 +1,52 @@
+// Drives the load: a fixed pool of virtual users, each running one action after another
+// until the deadline. Chosen over autocannon because every request here differs (route,
+// body, ids taken from earlier answers) and the report needs per-route statuses and
+// latencies plus the product version of each answer, which autocannon only gives in
+// aggregate. The pool size bounds concurrency; the deadline bounds time.
+import type { LoadOptions } from "./args";
+import { EdgeClient } from "./client";
+import { chooseAction, loadCatalogue, registerShopper } from "./scenario";
+import { LoadStats, percentilesMs } from "./stats";
+
+export interface LoadResult {
+    readonly stats: LoadStats;
+    readonly elapsedSeconds: number;
+}
+
+export interface RunHooks {
+    /** Called with a one-line status every `progressEveryMs`. */
+    readonly progress?: (line: string) => void;
+    readonly progressEveryMs?: number;
+    readonly random?: () => number;
+}
+
+function progressLine(stats: LoadStats, elapsedSeconds: number): string {
+    const rps = stats.requests / Math.max(elapsedSeconds, 0.001);
+    const errorRate = stats.requests ? (stats.errors / stats.requests) * 100 : 0;
+    const { p50, p99 } = percentilesMs(stats.overall);
+    return `loadgen: ${elapsedSeconds.toFixed(0)}s ${stats.requests} requests, ${rps.toFixed(0)} req/s, ` +
+        `${errorRate.toFixed(1)}% errors, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`;
+}
+
+export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promise<LoadResult> {
+    const random = hooks.random ?? Math.random;
+    const stats = new LoadStats();
+    const client = new EdgeClient(options.target, stats);
+    const started = performance.now();
+    const elapsed = () => (performance.now() - started) / 1000;
+    const deadline = started + options.durationSeconds * 1000;
+    const ticker = setInterval(() => hooks.progress?.(progressLine(stats, elapsed())), hooks.progressEveryMs ?? 5_000);
+    try {
+        const catalogue = await loadCatalogue(client);
+        const shopper = async (index: number) => {
+            const userId = await registerShopper(client, index);
+            while (performance.now() < deadline) {
+                await chooseAction(random()).run({ client, userId, catalogue, random });
+            }
+        };
+        await Promise.all(Array.from({ length: options.users }, (_, index) => shopper(index)));
+    } finally {
+        clearInterval(ticker);
+    }
+    return { stats, elapsedSeconds: elapsed() };
+}

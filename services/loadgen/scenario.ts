@@ -1,0 +1,93 @@
+// What a virtual user does: a weighted mix of shopper actions. The edge only exposes the
+// /api routes (health probes are the kubelet's, not the gateway's), so the lightweight
+// "health" share is a stock check, the cheapest read a storefront makes.
+import { randomUUID } from "node:crypto";
+import type { EdgeClient } from "./client";
+
+export interface CatalogueItem {
+    readonly id: string;
+    readonly price: number;
+}
+
+export interface Shopper {
+    readonly client: EdgeClient;
+    readonly userId: string;
+    readonly catalogue: readonly CatalogueItem[];
+    readonly random: () => number;
+}
+
+interface Action {
+    readonly name: string;
+    /** Share of actions, in percent. */
+    readonly weight: number;
+    run(shopper: Shopper): Promise<unknown>;
+}
+
+function pick<T>(items: readonly T[], random: () => number): T {
+    return items[Math.floor(random() * items.length)];
+}
+
+export const actions: readonly Action[] = [
+    { name: "browse", weight: 40, run: ({ client }) => client.send("GET /api/products", "/api/products") },
+    {
+        name: "product detail",
+        weight: 20,
+        run: ({ client, catalogue, random }) => client.send("GET /api/products/:id", `/api/products/${pick(catalogue, random).id}`),
+    },
+    {
+        name: "cart add",
+        weight: 10,
+        run: ({ client, userId, catalogue, random }) =>
+            client.send("POST /api/cart/:userId/items", `/api/cart/${userId}/items`, {
+                method: "POST",
+                json: { productId: pick(catalogue, random).id, quantity: 1 },
+            }),
+    },
+    { name: "cart view", weight: 10, run: ({ client, userId }) => client.send("GET /api/cart/:userId", `/api/cart/${userId}`) },
+    {
+        name: "checkout",
+        weight: 10,
+        run: ({ client, userId, catalogue, random }) => {
+            const item = pick(catalogue, random);
+            return client.send("POST /api/orders", "/api/orders", {
+                method: "POST",
+                headers: { "idempotency-key": randomUUID() },
+                json: { userId, items: [{ productId: item.id, price: item.price, quantity: 1 }] },
+            });
+        },
+    },
+    {
+        name: "health (stock check)",
+        weight: 10,
+        run: ({ client, catalogue, random }) => client.send("GET /api/inventory/:productId", `/api/inventory/${pick(catalogue, random).id}`),
+    },
+];
+
+/** Picks an action by weight with one draw. */
+export function chooseAction(draw: number): Action {
+    const total = actions.reduce((sum, action) => sum + action.weight, 0);
+    let point = draw * total;
+    for (const action of actions) {
+        point -= action.weight;
+        if (point < 0) return action;
+    }
+    return actions[actions.length - 1];
+}
+
+/** The products to shop from, read once from the catalogue; product 1 if that fails. */
+export async function loadCatalogue(client: EdgeClient): Promise<CatalogueItem[]> {
+    const answer = await client.send("GET /api/products", "/api/products");
+    const products = (answer.body as { products?: CatalogueItem[] } | undefined)?.products ?? [];
+    const items = products.map(({ id, price }) => ({ id: String(id), price })).filter((item) => Number.isInteger(item.price));
+    return items.length > 0 ? items : [{ id: "1", price: 999 }];
+}
+
+/** Registers a user for a virtual shopper; the seeded user "1" if registration fails. */
+export async function registerShopper(client: EdgeClient, index: number): Promise<string> {
+    const answer = await client.send("POST /api/users", "/api/users", {
+        method: "POST",
+        json: { name: `Load Shopper ${index}`, email: `loadgen-${randomUUID()}@example.test` },
+    });
+    const userId = (answer.body as { id?: string } | undefined)?.id;
+    return answer.status === 201 && userId !== undefined ? String(userId) : "1";
+}

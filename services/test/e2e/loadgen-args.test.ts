@@ -1,0 +1,34 @@
+import { expect } from "chai";
+import { parseLoadArgs, UsageError } from "../../loadgen/args";
+
+describe("loadgen: command line", () => {
+    it("reads target, duration and users, dropping a trailing slash", () => {
+        expect(parseLoadArgs(["--target", "http://127.0.0.1:8080/", "--duration", "5", "--users", "3"])).to.deep.equal({
+            target: "http://127.0.0.1:8080",
+            durationSeconds: 5,
+            users: 3,
+        });
+    });
+
+    it("defaults duration and users", () => {
+        expect(parseLoadArgs(["--target=https://shop.example.com"])).to.include({ durationSeconds: 30, users: 10 });
+    });
+
+    const bad: Record<string, string[]> = {
+        "missing target": ["--duration", "5"],
+        "unknown flag": ["--target", "http://x", "--rps", "5"],
+        "positional argument": ["http://x"],
+        "flag without value": ["--target"],
+        "not a URL": ["--target", "localhost:8080"],
+        "non-http URL": ["--target", "ftp://x"],
+        "zero users": ["--target", "http://x", "--users", "0"],
+        "fractional duration": ["--target", "http://x", "--duration", "1.5"],
+        "duration too long": ["--target", "http://x", "--duration", "3601"],
+        "words for a number": ["--target", "http://x", "--users", "many"],
+    };
+    for (const [what, argv] of Object.entries(bad)) {
+        it(`rejects ${what} with a usage error`, () => {
+            expect(() => parseLoadArgs(argv)).to.throw(UsageError);
+        });
+    }
+});

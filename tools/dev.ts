@@ -1,0 +1,54 @@
+// `npm run dev`: reads the product canary split from the dev stack's config and runs the
+// services package's dev orchestrator (PostgreSQL, all services, the local router) with it.
+// Usage: node -r ts-node/register/transpile-only tools/dev.ts [stack]   (stack defaults to dev)
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+
+export interface ProductSplit {
+    stable: string;
+    canary: string;
+    /** Percent of product traffic sent to the canary version. */
+    weight: number;
+    /** Header whose value pins a version. */
+    header: string;
+}
+
+const repoRoot = path.resolve(__dirname, "..");
+const servicesDir = path.join(repoRoot, "services");
+const defaultSplit: ProductSplit = { stable: "v1", canary: "v2", weight: 10, header: "x-version" };
+
+/** The product canary split of a stack: `ecommerce-mesh:services` → `product.canary` over the defaults. */
+export function productSplitFromStack(stackName: string): ProductSplit {
+    const file = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
+    if (!existsSync(file)) return defaultSplit;
+    const config = parse(readFileSync(file, "utf8"))?.config ?? {};
+    return { ...defaultSplit, ...config["ecommerce-mesh:services"]?.product?.canary };
+}
+
+function main(): void {
+    const stack = process.argv[2] ?? "dev";
+    const split = productSplitFromStack(stack);
+    const orchestrator = spawn(
+        process.execPath,
+        ["-r", require.resolve("ts-node/register/transpile-only", { paths: [servicesDir] }), path.join(servicesDir, "dev", "main.ts")],
+        {
+            stdio: "inherit",
+            env: {
+                ...process.env,
+                TS_NODE_PROJECT: path.join(servicesDir, "dev", "tsconfig.json"),
+                DEV_PRODUCT_SPLIT: JSON.stringify(split),
+                DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
+            },
+        },
+    );
+    // A terminal Ctrl-C reaches both processes; a plain `kill` reaches only this one, so pass
+    // it on. The orchestrator treats repeated stop signals as one.
+    const forward = () => orchestrator.kill("SIGTERM");
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    orchestrator.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (require.main === module) main();
