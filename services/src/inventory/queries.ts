@@ -1,0 +1,56 @@
+import type { Queryable } from "../runtime/database";
+
+export interface ReservationItem {
+    productId: string;
+    quantity: number;
+}
+
+export async function availableStock(db: Queryable, productId: string): Promise<number | undefined> {
+    const result = await db.query<{ available: number }>("SELECT available FROM stock WHERE product_id = $1", [productId]);
+    return result.rows[0]?.available;
+}
+
+/** Claims the order id; false when a reservation for it already exists. Waits for a concurrent claim to settle. */
+export async function claimReservation(db: Queryable, orderId: string): Promise<boolean> {
+    const result = await db.query("INSERT INTO reservations (order_id) VALUES ($1) ON CONFLICT DO NOTHING", [orderId]);
+    return result.rowCount === 1;
+}
+
+export async function reservationItems(db: Queryable, orderId: string): Promise<ReservationItem[]> {
+    const result = await db.query<ReservationItem>(
+        `SELECT product_id AS "productId", quantity FROM reservation_items WHERE order_id = $1 ORDER BY product_id`,
+        [orderId],
+    );
+    return result.rows;
+}
+
+/**
+ * Takes `quantity` off the shelf only if that much is there. The row lock this UPDATE takes
+ * is what keeps concurrent reservations from overselling.
+ */
+export async function takeStock(db: Queryable, orderId: string, item: ReservationItem): Promise<boolean> {
+    const taken = await db.query("UPDATE stock SET available = available - $2 WHERE product_id = $1 AND available >= $2", [
+        item.productId,
+        item.quantity,
+    ]);
+    if (taken.rowCount !== 1) return false;
+    await db.query("INSERT INTO reservation_items (order_id, product_id, quantity) VALUES ($1, $2, $3)", [
+        orderId,
+        item.productId,
+        item.quantity,
+    ]);
+    return true;
+}
+
+/** Deletes the reservation and puts its items back; false when there was none. */
+export async function releaseReservation(db: Queryable, orderId: string): Promise<boolean> {
+    const deleted = await db.query<ReservationItem>(
+        `DELETE FROM reservation_items WHERE order_id = $1 RETURNING product_id AS "productId", quantity`,
+        [orderId],
+    );
+    for (const item of deleted.rows) {
+        await db.query("UPDATE stock SET available = available + $2 WHERE product_id = $1", [item.productId, item.quantity]);
+    }
+    const reservation = await db.query("DELETE FROM reservations WHERE order_id = $1", [orderId]);
+    return reservation.rowCount === 1;
+}

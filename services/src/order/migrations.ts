@@ -1,0 +1,37 @@
+import type { Migration } from "../runtime/migrations";
+
+export const migrations: readonly Migration[] = [
+    {
+        version: 1,
+        name: "orders",
+        sql: `
+            -- An order is claimed by its idempotency key before any step runs; the final answer
+            -- is stored with it so a retried request gets exactly the first result.
+            CREATE TABLE orders (
+                id text PRIMARY KEY,
+                idempotency_key text NOT NULL UNIQUE,
+                request_hash text NOT NULL,
+                user_id text NOT NULL,
+                status text NOT NULL CHECK (status IN ('pending', 'confirmed', 'payment_failed', 'rejected')),
+                total integer,
+                currency text NOT NULL DEFAULT 'EUR',
+                payment_id text,
+                tracking_id text,
+                -- While set and in the future, one request is working on this order.
+                lease_until timestamptz,
+                response_status integer,
+                response_body jsonb,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE order_items (
+                order_id text NOT NULL REFERENCES orders (id),
+                line integer NOT NULL,
+                product_id text NOT NULL,
+                quantity integer NOT NULL CHECK (quantity > 0),
+                unit_price integer NOT NULL CHECK (unit_price > 0),
+                PRIMARY KEY (order_id, line)
+            );
+        `,
+    },
+];

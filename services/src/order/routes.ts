@@ -1,0 +1,53 @@
+// Orders: POST runs the workflow once per Idempotency-Key (a random key when none is sent),
+// GET shows an order with its lines and status.
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { HttpError } from "../runtime/errors";
+import { requestHash } from "../runtime/request-hash";
+import type { ServiceContext } from "../runtime/service-module";
+import { amountSchema, idempotencyKeySchema, idSchema, parseInput, quantitySchema } from "../runtime/validation";
+import * as store from "./store";
+import { runOrder } from "./workflow";
+
+const orderRequest = z.strictObject({
+    userId: idSchema,
+    items: z.array(z.strictObject({ productId: idSchema, price: amountSchema, quantity: quantitySchema })).min(1).max(50),
+});
+const orderParams = z.object({ id: idSchema });
+
+export function registerOrderRoutes(app: FastifyInstance, context: ServiceContext): void {
+    const { db, metrics, config } = context;
+    // Long enough for every step to time out once; a crashed attempt frees the order after it.
+    const leaseMs = 10 * config.downstreamTimeoutMs;
+
+    app.post("/api/orders", async (request, reply) => {
+        const order = parseInput(orderRequest, request.body, "request body");
+        const sentKey = request.headers["idempotency-key"];
+        const key = sentKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, sentKey, "Idempotency-Key header");
+
+        const claim = await store.claimOrder(db.pool, key, requestHash(order), order.userId, leaseMs);
+        if (claim.kind === "replay") return reply.status(claim.answer.status).header("idempotent-replayed", "true").send(claim.answer.body);
+        if (claim.kind === "key_reused") throw new HttpError(422, "Idempotency-Key was already used for a different order", { orderId: claim.orderId });
+        if (claim.kind === "busy") throw new HttpError(409, "this order is already being processed, retry later", { orderId: claim.orderId });
+
+        let outcome: store.Outcome;
+        try {
+            outcome = await runOrder(context, request, claim.orderId, order);
+        } catch (error) {
+            await store.releaseLease(db.pool, claim.orderId);
+            metrics.businessEvents.inc({ event: "order_placed", status: "pending" });
+            throw error;
+        }
+        await store.finishOrder(db.pool, claim.orderId, outcome);
+        metrics.businessEvents.inc({ event: "order_placed", status: outcome.status });
+        return reply.status(outcome.answer.status).send(outcome.answer.body);
+    });
+
+    app.get("/api/orders/:id", async (request) => {
+        const { id } = parseInput(orderParams, request.params, "path");
+        const order = await store.findOrder(db.pool, id);
+        if (!order) throw new HttpError(404, "order not found", { id });
+        return order;
+    });
+}

@@ -1,0 +1,103 @@
+// Orders in PostgreSQL, including the idempotency claim that lets exactly one request at a
+// time work on an order and lets retries get the stored answer.
+import { randomUUID } from "node:crypto";
+import type { Queryable } from "../runtime/database";
+
+export type OrderStatus = "pending" | "confirmed" | "payment_failed" | "rejected";
+
+export interface OrderLine {
+    productId: string;
+    quantity: number;
+    unitPrice: number;
+}
+
+export interface StoredAnswer {
+    status: number;
+    body: unknown;
+}
+
+export type Claim =
+    | { kind: "work"; orderId: string }
+    | { kind: "replay"; answer: StoredAnswer }
+    | { kind: "busy"; orderId: string }
+    | { kind: "key_reused"; orderId: string };
+
+interface ClaimRow {
+    id: string;
+    request_hash: string;
+    status: OrderStatus;
+    response_status: number | null;
+    response_body: unknown;
+}
+
+export async function claimOrder(db: Queryable, key: string, hash: string, userId: string, leaseMs: number): Promise<Claim> {
+    const inserted = await db.query<{ id: string }>(
+        `INSERT INTO orders (id, idempotency_key, request_hash, user_id, status, lease_until)
+         VALUES ($1, $2, $3, $4, 'pending', now() + $5 * interval '1 millisecond')
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+        [randomUUID(), key, hash, userId, leaseMs],
+    );
+    if (inserted.rows[0]) return { kind: "work", orderId: inserted.rows[0].id };
+
+    const existing = (
+        await db.query<ClaimRow>("SELECT id, request_hash, status, response_status, response_body FROM orders WHERE idempotency_key = $1", [key])
+    ).rows[0];
+    if (existing.request_hash !== hash) return { kind: "key_reused", orderId: existing.id };
+    if (existing.status !== "pending") return { kind: "replay", answer: { status: existing.response_status!, body: existing.response_body } };
+    // A pending order whose lease ran out was left half done by a failed attempt: take it over.
+    const resumed = await db.query(
+        `UPDATE orders SET lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
+         WHERE id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < now())`,
+        [existing.id, leaseMs],
+    );
+    return resumed.rowCount === 1 ? { kind: "work", orderId: existing.id } : { kind: "busy", orderId: existing.id };
+}
+
+/** Lets the next retry take the order over after a transient failure. */
+export async function releaseLease(db: Queryable, orderId: string): Promise<void> {
+    await db.query("UPDATE orders SET lease_until = NULL, updated_at = now() WHERE id = $1", [orderId]);
+}
+
+export async function recordLines(db: Queryable, orderId: string, lines: readonly OrderLine[], total: number): Promise<void> {
+    await db.query("UPDATE orders SET total = $2, updated_at = now() WHERE id = $1", [orderId, total]);
+    for (const [index, line] of lines.entries()) {
+        await db.query(
+            `INSERT INTO order_items (order_id, line, product_id, quantity, unit_price) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (order_id, line) DO NOTHING`,
+            [orderId, index + 1, line.productId, line.quantity, line.unitPrice],
+        );
+    }
+}
+
+export interface Outcome {
+    status: Exclude<OrderStatus, "pending">;
+    answer: StoredAnswer;
+    paymentId?: string;
+    trackingId?: string;
+}
+
+export async function finishOrder(db: Queryable, orderId: string, outcome: Outcome): Promise<void> {
+    await db.query(
+        `UPDATE orders SET status = $2, response_status = $3, response_body = $4, payment_id = $5, tracking_id = $6,
+                lease_until = NULL, updated_at = now()
+         WHERE id = $1`,
+        [orderId, outcome.status, outcome.answer.status, JSON.stringify(outcome.answer.body), outcome.paymentId ?? null, outcome.trackingId ?? null],
+    );
+}
+
+export async function findOrder(db: Queryable, orderId: string) {
+    const order = (
+        await db.query(
+            `SELECT id AS "orderId", user_id AS "userId", status, total, currency, payment_id AS "paymentId",
+                    tracking_id AS "trackingId", created_at AS "createdAt", updated_at AS "updatedAt"
+             FROM orders WHERE id = $1`,
+            [orderId],
+        )
+    ).rows[0];
+    if (!order) return undefined;
+    const items = await db.query<OrderLine>(
+        `SELECT product_id AS "productId", quantity, unit_price AS "unitPrice" FROM order_items WHERE order_id = $1 ORDER BY line`,
+        [orderId],
+    );
+    return { ...order, items: items.rows };
+}

@@ -1,0 +1,48 @@
+import type { Migration } from "../runtime/migrations";
+
+// Shared by product v1 and v2: v1 simply never reads the ratings.
+export const migrations: readonly Migration[] = [
+    {
+        version: 1,
+        name: "catalogue",
+        sql: `
+            CREATE TABLE products (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                description text NOT NULL,
+                price integer NOT NULL CHECK (price > 0),
+                currency text NOT NULL DEFAULT 'EUR'
+            );
+            INSERT INTO products (id, name, description, price) VALUES
+                ('1', 'Espresso beans 1 kg', 'Dark roast, whole beans', 999),
+                ('2', 'Pour-over kettle', 'Gooseneck, 1 l, stainless steel', 3499),
+                ('3', 'Burr grinder', 'Conical burrs, 40 settings', 8999),
+                ('4', 'Ceramic mug', '350 ml, dishwasher safe', 1299),
+                ('5', 'Paper filters', 'Pack of 100, size 02', 499),
+                ('6', 'Milk frother', 'Handheld, battery powered', 1999),
+                ('7', 'Digital scale', '0.1 g resolution, built-in timer', 2499),
+                ('8', 'Cold brew jar', '1.5 l glass with mesh filter', 2799),
+                ('9', 'Tamper', '58 mm, walnut handle', 1899),
+                ('10', 'Descaler', 'Citric acid, 4 uses', 799),
+                ('11', 'Travel cup', 'Insulated, 400 ml', 2199),
+                ('12', 'Decaf beans 500 g', 'Swiss water process', 1149);
+        `,
+    },
+    {
+        version: 2,
+        name: "ratings",
+        sql: `
+            CREATE TABLE ratings (
+                id bigserial PRIMARY KEY,
+                product_id text NOT NULL REFERENCES products (id),
+                stars integer NOT NULL CHECK (stars BETWEEN 1 AND 5),
+                comment text NOT NULL DEFAULT '',
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX ratings_by_product ON ratings (product_id);
+            INSERT INTO ratings (product_id, stars, comment) VALUES
+                ('1', 5, 'Rich and smooth'), ('1', 4, 'Great value'), ('2', 5, 'Perfect pour'),
+                ('3', 4, 'Consistent grind'), ('4', 3, 'A bit small'), ('7', 5, 'Accurate');
+        `,
+    },
+];

@@ -1,0 +1,63 @@
+import type { Queryable } from "../runtime/database";
+
+export interface Product {
+    id: string;
+    name: string;
+    description: string;
+    price: number;
+    currency: string;
+}
+
+export interface RatingSummary {
+    average: number | null;
+    count: number;
+}
+
+export type RatedProduct = Product & { rating: RatingSummary };
+
+const productColumns = "p.id, p.name, p.description, p.price, p.currency";
+// Numeric ids sort as numbers so the catalogue reads 1, 2, ... 12.
+const catalogueOrder = "ORDER BY length(p.id), p.id";
+
+export async function listProducts(db: Queryable): Promise<Product[]> {
+    return (await db.query<Product>(`SELECT ${productColumns} FROM products p ${catalogueOrder}`)).rows;
+}
+
+export async function findProduct(db: Queryable, id: string): Promise<Product | undefined> {
+    return (await db.query<Product>(`SELECT ${productColumns} FROM products p WHERE p.id = $1`, [id])).rows[0];
+}
+
+const ratedSelect = `
+    SELECT ${productColumns},
+           json_build_object('average', round(avg(r.stars), 2)::float8, 'count', count(r.id)::int) AS rating
+    FROM products p LEFT JOIN ratings r ON r.product_id = p.id`;
+
+export async function listRatedProducts(db: Queryable): Promise<RatedProduct[]> {
+    return (await db.query<RatedProduct>(`${ratedSelect} GROUP BY p.id ${catalogueOrder}`)).rows;
+}
+
+export async function findRatedProduct(db: Queryable, id: string): Promise<RatedProduct | undefined> {
+    return (await db.query<RatedProduct>(`${ratedSelect} WHERE p.id = $1 GROUP BY p.id`, [id])).rows[0];
+}
+
+export interface Rating {
+    id: string;
+    productId: string;
+    stars: number;
+    comment: string;
+    createdAt: string;
+}
+
+const ratingColumns = `id::text, product_id AS "productId", stars, comment, created_at AS "createdAt"`;
+
+export async function listRatings(db: Queryable, productId: string): Promise<Rating[]> {
+    return (await db.query<Rating>(`SELECT ${ratingColumns} FROM ratings WHERE product_id = $1 ORDER BY id`, [productId])).rows;
+}
+
+export async function addRating(db: Queryable, productId: string, stars: number, comment: string): Promise<Rating> {
+    const result = await db.query<Rating>(
+        `INSERT INTO ratings (product_id, stars, comment) VALUES ($1, $2, $3) RETURNING ${ratingColumns}`,
+        [productId, stars, comment],
+    );
+    return result.rows[0];
+}

@@ -1,0 +1,70 @@
+// PostgreSQL access. Each service owns one schema named after itself; the pool puts that
+// schema first on the search path so queries use plain table names.
+import pg from "pg";
+import type { Logger } from "pino";
+
+export type Queryable = Pick<pg.PoolClient, "query">;
+
+export interface Database {
+    readonly pool: pg.Pool;
+    readonly schema: string;
+    /** Runs `work` in one transaction; rolls back if it throws. */
+    transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+    /** True when a trivial query answers within `timeoutMs`. */
+    ping(timeoutMs: number): Promise<boolean>;
+    close(): Promise<void>;
+}
+
+export function openDatabase(url: string, schema: string, logger: Logger): Database {
+    const pool = new pg.Pool({
+        connectionString: url,
+        options: `-c search_path=${schema}`,
+        max: 10,
+        connectionTimeoutMillis: 2_000,
+        idleTimeoutMillis: 30_000,
+        application_name: schema,
+    });
+    // An idle connection dropped by the server must not crash the process; the next
+    // checkout reconnects and readiness reports the outage meanwhile.
+    pool.on("error", (error) => logger.warn({ err: error }, "idle database connection lost"));
+
+    return {
+        pool,
+        schema,
+        async transaction(work) {
+            const client = await pool.connect();
+            try {
+                await client.query("BEGIN");
+                const result = await work(client);
+                await client.query("COMMIT");
+                return result;
+            } catch (error) {
+                await client.query("ROLLBACK").catch(() => {});
+                throw error;
+            } finally {
+                client.release();
+            }
+        },
+        async ping(timeoutMs) {
+            let timer: NodeJS.Timeout | undefined;
+            const timeout = new Promise<boolean>((resolve) => {
+                timer = setTimeout(() => resolve(false), timeoutMs);
+            });
+            const query = pool.query("SELECT 1").then(
+                () => true,
+                () => false,
+            );
+            try {
+                return await Promise.race([query, timeout]);
+            } finally {
+                clearTimeout(timer);
+            }
+        },
+        close: () => pool.end(),
+    };
+}
+
+/** Unique-violation from PostgreSQL, e.g. a duplicate email. */
+export function isUniqueViolation(error: unknown): boolean {
+    return (error as { code?: string }).code === "23505";
+}

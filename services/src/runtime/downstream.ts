@@ -1,0 +1,105 @@
+// Calls to other services. Forwards trace context and Istio's request id, enforces a
+// timeout, counts outcomes, and turns transport failures and 5xx answers into clear
+// errors. It never retries: retries belong to the mesh, which knows which calls are safe.
+import { SpanStatusCode } from "@opentelemetry/api";
+import type { FastifyRequest } from "fastify";
+import { HttpError } from "./errors";
+import type { ServiceMetrics } from "./metrics";
+import type { ServiceName } from "./service-names";
+import { REQUEST_ID_HEADER, startClientSpan } from "./tracing";
+
+export interface DownstreamResponse<Body = unknown> {
+    readonly status: number;
+    readonly body: Body;
+}
+
+export interface CallOptions {
+    readonly method?: "GET" | "POST" | "DELETE";
+    readonly body?: unknown;
+    readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A downstream answered 5xx: the status is kept so callers can tell e.g. a declined payment (503). */
+export class DownstreamError extends HttpError {
+    constructor(
+        readonly target: ServiceName,
+        readonly upstreamStatus: number | undefined,
+        statusCode: number,
+        message: string,
+        details?: unknown,
+    ) {
+        super(statusCode, message, details);
+    }
+}
+
+export class DownstreamClient {
+    constructor(
+        private readonly baseUrls: Readonly<Partial<Record<ServiceName, string>>>,
+        private readonly timeoutMs: number,
+        private readonly metrics: ServiceMetrics,
+    ) {}
+
+    /**
+     * Calls `target` on behalf of `incoming`. Answers below 500 are returned for the caller
+     * to interpret (404, 409, ...); anything else throws a DownstreamError (502 or 504).
+     */
+    async call<Body = unknown>(
+        incoming: FastifyRequest,
+        target: ServiceName,
+        path: string,
+        options: CallOptions = {},
+    ): Promise<DownstreamResponse<Body>> {
+        const baseUrl = this.baseUrls[target];
+        if (!baseUrl) throw new Error(`no base URL configured for ${target}`);
+        const method = options.method ?? "GET";
+        const { span, headers: traceHeaders } = startClientSpan(`${method} ${target}`, incoming.trace.context);
+        const headers: Record<string, string> = { accept: "application/json", ...traceHeaders, ...options.headers };
+        const requestId = incoming.headers[REQUEST_ID_HEADER];
+        if (typeof requestId === "string") headers[REQUEST_ID_HEADER] = requestId;
+        if (options.body !== undefined) headers["content-type"] = "application/json";
+        try {
+            const response = await fetch(`${baseUrl}${path}`, {
+                method,
+                headers,
+                body: options.body === undefined ? undefined : JSON.stringify(options.body),
+                signal: AbortSignal.timeout(this.timeoutMs),
+            });
+            const text = await response.text();
+            this.metrics.downstreamRequests.inc({ target, status: String(response.status) });
+            span.setAttribute("http.response.status_code", response.status);
+            if (response.status >= 500) {
+                span.setStatus({ code: SpanStatusCode.ERROR });
+                throw new DownstreamError(target, response.status, 502, `${target} service failed`, {
+                    status: response.status,
+                    body: parseJson(text),
+                });
+            }
+            return { status: response.status, body: parseJson(text) as Body };
+        } catch (error) {
+            if (error instanceof DownstreamError) throw error;
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+            this.metrics.downstreamRequests.inc({ target, status: timedOut ? "timeout" : "unreachable" });
+            if (timedOut) {
+                throw new DownstreamError(target, undefined, 504, `${target} service timed out after ${this.timeoutMs}ms`);
+            }
+            throw new DownstreamError(target, undefined, 502, `${target} service unreachable`, { reason: causeOf(error) });
+        } finally {
+            span.end();
+        }
+    }
+}
+
+function parseJson(text: string): unknown {
+    if (text === "") return undefined;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function causeOf(error: unknown): string {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,131 @@
+// Builds and runs one service: Fastify with the shared plumbing (tracing, metrics, logging,
+// errors, health, shutdown) around the routes of a ServiceModule.
+import { SpanStatusCode } from "@opentelemetry/api";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { DestinationStream, Logger } from "pino";
+import type { ServiceConfig } from "./config";
+import { openDatabase, type Database } from "./database";
+import { DownstreamClient } from "./downstream";
+import { installErrorHandlers } from "./errors";
+import { Lifecycle, registerHealthRoutes } from "./health";
+import { createLogger } from "./logger";
+import { ServiceMetrics } from "./metrics";
+import { migrateUntilDone } from "./startup";
+import type { ServiceModule } from "./service-module";
+import { REQUEST_ID_HEADER, startServerSpan, type RequestTrace } from "./tracing";
+
+declare module "fastify" {
+    interface FastifyRequest {
+        trace: RequestTrace;
+    }
+}
+
+export interface RunOptions {
+    /** Where JSON logs go; stdout when omitted. */
+    readonly logDestination?: DestinationStream;
+}
+
+export interface RunningService {
+    readonly config: ServiceConfig;
+    readonly app: FastifyInstance;
+    readonly db: Database;
+    readonly metrics: ServiceMetrics;
+    readonly logger: Logger;
+    /** Base URL the service answers on, e.g. http://127.0.0.1:41234. */
+    readonly url: string;
+    readonly port: number;
+    /**
+     * Graceful stop: report not ready, keep serving for SHUTDOWN_DELAY_MS, stop accepting,
+     * let in-flight requests finish, close the database. Everything is bounded by
+     * SHUTDOWN_GRACE_MS; resolves true when every request finished in time.
+     */
+    close(): Promise<boolean>;
+}
+
+// Probes and scrapes answer before migrations finish; business routes wait for them.
+const alwaysOpenPaths = /^\/(health\/|metrics$)/;
+
+export async function runService(module: ServiceModule, config: ServiceConfig, options: RunOptions = {}): Promise<RunningService> {
+    const logger = createLogger(config, options.logDestination);
+    const metrics = new ServiceMetrics(config.service, config.version);
+    const db = openDatabase(config.databaseUrl, module.name, logger);
+    const downstream = new DownstreamClient(config.downstreams, config.downstreamTimeoutMs, metrics);
+    const lifecycle = new Lifecycle();
+
+    const app = Fastify({
+        loggerInstance: logger as FastifyBaseLogger,
+        disableRequestLogging: true,
+        requestIdHeader: REQUEST_ID_HEADER,
+        bodyLimit: config.bodyLimitBytes,
+        return503OnClosing: true,
+    });
+    app.decorateRequest("trace");
+
+    app.addHook("onRequest", async (request, reply) => {
+        request.trace = startServerSpan(`${request.method} ${request.routeOptions.url ?? "unmatched"}`, request.headers);
+        request.log = request.log.child({ trace_id: request.trace.traceId });
+        if (!lifecycle.started && !alwaysOpenPaths.test(request.url)) {
+            return reply.status(503).send({ error: "service is starting" });
+        }
+    });
+    app.addHook("onSend", async (_request, reply, payload) => {
+        reply.header("x-service-version", config.version);
+        return payload;
+    });
+    app.addHook("onResponse", async (request, reply) => {
+        const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
+        metrics.httpRequests.inc(labels);
+        metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+        request.trace.span.setAttribute("http.response.status_code", reply.statusCode);
+        if (reply.statusCode >= 500) request.trace.span.setStatus({ code: SpanStatusCode.ERROR });
+        request.trace.span.end();
+        request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+    });
+
+    installErrorHandlers(app);
+    registerHealthRoutes(app, lifecycle, db);
+    app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    module.registerRoutes(app, { config, db, downstream, metrics, logger });
+
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+
+    try {
+        await migrateUntilDone(db, module.migrations, logger, () => lifecycle.shuttingDown);
+    } catch (error) {
+        await app.close();
+        await db.close();
+        throw error;
+    }
+    lifecycle.started = true;
+    logger.info({ port, version: config.version }, `${config.service} service ready`);
+
+    let closing: Promise<boolean> | undefined;
+    const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger));
+    return { config, app, db, metrics, logger, url: `http://${reachableHost}:${port}`, port, close };
+}
+
+async function shutDown(app: FastifyInstance, db: Database, lifecycle: Lifecycle, config: ServiceConfig, logger: Logger): Promise<boolean> {
+    lifecycle.shuttingDown = true;
+    logger.info({ delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, "shutting down: not ready any more");
+    await sleep(config.shutdownDelayMs);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, config.shutdownGraceMs - config.shutdownDelayMs));
+    });
+    const drained = await Promise.race([app.close().then(() => true as const), deadline]);
+    clearTimeout(timer);
+    if (!drained) {
+        logger.warn("shutdown grace period over: closing connections with requests still in flight");
+        app.server.closeAllConnections();
+    }
+    await db.close();
+    logger.info({ drained }, "stopped");
+    return drained;
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}

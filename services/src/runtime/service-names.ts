@@ -1,0 +1,31 @@
+// The eight services and whom each one calls. Mirrors stacks/catalog.ts, which the
+// Pulumi program uses to set the `<NAME>_URL` variables a service receives.
+
+export const serviceNames = [
+    "product",
+    "cart",
+    "order",
+    "payment",
+    "user",
+    "inventory",
+    "shipping",
+    "notification",
+] as const;
+
+export type ServiceName = (typeof serviceNames)[number];
+
+export const downstreamsOf: Readonly<Record<ServiceName, readonly ServiceName[]>> = {
+    product: [],
+    cart: ["inventory", "product"],
+    order: ["product", "inventory", "payment", "shipping", "notification", "user"],
+    payment: [],
+    user: [],
+    inventory: [],
+    shipping: [],
+    notification: [],
+};
+
+/** `inventory` → `INVENTORY_URL`. */
+export function urlVariable(service: ServiceName): string {
+    return `${service.toUpperCase()}_URL`;
+}

@@ -1,0 +1,34 @@
+// Running migrations at start. A database that is not reachable yet (still booting, DNS
+// not ready) is waited for, since the startup probe reports progress meanwhile; a failing
+// migration is a bug and stops the start.
+import type { Logger } from "pino";
+import type { Database } from "./database";
+import { migrate, type Migration } from "./migrations";
+
+const maxBackoffMs = 5_000;
+
+export async function migrateUntilDone(
+    db: Database,
+    migrations: readonly Migration[],
+    logger: Logger,
+    stopWaiting: () => boolean,
+): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await migrate(db, migrations, logger);
+            return;
+        } catch (error) {
+            if (!isConnectionError(error) || stopWaiting()) throw error;
+            const waitMs = Math.min(maxBackoffMs, 250 * 2 ** attempt);
+            logger.warn({ err: error, attempt, waitMs }, "database not reachable yet; retrying migrations");
+            await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+    }
+}
+
+/** Network errors (ECONNREFUSED, ENOTFOUND, timeouts) and PostgreSQL's connection classes 08 and 57P0x. */
+export function isConnectionError(error: unknown): boolean {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string") return /^E[A-Z]+$/.test(code) || code.startsWith("08") || code.startsWith("57P0");
+    return error instanceof Error && /timeout|terminated/i.test(error.message);
+}
