@@ -1,0 +1,125 @@
+// Runs the real program (infra/index.ts) under Pulumi's mock runtime and records every
+// resource it registers with its inputs: what `pulumi preview` would send to the engine.
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { offlineFetch, offlineInvoke, providerComputedState } from "./offlineCloud";
+import { type StackFileConfig } from "./stackFile";
+
+export interface CapturedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** False for ComponentResources. */
+    custom: boolean;
+    /** Set for resources read with `.get` rather than created. */
+    readId?: string;
+    inputs: Record<string, unknown>;
+}
+
+export interface Capture {
+    project: string;
+    stack: string;
+    resources: CapturedResource[];
+    outputs: Record<string, unknown>;
+}
+
+export interface CaptureOptions {
+    projectDir: string;
+    project: string;
+    stack: string;
+    config: StackFileConfig;
+}
+
+type MockMonitor = { getRegisteredResources(): Map<string, unknown> };
+
+/** Evaluates the program once for the given stack config. Not reentrant: one capture at a time. */
+export async function captureStack({ projectDir, project, stack, config }: CaptureOptions): Promise<Capture> {
+    const registered: Omit<CapturedResource, "urn">[] = [];
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: ({ type, name, inputs, custom, id }) => {
+                registered.push({ type, name, custom: custom ?? false, ...(id ? { readId: id } : {}), inputs });
+                return { id: id || `${name}-${shortHash(type)}`, state: { ...providerComputedState(type, inputs), ...inputs } };
+            },
+            call: ({ token, inputs }) => offlineInvoke(token, inputs),
+        },
+        project,
+        stack,
+        false,
+    );
+
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = offlineFetch;
+    try {
+        const exports = loadProgramFresh(path.join(projectDir, "infra", "index.ts"));
+        await settle();
+        const outputs = await resolveOutputs(exports);
+        await settle();
+        return { project, stack, resources: withUrns(registered), outputs };
+    } finally {
+        globalThis.fetch = realFetch;
+    }
+}
+
+/** Requires the program with a cold module cache, so its top level runs again for this capture. */
+function loadProgramFresh(entry: string): Record<string, unknown> {
+    const projectDir = path.resolve(entry, "..", "..");
+    for (const cached of Object.keys(require.cache)) {
+        if (cached.startsWith(projectDir) && !cached.includes(`${path.sep}node_modules${path.sep}`)) {
+            delete require.cache[cached];
+        }
+    }
+    return require(entry) as Record<string, unknown>;
+}
+
+/** Waits until the runtime has no registration or invoke in flight. */
+async function settle(): Promise<void> {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    await settings.waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+    await settings.waitForRPCs();
+}
+
+async function resolveOutputs(exports: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const resolved: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exports)) {
+        resolved[key] = await resolveValue(value);
+    }
+    return resolved;
+}
+
+async function resolveValue(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        const output = value as unknown as { promise(): Promise<unknown>; isSecret: Promise<boolean> };
+        return (await output.isSecret) ? "[secret]" : resolveValue(await output.promise());
+    }
+    if (Array.isArray(value)) {
+        return Promise.all(value.map(resolveValue));
+    }
+    if (typeof value === "object" && value !== null) {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveValue(v)] as const));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
+/** Joins what the mocks saw with the URNs the mock monitor assigned (which carry the parent chain). */
+function withUrns(registered: Omit<CapturedResource, "urn">[]): CapturedResource[] {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitor };
+    const urns = new Map<string, string>();
+    for (const urn of settings.getMonitor().getRegisteredResources().keys()) {
+        const [, , qualifiedType, name] = urn.split("::");
+        const key = `${qualifiedType.split("$").pop()}::${name}`;
+        if (urns.has(key)) {
+            throw new Error(`two resources of type and name ${key}: give one of them a distinct name`);
+        }
+        urns.set(key, urn);
+    }
+    return registered.map((resource) => ({ urn: urns.get(`${resource.type}::${resource.name}`) ?? "", ...resource }));
+}
+
+function shortHash(text: string): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, 8);
+}
