@@ -13,6 +13,8 @@ export interface ChildSpec {
     readonly gid?: number;
     /** Copy the child's output, prefixed with its name, to this process's stderr. */
     readonly echo?: boolean;
+    /** Sees every output line, e.g. to wait for a "listening" line. */
+    readonly onLine?: (line: string) => void;
 }
 
 export interface Exit {
@@ -56,7 +58,10 @@ export class Child {
             stream?.setEncoding("utf8").on("data", (chunk: string) => {
                 const lines = (partial + chunk).split("\n");
                 partial = lines.pop() ?? "";
-                for (const line of lines) this.remember(line, spec.echo ?? false);
+                for (const line of lines) {
+                    this.remember(line, spec.echo ?? false);
+                    spec.onLine?.(line);
+                }
             });
         }
     }

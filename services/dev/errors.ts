@@ -2,3 +2,8 @@
 export class DevError extends Error {
     override name = "DevError";
 }
+
+/** A bad command line: the CLI prints the message and its usage, and exits 2. */
+export class UsageError extends Error {
+    override name = "UsageError";
+}

@@ -1,6 +1,7 @@
 // Command-line flags of the load generator. Parsing is pure (argv in, options or UsageError
 // out) so tests can cover every bad flag without spawning a process.
 import { parseArgs } from "node:util";
+import { UsageError } from "../dev/errors";
 
 export interface LoadOptions {
     /** Base URL of the router or gateway, e.g. http://127.0.0.1:8080. */
@@ -15,11 +16,6 @@ export const usage = `usage: npm run loadgen -- --target <url> [--duration <seco
   --target    base URL of the local router or the deployed gateway (http:// or https://)
   --duration  how long to run, 1 to 3600 seconds (default 30)
   --users     concurrent virtual users, 1 to 1000 (default 10)`;
-
-/** A bad command line; the CLI prints the message and the usage and exits 2. */
-export class UsageError extends Error {
-    override name = "UsageError";
-}
 
 function integerIn(flag: string, raw: string, min: number, max: number): number {
     const value = Number(raw);

@@ -1,6 +1,7 @@
 // `npm run loadgen -- --target <url> --duration <s> --users <n>`: progress on stderr,
 // the summary table on stdout. Exit 2 on bad flags, 1 when no request got an answer.
-import { parseLoadArgs, usage, UsageError } from "./args";
+import { UsageError } from "../dev/errors";
+import { parseLoadArgs, usage } from "./args";
 import { formatSummary } from "./report";
 import { runLoad } from "./run";
 import { networkError } from "./stats";

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { parseLoadArgs, UsageError } from "../../loadgen/args";
+import { UsageError } from "../../dev/errors";
+import { parseLoadArgs } from "../../loadgen/args";
 
 describe("loadgen: command line", () => {
     it("reads target, duration and users, dropping a trailing slash", () => {

@@ -1,0 +1,38 @@
+// Starts one of this package's TypeScript entry points (dev orchestrator, bare bench server)
+// as a child process and waits for the line that says it is up.
+import path from "node:path";
+import { Child } from "./child";
+import { DevError } from "./errors";
+
+const packageDir = path.resolve(__dirname, "..");
+
+export interface Launched {
+    readonly child: Child;
+    /** The regex match of the line that signalled readiness. */
+    readonly match: RegExpMatchArray;
+}
+
+/** `entry` is relative to the services package, e.g. "dev/main.ts". */
+export function launchTs(name: string, entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs: number): Promise<Launched> {
+    return new Promise((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined = undefined;
+        const child = new Child({
+            name,
+            command: process.execPath,
+            args: ["-r", require.resolve("ts-node/register/transpile-only"), path.join(packageDir, entry)],
+            env: { ...process.env, TS_NODE_PROJECT: path.join(packageDir, "dev", "tsconfig.json"), ...env },
+            onLine: (line) => {
+                const match = line.match(readyLine);
+                if (!match) return;
+                clearTimeout(timer);
+                resolve({ child, match });
+            },
+        });
+        const fail = (why: string) => {
+            clearTimeout(timer);
+            void child.stop(5_000).then(() => reject(new DevError(`${why}. Last lines:\n${child.lastLines()}`)));
+        };
+        timer = setTimeout(() => fail(`${name} did not start within ${timeoutMs} ms`), timeoutMs);
+        void child.exited.then(() => fail(child.describeExit()));
+    });
+}
