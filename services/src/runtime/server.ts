@@ -1,7 +1,7 @@
 // Builds and runs one service: Fastify with the shared plumbing (tracing, metrics, logging,
 // errors, health, shutdown) around the routes of a ServiceModule.
 import { SpanStatusCode } from "@opentelemetry/api";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { DestinationStream, Logger } from "pino";
 import type { ServiceConfig } from "./config";
 import { openDatabase, type Database } from "./database";
@@ -54,7 +54,8 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
 
     const app = Fastify({
         loggerInstance: logger as FastifyBaseLogger,
-        disableRequestLogging: true,
+        // One log line per request, written in onResponse with the trace id and duration.
+        logController: new LogController({ disableRequestLogging: true }),
         requestIdHeader: REQUEST_ID_HEADER,
         bodyLimit: config.bodyLimitBytes,
         return503OnClosing: true,
