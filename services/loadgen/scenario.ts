@@ -86,7 +86,8 @@ export async function loadCatalogue(client: EdgeClient): Promise<CatalogueItem[]
 export async function registerShopper(client: EdgeClient, index: number): Promise<string> {
     const answer = await client.send("POST /api/users", "/api/users", {
         method: "POST",
-        json: { name: `Load Shopper ${index}`, email: `loadgen-${randomUUID()}@example.test` },
+        // An address, because checkout ships to it.
+        json: { name: `Load Shopper ${index}`, email: `loadgen-${randomUUID()}@example.test`, address: `${index} Test Street, Testville` },
     });
     const userId = (answer.body as { id?: string } | undefined)?.id;
     return answer.status === 201 && userId !== undefined ? String(userId) : "1";
