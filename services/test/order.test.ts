@@ -1,0 +1,149 @@
+import { expect } from "chai";
+import { createTestDatabase, queryDatabase } from "./support/database";
+import { get, post } from "./support/http";
+import { startStack, type TestStack } from "./support/services";
+import { serviceNames } from "../src/index";
+
+const example = { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] };
+
+describe("order service: the whole flow across real services", () => {
+    let stack: TestStack;
+    let databaseUrl: string;
+    let orders: string;
+    const available = async (productId: string) => (await get(`${stack.url("inventory")}/api/inventory/${productId}`)).body.available;
+    const count = async (sql: string, params: unknown[] = []) => (await queryDatabase(databaseUrl, sql, params))[0].n as number;
+
+    before(async () => {
+        databaseUrl = (await createTestDatabase()).url;
+        stack = await startStack(databaseUrl, serviceNames);
+        orders = `${stack.url("order")}/api/orders`;
+    });
+    after(() => stack?.stop());
+
+    it("places the documented example order: confirmed, charged, shipped, notified", async () => {
+        const answer = await post(orders, example);
+        expect(answer.status).to.equal(201);
+        expect(answer.body).to.include({ status: "confirmed", total: 999, currency: "EUR" });
+        const { orderId, paymentId, trackingId } = answer.body;
+        expect(await available("1")).to.equal(9999);
+        const payments = await queryDatabase(databaseUrl, "SELECT amount, idempotency_key FROM payment.payments WHERE order_id = $1", [orderId]);
+        expect(payments).to.deep.equal([{ amount: 999, idempotency_key: `order-${orderId}` }]);
+        const shipment = await get(`${stack.url("shipping")}/api/shipments/${trackingId}`);
+        expect(shipment.body).to.include({ orderId, status: "label_created" });
+        const notes = await get(`${stack.url("notification")}/api/notifications?userId=1`);
+        expect(notes.body.notifications.map((n: { orderId: string; type: string }) => [n.type, n.orderId])).to.deep.include(["order_confirmed", orderId]);
+
+        const stored = await get(`${orders}/${orderId}`);
+        expect(stored.status).to.equal(200);
+        expect(stored.body).to.include({ orderId, userId: "1", status: "confirmed", total: 999, paymentId, trackingId });
+        expect(stored.body.items).to.deep.equal([{ productId: "1", quantity: 1, unitPrice: 999 }]);
+    });
+
+    it("totals several lines from catalogue prices", async () => {
+        const answer = await post(orders, {
+            userId: "1",
+            items: [{ productId: "2", price: 3499, quantity: 2 }, { productId: "5", price: 499, quantity: 3 }],
+        });
+        expect(answer.status).to.equal(201);
+        expect(answer.body.total).to.equal(2 * 3499 + 3 * 499);
+    });
+
+    it("rejects a client price that differs from the catalogue (409) and reserves nothing", async () => {
+        const before = await available("3");
+        const answer = await post(orders, { userId: "1", items: [{ productId: "3", price: 100, quantity: 1 }] });
+        expect(answer.status).to.equal(409);
+        expect(answer.body.details).to.deep.equal([{ productId: "3", price: 8999, requested: 100 }]);
+        expect(await available("3")).to.equal(before);
+    });
+
+    it("rejects an unknown user or product with 422", async () => {
+        expect((await post(orders, { ...example, userId: "nobody" })).body).to.deep.equal({ error: "unknown user", details: { userId: "nobody" } });
+        const answer = await post(orders, { userId: "1", items: [{ productId: "77", price: 100, quantity: 1 }] });
+        expect(answer.status).to.equal(422);
+        expect(answer.body.error).to.equal("unknown product");
+    });
+
+    it("answers 404 for an unknown order id", async () => {
+        expect((await get(`${orders}/does-not-exist`)).status).to.equal(404);
+    });
+
+    it("a retry with the same Idempotency-Key returns the first result and creates nothing new", async () => {
+        const headers = { "idempotency-key": "retry-key-1" };
+        const first = await post(orders, example, headers);
+        const again = await post(orders, example, headers);
+        expect(again.status).to.equal(201);
+        expect(again.body).to.deep.equal(first.body);
+        expect(again.headers.get("idempotent-replayed")).to.equal("true");
+        expect(await count("SELECT count(*)::int AS n FROM \"order\".orders WHERE idempotency_key = 'retry-key-1'")).to.equal(1);
+        expect(await count("SELECT count(*)::int AS n FROM payment.payments WHERE order_id = $1", [first.body.orderId])).to.equal(1);
+    });
+
+    it("the same Idempotency-Key with a different body is refused (422)", async () => {
+        await post(orders, example, { "idempotency-key": "retry-key-2" });
+        const other = await post(orders, { ...example, items: [{ productId: "1", price: 999, quantity: 2 }] }, { "idempotency-key": "retry-key-2" });
+        expect(other.status).to.equal(422);
+    });
+
+    it("concurrent duplicates with one Idempotency-Key create exactly one order and one charge", async () => {
+        const stockBefore = await available("1");
+        const headers = { "idempotency-key": "burst-key" };
+        const answers = await Promise.all(Array.from({ length: 8 }, () => post(orders, example, headers)));
+        const statuses = answers.map((a) => a.status);
+        // The first finishes (201); the others either replay it (201) or were told it is still in progress (409).
+        expect(statuses.every((s) => s === 201 || s === 409)).to.equal(true, `statuses ${statuses}`);
+        expect(statuses).to.include(201);
+        expect(new Set(answers.filter((a) => a.status === 201).map((a) => a.body.orderId)).size).to.equal(1);
+        expect(await count("SELECT count(*)::int AS n FROM \"order\".orders WHERE idempotency_key = 'burst-key'")).to.equal(1);
+        const orderId = answers.find((a) => a.status === 201)!.body.orderId;
+        expect(await count("SELECT count(*)::int AS n FROM payment.payments WHERE order_id = $1", [orderId])).to.equal(1);
+        expect(await available("1")).to.equal(stockBefore - 1);
+    });
+
+    it("concurrent orders for the last item: exactly one wins, the rest get 409", async () => {
+        await queryDatabase(databaseUrl, "UPDATE inventory.stock SET available = 1 WHERE product_id = '6'");
+        const order = { userId: "1", items: [{ productId: "6", price: 1999, quantity: 1 }] };
+        const answers = await Promise.all(Array.from({ length: 10 }, () => post(orders, order)));
+        const statuses = answers.map((a) => a.status).sort();
+        expect(statuses).to.deep.equal([201, ...Array(9).fill(409)]);
+        expect(answers.filter((a) => a.status === 409).every((a) => a.body.error === "insufficient stock")).to.equal(true);
+        expect(await available("6")).to.equal(0);
+        expect(await count("SELECT count(*)::int AS n FROM \"order\".orders o JOIN \"order\".order_items i ON i.order_id = o.id WHERE i.product_id = '6' AND o.status = 'confirmed'")).to.equal(1);
+    });
+
+    it("forwards the caller's trace and request id on every downstream call", async () => {
+        const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        await post(orders, example, {
+            traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+            "x-request-id": "req-trace-check",
+        });
+        const metrics = await get(`${stack.url("order")}/metrics`);
+        for (const target of ["user", "product", "inventory", "payment", "shipping", "notification"]) {
+            expect(metrics.body).to.match(new RegExp(`downstream_requests_total\\{target="${target}",status="2\\d\\d"`));
+        }
+    });
+});
+
+describe("order service: a failed payment", () => {
+    let stack: TestStack;
+    let databaseUrl: string;
+
+    before(async () => {
+        databaseUrl = (await createTestDatabase()).url;
+        stack = await startStack(databaseUrl, serviceNames, {}, { payment: { PAYMENT_FAILURE_RATE: "1" } });
+    });
+    after(() => stack?.stop());
+
+    it("releases the stock, answers 402 and stores the order as payment_failed", async () => {
+        const answer = await post(`${stack.url("order")}/api/orders`, example);
+        expect(answer.status).to.equal(402);
+        expect(answer.body.error).to.equal("payment failed");
+        const { orderId } = answer.body.details;
+        expect(answer.body.details).to.include({ status: "payment_failed", total: 999 });
+        expect((await get(`${stack.url("inventory")}/api/inventory/1`)).body.available).to.equal(10000);
+        const reservations = await queryDatabase(databaseUrl, "SELECT count(*)::int AS n FROM inventory.reservations");
+        expect(reservations[0].n).to.equal(0);
+        expect((await get(`${stack.url("order")}/api/orders/${orderId}`)).body).to.include({ status: "payment_failed", paymentId: null });
+        const charges = await queryDatabase(databaseUrl, "SELECT count(*)::int AS n FROM payment.payments");
+        expect(charges[0].n).to.equal(0);
+    });
+});
