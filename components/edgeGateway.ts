@@ -40,7 +40,7 @@ export class EdgeGateway extends pulumi.ComponentResource {
                     servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: args.hosts }],
                 },
             },
-            { parent: this },
+            { parent: this, dependsOn: opts?.dependsOn },
         );
 
         new k8s.apiextensions.CustomResource(

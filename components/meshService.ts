@@ -34,7 +34,9 @@ export class MeshService extends pulumi.ComponentResource {
         super("ecommerce:mesh:MeshService", name, {}, opts);
         const { service, config, namespaceName } = args;
         const target = { service, namespace: namespaceName, config };
-        const child = { parent: this };
+        // Children wait for what the component waits for: pods created before istiod's injection
+        // webhook would run without a sidecar, and mesh objects need Istio's CRDs.
+        const child = { parent: this, dependsOn: opts?.dependsOn };
         const meta = (objectName: string, labels: Record<string, string> = serviceLabels(service)) => ({
             name: objectName,
             namespace: args.namespace,

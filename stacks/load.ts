@@ -42,6 +42,34 @@ export function overlay(base: unknown, override: unknown): unknown {
     return merged;
 }
 
+/**
+ * The project's keys from Pulumi's flat `namespace:key → string` config map, each parsed from
+ * the JSON Pulumi stores for structured values. Keys of other namespaces (azure-native:location)
+ * belong to providers.
+ */
+export function fromPulumiConfig(all: Record<string, string>): Plain {
+    const prefix = `${projectName}:`;
+    const raw: Plain = {};
+    for (const [key, value] of Object.entries(all)) {
+        if (key.startsWith(prefix)) {
+            raw[key.slice(prefix.length)] = parseConfigValue(value);
+        }
+    }
+    return raw;
+}
+
+function parseConfigValue(value: string): unknown {
+    // Structured values arrive as JSON; top-level scalars (`environment: prod`) as plain text.
+    if (/^\s*[[{]/.test(value)) {
+        try {
+            return JSON.parse(value);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
 /** Validates a stack's own config (top-level keys without the project prefix) over the defaults. */
 export function loadStackConfig(raw: Plain): StackConfig {
     const result = stackConfigSchema.safeParse(overlay(defaultConfig(), raw), { reportInput: true });

@@ -15,6 +15,8 @@ export interface CapturedResource {
     /** Set for resources read with `.get` rather than created. */
     readId?: string;
     inputs: Record<string, unknown>;
+    /** URNs this resource waits for (`dependsOn` and resources its inputs came from). */
+    dependencies: string[];
 }
 
 export interface Capture {
@@ -31,11 +33,19 @@ export interface CaptureOptions {
     config: StackFileConfig;
 }
 
-type MockMonitor = { getRegisteredResources(): Map<string, unknown> };
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getDependenciesList(): string[];
+}
+interface MockMonitor {
+    getRegisteredResources(): Map<string, unknown>;
+    registerResource(request: RegisterRequest, callback: unknown): Promise<void>;
+}
 
 /** Evaluates the program once for the given stack config. Not reentrant: one capture at a time. */
 export async function captureStack({ projectDir, project, stack, config }: CaptureOptions): Promise<Capture> {
-    const registered: Omit<CapturedResource, "urn">[] = [];
+    const registered: Omit<CapturedResource, "urn" | "dependencies">[] = [];
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     await pulumi.runtime.setMocks(
         {
@@ -49,6 +59,7 @@ export async function captureStack({ projectDir, project, stack, config }: Captu
         stack,
         false,
     );
+    const dependencies = recordDependencies();
 
     const realFetch = globalThis.fetch;
     globalThis.fetch = offlineFetch;
@@ -57,7 +68,7 @@ export async function captureStack({ projectDir, project, stack, config }: Captu
         await settle();
         const outputs = await resolveOutputs(exports);
         await settle();
-        return { project, stack, resources: withUrns(registered), outputs };
+        return { project, stack, resources: withUrns(registered, dependencies), outputs };
     } finally {
         globalThis.fetch = realFetch;
     }
@@ -105,11 +116,26 @@ async function resolveValue(value: unknown): Promise<unknown> {
     return value;
 }
 
+function mockMonitor(): MockMonitor {
+    return (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitor }).getMonitor();
+}
+
+/** The mocks API does not pass dependencies on, so read them off each registration request. */
+function recordDependencies(): Map<string, string[]> {
+    const seen = new Map<string, string[]>();
+    const monitor = mockMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request, callback) => {
+        seen.set(`${request.getType()}::${request.getName()}`, [...request.getDependenciesList()].sort());
+        return register(request, callback);
+    };
+    return seen;
+}
+
 /** Joins what the mocks saw with the URNs the mock monitor assigned (which carry the parent chain). */
-function withUrns(registered: Omit<CapturedResource, "urn">[]): CapturedResource[] {
-    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitor };
+function withUrns(registered: Omit<CapturedResource, "urn" | "dependencies">[], dependencies: Map<string, string[]>): CapturedResource[] {
     const urns = new Map<string, string>();
-    for (const urn of settings.getMonitor().getRegisteredResources().keys()) {
+    for (const urn of mockMonitor().getRegisteredResources().keys()) {
         const [, , qualifiedType, name] = urn.split("::");
         const key = `${qualifiedType.split("$").pop()}::${name}`;
         if (urns.has(key)) {
@@ -117,7 +143,10 @@ function withUrns(registered: Omit<CapturedResource, "urn">[]): CapturedResource
         }
         urns.set(key, urn);
     }
-    return registered.map((resource) => ({ urn: urns.get(`${resource.type}::${resource.name}`) ?? "", ...resource }));
+    return registered.map((resource) => {
+        const key = `${resource.type}::${resource.name}`;
+        return { urn: urns.get(key) ?? "", ...resource, dependencies: dependencies.get(key) ?? [] };
+    });
 }
 
 function shortHash(text: string): string {
