@@ -86,7 +86,7 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
         return issue.keys.map((unknownKey) => {
             const full = issue.path.length ? `${key}.${unknownKey}` : `${projectName}:${unknownKey}`;
             const hint = suggestKey(unknownKey, allowed);
-            return `${full}: is not a known key${hint ? `; did you mean ${hint}?` : ""} Allowed here: ${allowed.join(", ")}`;
+            return `${full}: is not a known key${hint ? `; did you mean ${hint}?` : "."} Allowed here: ${allowed.join(", ")}`;
         });
     }
     const input = (issue as { input?: unknown }).input;
@@ -94,7 +94,10 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
         const expected = issue.message.replace(/^is not /, "");
         return [issue.code === "invalid_type" ? `${key}: is required: set it to ${expected}` : `${key}: ${issue.message}`];
     }
-    return [`${key}: ${JSON.stringify(input)} ${issue.message}`];
+    // YAML reads an unquoted version or tag (1.33, 20261121) as a number; say how to keep it text.
+    const versionLike = ["version", "kubernetesVersion", "tag"].includes(String(issue.path.at(-1)));
+    const quoteHint = versionLike && typeof input === "number" ? ` (quote it in YAML: "${input}")` : "";
+    return [`${key}: ${JSON.stringify(input)} ${issue.message}${quoteHint}`];
 }
 
 function knownKeysAt(path: PropertyKey[]): string[] {

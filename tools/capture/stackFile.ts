@@ -70,8 +70,10 @@ function isSecure(value: unknown): boolean {
 }
 
 /**
- * Applies `key.path=value` the way `pulumi config set --path` would: the value is read as
- * YAML (so `25` is a number and `true` a boolean), intermediate objects are created.
+ * Applies `key.path=value` the way `pulumi config set --path` would: `true`/`false` become
+ * booleans, integers numbers, anything else a string. Beyond the CLI, a value written as a
+ * YAML flow collection (`[v1, v2]`, `{percentage: 10, ...}`) or `null` (remove the default)
+ * is read as YAML, so one flag can replace a whole block.
  */
 export function setConfigPath(config: StackFileConfig, project: string, assignment: string): void {
     const at = assignment.indexOf("=");
@@ -79,7 +81,7 @@ export function setConfigPath(config: StackFileConfig, project: string, assignme
         throw new StackFileError(`--set ${assignment}: expected key.path=value`);
     }
     const keyPath = assignment.slice(0, at);
-    const value = parse(assignment.slice(at + 1)) as unknown;
+    const value = pathValue(assignment.slice(at + 1));
     const [head, ...rest] = keyPath.split(".");
     const key = head.includes(":") ? head : `${project}:${head}`;
     if (rest.length === 0) {
@@ -95,4 +97,21 @@ export function setConfigPath(config: StackFileConfig, project: string, assignme
     }
     node[rest[rest.length - 1]] = value;
     config.values[key] = JSON.stringify(root);
+}
+
+function pathValue(text: string): unknown {
+    if (text === "true" || text === "false") {
+        return text === "true";
+    }
+    if (/^-?\d+$/.test(text)) {
+        return Number(text);
+    }
+    if (text === "null" || /^\s*[[{]/.test(text)) {
+        try {
+            return parse(text) as unknown;
+        } catch (error) {
+            throw new StackFileError(`--set value ${text} is not valid YAML: ${(error as Error).message}`);
+        }
+    }
+    return text;
 }

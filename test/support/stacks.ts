@@ -1,0 +1,39 @@
+// Shared by the program tests: capture a shipped stack, optionally with `--path` overrides,
+// and look resources up by kind and name.
+import * as path from "node:path";
+import { type Capture, type CapturedResource, captureStack } from "../../tools/capture/capture";
+import { readStackFile, setConfigPath, type StackFileConfig } from "../../tools/capture/stackFile";
+
+export const projectDir = path.resolve(__dirname, "..", "..");
+export const project = "ecommerce-mesh";
+export const shippedStacks = ["local", "dev", "prod"] as const;
+
+export function stackConfig(stack: string, ...assignments: string[]): StackFileConfig {
+    const config = readStackFile(projectDir, stack, project);
+    for (const assignment of assignments) {
+        setConfigPath(config, project, assignment);
+    }
+    return config;
+}
+
+export function capture(stack: string, ...assignments: string[]): Promise<Capture> {
+    return captureStack({ projectDir, project, stack, config: stackConfig(stack, ...assignments) });
+}
+
+/** Resources of a type token suffix such as `apps/v1:Deployment` or `networking.istio.io/v1:VirtualService`. */
+export function ofKind(capture: Capture, kind: string): CapturedResource[] {
+    return capture.resources.filter((r) => r.type === `kubernetes:${kind}` || r.type === kind);
+}
+
+export function one(capture: Capture, kind: string, name: string): CapturedResource {
+    const found = ofKind(capture, kind).filter((r) => r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${kind} named ${name}, found ${found.length}`);
+    }
+    return found[0];
+}
+
+// Captured inputs are plain JSON; tests read them through this loose view.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+export const spec = (resource: CapturedResource): Json => (resource.inputs as Json).spec;
