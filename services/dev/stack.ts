@@ -24,6 +24,8 @@ export interface StackOptions {
     readonly progress?: (line: string) => void;
     readonly random?: RandomSource;
     readonly readyTimeoutMs?: number;
+    /** argv that starts one service; the built entry by default (tests run the sources through ts-node). */
+    readonly serviceCommand?: readonly string[];
     /** Aborting while starting stops what was started and rejects. */
     readonly signal?: AbortSignal;
 }
@@ -102,7 +104,7 @@ async function stopAll(router: http.Server, instances: readonly Instance[], prog
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
     const progress = options.progress ?? (() => undefined);
-    const entry = servicesEntry();
+    const [command, ...args] = options.serviceCommand ?? [process.execPath, servicesEntry()];
     const instances: Instance[] = [];
     const byBackend = new Map<string, string>();
     const key = (service: string, version: string) => `${service}@${version}`;
@@ -121,8 +123,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                 const url = `http://127.0.0.1:${port}`;
                 const child = new Child({
                     name: label(service, version),
-                    command: process.execPath,
-                    args: [entry],
+                    command,
+                    args,
                     echo: options.echoLogs,
                     env: {
                         ...process.env,
