@@ -22,7 +22,7 @@ interface ErrorBody {
 function fastifyClientError(error: FastifyError): ErrorBody {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return { error: "request body too large" };
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return { error: "unsupported content type, send application/json" };
-    if (error instanceof SyntaxError || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+    if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
         return { error: "malformed JSON body", details: error.message };
     }
     return { error: "bad request", details: error.message };
