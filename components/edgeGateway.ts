@@ -29,7 +29,7 @@ export class EdgeGateway extends pulumi.ComponentResource {
         this.gatewayName = name;
         const metadata = { name, namespace: args.namespace, labels: serviceLabels(name) };
 
-        const gateway = new k8s.apiextensions.CustomResource(
+        new k8s.apiextensions.CustomResource(
             name,
             {
                 apiVersion: "networking.istio.io/v1",
@@ -55,7 +55,7 @@ export class EdgeGateway extends pulumi.ComponentResource {
                     http: args.services.flatMap((target) => httpRoutes(target, catalog[target.service].routePrefix)),
                 },
             },
-            { parent: this, dependsOn: [gateway] },
+            { parent: this, dependsOn: opts?.dependsOn },
         );
 
         this.registerOutputs({ gatewayName: this.gatewayName });

@@ -12,6 +12,8 @@ export interface CapturedResource {
     name: string;
     /** False for ComponentResources. */
     custom: boolean;
+    /** The id the offline run gave it, as other resources' inputs refer to it. */
+    id: string;
     /** Set for resources read with `.get` rather than created. */
     readId?: string;
     inputs: Record<string, unknown>;
@@ -33,6 +35,8 @@ export interface CaptureOptions {
     config: StackFileConfig;
 }
 
+type Registered = Omit<CapturedResource, "urn" | "dependencies">;
+
 interface RegisterRequest {
     getType(): string;
     getName(): string;
@@ -45,13 +49,14 @@ interface MockMonitor {
 
 /** Evaluates the program once for the given stack config. Not reentrant: one capture at a time. */
 export async function captureStack({ projectDir, project, stack, config }: CaptureOptions): Promise<Capture> {
-    const registered: Omit<CapturedResource, "urn" | "dependencies">[] = [];
+    const registered: Registered[] = [];
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     await pulumi.runtime.setMocks(
         {
-            newResource: ({ type, name, inputs, custom, id }) => {
-                registered.push({ type, name, custom: custom ?? false, ...(id ? { readId: id } : {}), inputs });
-                return { id: id || `${name}-${shortHash(type)}`, state: { ...providerComputedState(type, inputs), ...inputs } };
+            newResource: ({ type, name, inputs, custom, id: readId }) => {
+                const id = readId || `${name}-${shortHash(type)}`;
+                registered.push({ type, name, id, custom: custom ?? false, ...(readId ? { readId } : {}), inputs: revealSecrets(inputs) });
+                return { id, state: { ...providerComputedState(type, inputs), ...inputs } };
             },
             call: ({ token, inputs }) => offlineInvoke(token, inputs),
         },
@@ -133,7 +138,7 @@ function recordDependencies(): Map<string, string[]> {
 }
 
 /** Joins what the mocks saw with the URNs the mock monitor assigned (which carry the parent chain). */
-function withUrns(registered: Omit<CapturedResource, "urn" | "dependencies">[], dependencies: Map<string, string[]>): CapturedResource[] {
+function withUrns(registered: Registered[], dependencies: Map<string, string[]>): CapturedResource[] {
     const urns = new Map<string, string>();
     for (const urn of mockMonitor().getRegisteredResources().keys()) {
         const [, , qualifiedType, name] = urn.split("::");
@@ -147,6 +152,25 @@ function withUrns(registered: Omit<CapturedResource, "urn" | "dependencies">[], 
         const key = `${resource.type}::${resource.name}`;
         return { urn: urns.get(key) ?? "", ...resource, dependencies: dependencies.get(key) ?? [] };
     });
+}
+
+// Pulumi's wire marker for a secret value; the mocks hand inputs over still wrapped in it.
+const secretSig = "4dabf18193072939515e22adb298388d";
+const secretMarker = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Unwraps secret markers so tests and policies read values as the engine's policy host does. */
+function revealSecrets<T>(value: T): T {
+    if (Array.isArray(value)) {
+        return value.map(revealSecrets) as T;
+    }
+    if (typeof value === "object" && value !== null) {
+        const record = value as Record<string, unknown>;
+        if (record[secretSig] === secretMarker) {
+            return revealSecrets(record.value) as T;
+        }
+        return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revealSecrets(v)])) as T;
+    }
+    return value;
 }
 
 function shortHash(text: string): string {

@@ -1,0 +1,210 @@
+import { RunError } from "@pulumi/pulumi";
+import { expect } from "chai";
+import { type Capture } from "../../tools/capture/capture";
+import { capture, type Json, ofKind, one, spec } from "../support/stacks";
+
+const inputs = (r: { inputs: unknown }): Json => r.inputs;
+
+describe("AKS and ACR (prod)", () => {
+    let c: Capture;
+    before(async () => {
+        c = await capture("prod");
+    });
+
+    it("creates AKS with Entra ID + Azure RBAC, no local accounts, workload identity and Cilium network policy", () => {
+        const aks = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks"));
+        expect(aks.kubernetesVersion).to.equal("1.33");
+        expect(aks.aadProfile).to.deep.equal({ managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [] });
+        expect(aks.disableLocalAccounts).to.equal(true);
+        expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
+        expect(aks.securityProfile).to.deep.equal({ workloadIdentity: { enabled: true } });
+        expect(aks.networkProfile).to.include({ networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium" });
+    });
+
+    it("runs a tainted system pool and an autoscaling user pool sized from config", () => {
+        const [system, user] = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks")).agentPoolProfiles;
+        expect(system).to.include({ mode: "System", count: 3, vmSize: "Standard_D4ds_v5" });
+        expect(system.nodeTaints).to.deep.equal(["CriticalAddonsOnly=true:NoSchedule"]);
+        expect(user).to.include({ mode: "User", enableAutoScaling: true, minCount: 3, maxCount: 12, vmSize: "Standard_D8ds_v5" });
+    });
+
+    it("keeps the ACR admin user off and lets the kubelet pull with AcrPull", () => {
+        const registry = one(c, "azure-native:containerregistry:Registry", "registry");
+        expect(inputs(registry)).to.include({ registryName: "ecommercemeshprod", adminUserEnabled: false });
+        expect(inputs(registry).sku).to.deep.equal({ name: "Premium" });
+        const pull = inputs(one(c, "azure-native:authorization:RoleAssignment", "aks-acr-pull"));
+        expect(pull.scope).to.equal(registry.id);
+        expect(pull.principalType).to.equal("ServicePrincipal");
+        expect(pull.roleDefinitionId).to.match(/\/roleDefinitions\/7f951dda-4ed3-4680-a7ca-43fe172d538d$/);
+    });
+
+    it("grants the deployer AKS RBAC Cluster Admin and points kubelogin at the Azure CLI session", () => {
+        const admin = inputs(one(c, "azure-native:authorization:RoleAssignment", "aks-deployer-admin"));
+        expect(admin.roleDefinitionId).to.match(/\/roleDefinitions\/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b$/);
+        const provider = inputs(one(c, "pulumi:providers:kubernetes", "aks"));
+        expect(provider.kubeconfig).to.match(/--login\n\s+- azurecli/);
+        expect(c.outputs.kubeconfig).to.equal("[secret]");
+        expect(c.outputs.registryLoginServer).to.equal("ecommercemeshprod.azurecr.io");
+        expect(c.outputs.clusterName).to.equal("ecommerce-mesh-prod");
+    });
+});
+
+describe("Istio install", () => {
+    let c: Capture;
+    before(async () => {
+        c = await capture("prod");
+    });
+
+    it("installs base → istiod → gateway at the pinned version from the official chart repository", () => {
+        const release = (name: string) => one(c, "helm.sh/v3:Release", name);
+        for (const name of ["istio-base", "istiod", "istio-ingressgateway"]) {
+            expect(inputs(release(name))).to.include({ version: "1.27.3" });
+            expect(inputs(release(name)).repositoryOpts).to.deep.equal({ repo: "https://istio-release.storage.googleapis.com/charts" });
+        }
+        expect(release("istiod").dependencies).to.include(release("istio-base").urn);
+        expect(release("istio-ingressgateway").dependencies).to.include(release("istiod").urn);
+        expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer" } });
+        expect(inputs(release("istiod")).values.meshConfig).to.include({ accessLogFile: "/dev/stdout" });
+    });
+
+    it("makes every workload and mesh object wait for istiod", () => {
+        const istiod = one(c, "helm.sh/v3:Release", "istiod").urn;
+        for (const kind of ["apps/v1:Deployment", "networking.istio.io/v1:VirtualService", "networking.istio.io/v1:DestinationRule", "networking.istio.io/v1:Gateway"]) {
+            for (const resource of ofKind(c, kind)) {
+                expect(resource.dependencies, `${kind} ${resource.name}`).to.include(istiod);
+            }
+        }
+    });
+
+    it("enforces STRICT mTLS mesh-wide and samples traces as configured", () => {
+        const peer = inputs(one(c, "security.istio.io/v1:PeerAuthentication", "mesh-mtls"));
+        expect(peer.metadata).to.deep.equal({ name: "default", namespace: "istio-system" });
+        expect(peer.spec).to.deep.equal({ mtls: { mode: "STRICT" } });
+        expect(spec(one(c, "telemetry.istio.io/v1:Telemetry", "mesh-telemetry")).tracing[0].randomSamplingPercentage).to.equal(1);
+    });
+
+    it("follows the mtls key", async () => {
+        const permissive = await capture("prod", "mtls=PERMISSIVE");
+        expect(spec(one(permissive, "security.istio.io/v1:PeerAuthentication", "mesh-mtls"))).to.deep.equal({ mtls: { mode: "PERMISSIVE" } });
+    });
+});
+
+describe("MeshService", () => {
+    let prod: Capture;
+    let dev: Capture;
+    before(async () => {
+        prod = await capture("prod");
+        dev = await capture("dev");
+    });
+
+    it("runs at least two replicas of every version in prod, and hands the count to the HPA where autoscaling is on", () => {
+        const hpas = new Map(ofKind(prod, "autoscaling/v2:HorizontalPodAutoscaler").map((h) => [h.name, spec(h)]));
+        expect([...hpas.keys()].sort()).to.deep.equal(["cart-v1", "order-v1", "product-v1", "product-v2"]);
+        for (const deployment of ofKind(prod, "apps/v1:Deployment")) {
+            const hpa = hpas.get(deployment.name);
+            if (hpa) {
+                expect(spec(deployment).replicas, deployment.name).to.equal(undefined);
+                expect(hpa.minReplicas).to.be.at.least(2);
+                expect(hpa.scaleTargetRef).to.deep.equal({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.name });
+            } else {
+                expect(spec(deployment).replicas, deployment.name).to.be.at.least(2);
+            }
+        }
+        for (const pdb of ofKind(prod, "policy/v1:PodDisruptionBudget")) {
+            expect(spec(pdb).maxUnavailable).to.equal(1);
+        }
+    });
+
+    it("wires the env contract: identity, database Secret and the URLs of the services it calls", () => {
+        const [container] = spec(one(prod, "apps/v1:Deployment", "order-v1")).template.spec.containers;
+        const env = Object.fromEntries(container.env.map((e: Json) => [e.name, e.value ?? e.valueFrom]));
+        expect(env).to.deep.include({
+            SERVICE_NAME: "order",
+            SERVICE_VERSION: "v1",
+            PORT: "8080",
+            DATABASE_URL: { secretKeyRef: { name: "ecommerce-db", key: "DATABASE_URL" } },
+            INVENTORY_URL: "http://inventory.ecommerce.svc.cluster.local",
+            PAYMENT_URL: "http://payment.ecommerce.svc.cluster.local",
+        });
+        expect(container.image).to.equal("ecommercemeshprod.azurecr.io/order:0.1.0");
+        const [v2] = spec(one(prod, "apps/v1:Deployment", "product-v2")).template.spec.containers;
+        expect(v2.image).to.equal("ecommercemeshprod.azurecr.io/product:0.1.0");
+        expect(v2.env.find((e: Json) => e.name === "SERVICE_VERSION").value).to.equal("v2");
+    });
+
+    it("lets only the edge and the services that call it through its AuthorizationPolicy", () => {
+        const principals = spec(one(prod, "security.istio.io/v1:AuthorizationPolicy", "inventory")).rules[0].from[0].source.principals;
+        expect(principals).to.deep.equal([
+            "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
+            "cluster.local/ns/ecommerce/sa/cart",
+            "cluster.local/ns/ecommerce/sa/order",
+        ]);
+    });
+
+    it("configures the DestinationRule from config: ISTIO_MUTUAL, pool, outlier detection, a subset per version", () => {
+        const dr = spec(one(prod, "networking.istio.io/v1:DestinationRule", "product"));
+        expect(dr.host).to.equal("product.ecommerce.svc.cluster.local");
+        expect(dr.subsets).to.deep.equal([{ name: "v1", labels: { version: "v1" } }, { name: "v2", labels: { version: "v2" } }]);
+        expect(dr.trafficPolicy.tls).to.deep.equal({ mode: "ISTIO_MUTUAL" });
+        expect(dr.trafficPolicy.outlierDetection).to.deep.equal({ consecutive5xxErrors: 5, interval: "30s", baseEjectionTime: "30s", maxEjectionPercent: 50, minHealthPercent: 50 });
+        expect(dr.trafficPolicy.connectionPool.http).to.deep.equal({ http1MaxPendingRequests: 1024, http2MaxRequests: 1024 });
+    });
+
+    it("injects faults only in dev, on their own header-matched route without retries", () => {
+        const all = (c: Capture) => ofKind(c, "networking.istio.io/v1:VirtualService").flatMap((vs) => spec(vs).http);
+        expect(all(prod).filter((r: Json) => r.fault)).to.deep.equal([]);
+        const faulty = all(dev).filter((r: Json) => r.fault);
+        expect(faulty.map((r: Json) => r.name)).to.deep.equal(["product-fault-injection", "product-fault-injection"]);
+        for (const route of faulty) {
+            expect(route.retries).to.deep.equal({ attempts: 0 });
+            expect(route.fault).to.deep.equal({ delay: { percentage: { value: 100 }, fixedDelay: "2s" } });
+            expect(route.match[0].headers).to.deep.equal({ "x-fault-inject": { exact: "true" } });
+        }
+    });
+});
+
+describe("the local stack", () => {
+    let c: Capture;
+    before(async () => {
+        c = await capture("local");
+    });
+
+    it("creates nothing on Azure and deploys into the kubeconfig context", () => {
+        expect(c.resources.filter((r) => r.type.startsWith("azure-native:"))).to.deep.equal([]);
+        expect(inputs(one(c, "pulumi:providers:kubernetes", "existing-cluster")).context).to.equal("kind-ecommerce");
+        expect(spec(one(c, "apps/v1:Deployment", "cart-v1")).template.spec.containers[0].image).to.equal("localhost:5001/cart:0.1.0");
+    });
+
+    it("stores the database URL it was given in the Secret the pods read", () => {
+        const secret = inputs(one(c, "core/v1:Secret", "database"));
+        expect(secret.metadata).to.include({ name: "ecommerce-db", namespace: "ecommerce" });
+        expect(secret.stringData.DATABASE_URL).to.match(/^postgres:\/\//);
+    });
+});
+
+describe("images.build", () => {
+    it("builds and pushes every service into the ACR with an exchanged token and deploys by digest", async () => {
+        const c = await capture("dev", "images.build=true");
+        const images = ofKind(c, "docker-build:index:Image");
+        expect(images.map((i) => i.name).sort()).to.deep.equal(["cart", "inventory", "notification", "order", "payment", "product", "shipping", "user"].map((s) => `images-${s}`));
+        const cart = inputs(images.find((i) => i.name === "images-cart")!);
+        expect(cart.tags).to.deep.equal(["ecommercemeshdev.azurecr.io/cart:0.1.0"]);
+        expect(cart.buildArgs).to.deep.equal({ SERVICE: "cart" });
+        expect(cart.registries[0]).to.include({ address: "ecommercemeshdev.azurecr.io", username: "00000000-0000-0000-0000-000000000000" });
+        const image = spec(one(c, "apps/v1:Deployment", "cart-v1")).template.spec.containers[0].image;
+        expect(image).to.match(/^ecommercemeshdev\.azurecr\.io\/cart:0\.1\.0@sha256:[0-9a-f]{64}$/);
+    });
+});
+
+describe("a bad stack config", () => {
+    it("stops the program with the config error's own lines and no stack trace", async () => {
+        let message = "";
+        try {
+            await capture("prod", "services.product.canary.weight=110");
+        } catch (error) {
+            expect(RunError.isInstance(error), "a RunError, which Pulumi prints without a stack trace").to.equal(true);
+            message = (error as Error).message;
+        }
+        expect(message).to.include("ecommerce-mesh:services.product.canary.weight: 110 is not an integer from 0 to 100");
+    });
+});

@@ -1,0 +1,160 @@
+import { expect } from "chai";
+import { type Capture } from "../../tools/capture/capture";
+import { capture, type Json, ofKind, one, shippedStacks, spec } from "../support/stacks";
+
+const serviceNames = ["product", "cart", "order", "payment", "user", "inventory", "shipping", "notification"];
+const deploymentNames = ["product-v1", "product-v2", ...serviceNames.slice(1).map((s) => `${s}-v1`)];
+
+const names = (c: Capture, kind: string) => ofKind(c, kind).map((r) => r.name).sort();
+const routesOf = (vs: Json): Json[] => vs.http;
+const weightsBySubset = (route: Json) => Object.fromEntries(route.route.map((d: Json) => [d.destination.subset, d.weight]));
+
+describe("the program, per shipped stack", () => {
+    for (const stack of shippedStacks) {
+        describe(`Pulumi.${stack}.yaml`, () => {
+            let c: Capture;
+            before(async () => {
+                c = await capture(stack);
+            });
+
+            it("creates every service's Kubernetes and mesh objects", () => {
+                expect(names(c, "apps/v1:Deployment")).to.deep.equal([...deploymentNames].sort());
+                expect(names(c, "policy/v1:PodDisruptionBudget")).to.deep.equal([...deploymentNames].sort());
+                expect(names(c, "core/v1:ServiceAccount")).to.deep.equal([...serviceNames].sort());
+                expect(names(c, "networking.istio.io/v1:DestinationRule")).to.deep.equal([...serviceNames].sort());
+                expect(names(c, "security.istio.io/v1:AuthorizationPolicy")).to.deep.equal([...serviceNames].sort());
+                expect(names(c, "networking.istio.io/v1:VirtualService")).to.deep.equal([...serviceNames, "ecommerce-gateway"].sort());
+                expect(names(c, "networking.istio.io/v1:Gateway")).to.deep.equal(["ecommerce-gateway"]);
+                expect(names(c, "core/v1:Namespace")).to.deep.equal(["ecommerce", "istio-ingress", "istio-system"]);
+                expect(names(c, "helm.sh/v3:Release")).to.deep.equal(["istio-base", "istio-ingressgateway", "istiod"]);
+                const created = ofKind(c, "core/v1:Service").filter((s) => !s.readId);
+                expect(created.map((s) => s.name).sort()).to.deep.equal([...serviceNames].sort());
+            });
+
+            it("sends the version header to its subset before the weighted route, in the mesh and at the edge", () => {
+                const vs = spec(one(c, "networking.istio.io/v1:VirtualService", "product"));
+                const edge = spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+                const edgeProduct = routesOf(edge).filter((r) => r.name.startsWith("product-"));
+                for (const routes of [routesOf(vs), edgeProduct]) {
+                    expect(routes[0].match[0].headers).to.deep.equal({ "x-version": { exact: "v1" } });
+                    expect(routes[0].route).to.have.length(1);
+                    expect(routes[0].route[0].destination.subset).to.equal("v1");
+                    expect(routes[1].match[0].headers).to.deep.equal({ "x-version": { exact: "v2" } });
+                    expect(routes[1].route[0].destination.subset).to.equal("v2");
+                    const weighted = routes.findIndex((r) => r.route.length === 2);
+                    expect(weighted).to.be.greaterThan(1);
+                }
+            });
+
+            it("gives every route weights that sum to 100 and only subsets its DestinationRule defines", () => {
+                const subsetsByHost = new Map<string, string[]>(
+                    ofKind(c, "networking.istio.io/v1:DestinationRule").map((dr) => [spec(dr).host, spec(dr).subsets.map((s: Json) => s.name)]),
+                );
+                for (const vs of ofKind(c, "networking.istio.io/v1:VirtualService")) {
+                    for (const route of routesOf(spec(vs))) {
+                        const total = route.route.reduce((sum: number, d: Json) => sum + d.weight, 0);
+                        expect(total, `${vs.name}/${route.name}`).to.equal(100);
+                        for (const { destination } of route.route) {
+                            expect(subsetsByHost.get(destination.host), `${vs.name}/${route.name} → ${destination.host}`).to.include(destination.subset);
+                        }
+                    }
+                }
+            });
+
+            it("splits product at the edge exactly as in the mesh", () => {
+                const mesh = routesOf(spec(one(c, "networking.istio.io/v1:VirtualService", "product"))).find((r) => r.name === "product-default");
+                const edge = routesOf(spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"))).find((r) => r.name === "product-default");
+                expect(edge.match).to.deep.equal([{ uri: { prefix: "/api/products" } }]);
+                expect(weightsBySubset(edge)).to.deep.equal(weightsBySubset(mesh));
+                expect(c.outputs.canaryWeights).to.have.property("product").that.deep.equals(weightsBySubset(mesh));
+            });
+
+            it("routes each /api prefix of the gateway to its service", () => {
+                const edge = spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+                const prefixes = new Map<string, string>();
+                for (const route of routesOf(edge)) {
+                    prefixes.set(route.match[0].uri.prefix, route.route[0].destination.host.split(".")[0]);
+                }
+                expect(Object.fromEntries(prefixes)).to.deep.equal({
+                    "/api/products": "product", "/api/cart": "cart", "/api/orders": "order", "/api/payments": "payment",
+                    "/api/users": "user", "/api/inventory": "inventory", "/api/shipments": "shipping", "/api/notifications": "notification",
+                });
+                expect(edge.gateways).to.deep.equal(["ecommerce/ecommerce-gateway"]);
+            });
+
+            it("never retries a write to orders or payments on 5xx", () => {
+                for (const vsName of ["order", "payment", "ecommerce-gateway"]) {
+                    const routes = routesOf(spec(one(c, "networking.istio.io/v1:VirtualService", vsName)))
+                        .filter((r) => r.name.startsWith("order-") || r.name.startsWith("payment-"))
+                        .filter((r) => !r.match?.some((m: Json) => m.method));
+                    expect(routes.length, vsName).to.be.greaterThan(0);
+                    for (const route of routes) {
+                        expect(route.retries.retryOn ?? "", `${vsName}/${route.name}`).to.not.match(/5xx|reset|gateway-error/);
+                    }
+                }
+                const reads = routesOf(spec(one(c, "networking.istio.io/v1:VirtualService", "order"))).find((r) => r.name === "order-reads");
+                expect(reads.match[0].method).to.deep.equal({ regex: "GET|HEAD|OPTIONS" });
+                expect(reads.retries).to.deep.equal({ attempts: 3, perTryTimeout: "2s", retryOn: "5xx,reset,connect-failure" });
+            });
+
+            it("runs every pod as a restricted, probed, sidecar-injected workload", () => {
+                expect(one(c, "core/v1:Namespace", "ecommerce").inputs).to.have.nested.property("metadata.labels.istio-injection", "enabled");
+                for (const deployment of ofKind(c, "apps/v1:Deployment")) {
+                    const pod = spec(deployment).template.spec;
+                    const [container] = pod.containers;
+                    expect(pod.securityContext).to.include({ runAsNonRoot: true, runAsUser: 10001 });
+                    expect(pod.securityContext.seccompProfile).to.deep.equal({ type: "RuntimeDefault" });
+                    expect(container.securityContext).to.deep.include({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+                    expect(container.livenessProbe.httpGet.path).to.equal("/health/live");
+                    expect(container.readinessProbe.httpGet.path).to.equal("/health/ready");
+                    expect(container.startupProbe.httpGet.path).to.equal("/health/startup");
+                    expect(container.resources.requests).to.have.keys("cpu", "memory");
+                    expect(container.resources.limits).to.have.keys("cpu", "memory");
+                    expect(spec(deployment).template.metadata.labels).to.include({ app: deployment.name.split("-")[0], version: deployment.name.split("-")[1] });
+                }
+            });
+        });
+    }
+});
+
+describe("a canary edit", () => {
+    let before10: Capture;
+    let after25: Capture;
+    before(async () => {
+        before10 = await capture("prod");
+        after25 = await capture("prod", "services.product.canary.weight=25");
+    });
+
+    it("changes only the product VirtualService and the edge VirtualService", () => {
+        const byKey = (c: Capture) => new Map(c.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+        const old = byKey(before10);
+        const changed = [...byKey(after25)].filter(([urn, inputs]) => old.get(urn) !== inputs).map(([urn]) => urn.split("::").slice(-2).join("::"));
+        expect(changed.sort()).to.deep.equal([
+            "ecommerce:mesh:EdgeGateway$kubernetes:networking.istio.io/v1:VirtualService::ecommerce-gateway",
+            "ecommerce:mesh:MeshService$kubernetes:networking.istio.io/v1:VirtualService::product",
+        ]);
+        expect([...old.keys()].sort()).to.deep.equal([...byKey(after25).keys()].sort());
+    });
+
+    it("moves 25% to v2 in the mesh, at the edge and in the outputs", () => {
+        const product = routesOf(spec(one(after25, "networking.istio.io/v1:VirtualService", "product"))).find((r) => r.name === "product-default");
+        expect(weightsBySubset(product)).to.deep.equal({ v1: 75, v2: 25 });
+        const edge = routesOf(spec(one(after25, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"))).find((r) => r.name === "product-default");
+        expect(weightsBySubset(edge)).to.deep.equal({ v1: 75, v2: 25 });
+        expect((after25.outputs.canaryWeights as Json).product).to.deep.equal({ v1: 75, v2: 25 });
+    });
+});
+
+describe("a resilience edit", () => {
+    it("touches only VirtualService and DestinationRule objects", async () => {
+        const base = await capture("prod");
+        const edited = await capture("prod", "services.order.timeout=12s", "services.order.outlierDetection.consecutive5xxErrors=7", "services.order.connectionPool.tcp.maxConnections=2048");
+        const old = new Map(base.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+        const changedTypes = new Set(edited.resources.filter((r) => old.get(r.urn) !== JSON.stringify(r.inputs)).map((r) => `${r.type}/${r.name}`));
+        expect([...changedTypes].sort()).to.deep.equal([
+            "kubernetes:networking.istio.io/v1:DestinationRule/order",
+            "kubernetes:networking.istio.io/v1:VirtualService/ecommerce-gateway",
+            "kubernetes:networking.istio.io/v1:VirtualService/order",
+        ]);
+    });
+});
