@@ -71,6 +71,9 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     });
     app.addHook("onSend", async (_request, reply, payload) => {
         reply.header("x-service-version", config.version);
+        // While draining, clients are told to reconnect, so keep-alive connections do not
+        // hold the shutdown open and new requests reach a replica that stays.
+        if (lifecycle.shuttingDown) reply.header("connection", "close");
         return payload;
     });
     app.addHook("onResponse", async (request, reply) => {
