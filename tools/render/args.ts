@@ -1,0 +1,84 @@
+// Command-line arguments of `npm run render`.
+import { parseArgs } from "node:util";
+
+export const usage = `usage: npm run render -- --stack <name> [--out <dir>] [--set key.path=value ...] [--compare <dir>] [--json]
+
+Evaluates the program for Pulumi.<name>.yaml (no cloud, no cluster), writes every Kubernetes
+object, Helm release and Azure resource it would create, validates the Kubernetes objects
+against the Kubernetes and Istio schemas and runs the policy pack.
+
+  --stack <name>        stack to render (Pulumi.<name>.yaml in the project root)
+  --out <dir>           render dir (default out/<name>); the previous render there is replaced
+  --set key.path=value  override a config value like 'pulumi config set --path' (repeatable),
+                        e.g. --set services.product.canary.weight=25
+  --compare <dir>       list objects added, changed (with the changed fields) or removed
+                        against an earlier render dir
+  --json                print a machine-readable report on stdout instead of text
+  --help                print this help
+
+exit status: 0 clean or advisory findings only; 1 a schema error or a mandatory policy
+violation; 2 bad usage or invalid stack config.`;
+
+export interface RenderArgs {
+    help: boolean;
+    stack?: string;
+    out?: string;
+    sets: string[];
+    compare?: string;
+    json: boolean;
+}
+
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+export function parseRenderArgs(argv: string[]): RenderArgs {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                stack: { type: "string" },
+                out: { type: "string" },
+                set: { type: "string", multiple: true },
+                compare: { type: "string" },
+                json: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
+        });
+    } catch (error) {
+        // node's messages name the bad flag; drop its own hint to use "--" (not ours to give).
+        throw new UsageError((error as Error).message.split(/\. To specify/)[0]);
+    }
+    const { values } = parsed;
+    const args: RenderArgs = {
+        help: values.help ?? false,
+        stack: values.stack,
+        out: values.out,
+        sets: values.set ?? [],
+        compare: values.compare,
+        json: values.json ?? false,
+    };
+    if (args.help) {
+        return args;
+    }
+    if (!args.stack) {
+        throw new UsageError("--stack <name> is required");
+    }
+    for (const [flag, value] of [["--stack", args.stack], ["--out", args.out], ["--compare", args.compare]] as const) {
+        if (value !== undefined && (value === "" || value.startsWith("--"))) {
+            throw new UsageError(`${flag} needs a value`);
+        }
+    }
+    for (const assignment of args.sets) {
+        if (!/^[^=\s]+=/.test(assignment)) {
+            throw new UsageError(`--set ${assignment}: expected key.path=value`);
+        }
+    }
+    return args;
+}

@@ -1,0 +1,55 @@
+// Evaluates the real program for one stack file (plus --set overrides) through the capture
+// harness, turning the ways that can fail on input into an InputError with readable lines.
+import * as pulumi from "@pulumi/pulumi";
+import { type Capture, captureStack } from "../capture/capture";
+import { readStackFile, setConfigPath, StackFileError } from "../capture/stackFile";
+
+export const projectName = "ecommerce-mesh";
+
+/** Bad input (unknown stack, bad --set, invalid config): exit 2, the lines are the message. */
+export class InputError extends Error {
+    constructor(readonly lines: string[]) {
+        super(lines.join("\n"));
+        this.name = "InputError";
+    }
+}
+
+export function validStackName(stack: string): boolean {
+    return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack);
+}
+
+export async function evaluateStack(projectDir: string, stack: string, sets: string[]): Promise<Capture> {
+    if (!validStackName(stack)) {
+        throw new InputError([`--stack ${JSON.stringify(stack)}: not a stack name (letters, digits, '-', '_', '.')`]);
+    }
+    let config;
+    try {
+        config = readStackFile(projectDir, stack, projectName);
+        for (const assignment of sets) {
+            try {
+                setConfigPath(config, projectName, assignment);
+            } catch (error) {
+                throw error instanceof StackFileError ? error : new StackFileError(`--set ${assignment}: ${firstLine(error)}`);
+            }
+        }
+    } catch (error) {
+        if (error instanceof StackFileError) {
+            throw new InputError([error.message]);
+        }
+        throw error;
+    }
+    try {
+        return await captureStack({ projectDir, project: projectName, stack, config });
+    } catch (error) {
+        // The program reports config problems as a RunError: its message is the whole story
+        // (for a StackConfigError, one line per bad key), never a stack trace.
+        if (pulumi.RunError.isInstance(error)) {
+            throw new InputError((error as Error).message.split("\n").map((line) => line.trimEnd()).filter(Boolean));
+        }
+        throw error;
+    }
+}
+
+function firstLine(error: unknown): string {
+    return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}

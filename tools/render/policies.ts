@@ -1,0 +1,54 @@
+// Runs the project's policy pack (policies/runner.ts) over the captured resources.
+import * as path from "node:path";
+import { type CapturedResource } from "../capture/capture";
+
+export interface Violation {
+    policy: string;
+    enforcementLevel: string;
+    resource?: { urn?: string; type: string; name: string };
+    message: string;
+    fix?: string;
+}
+
+export interface PolicyRun {
+    /** False when the project has no policies/runner.ts (yet): nothing was checked. */
+    ran: boolean;
+    note?: string;
+    violations: Violation[];
+}
+
+interface Runner {
+    runPolicies(resources: CapturedResource[], options: { config?: unknown }): Violation[] | Promise<Violation[]>;
+    loadPolicyConfig?(environment: string): unknown;
+}
+
+export async function runPolicyPack(projectDir: string, resources: CapturedResource[], environment: string | undefined): Promise<PolicyRun> {
+    const runnerPath = path.join(projectDir, "policies", "runner");
+    let runner: Partial<Runner>;
+    try {
+        runner = require(runnerPath) as Partial<Runner>;
+    } catch (error) {
+        if ((error as { code?: string }).code === "MODULE_NOT_FOUND" && String((error as Error).message).includes(runnerPath)) {
+            return { ran: false, note: "no policies/runner.ts in this project: policies not checked", violations: [] };
+        }
+        throw error;
+    }
+    if (typeof runner.runPolicies !== "function") {
+        return { ran: false, note: "policies/runner.ts exports no runPolicies(): policies not checked", violations: [] };
+    }
+    const config = environment && typeof runner.loadPolicyConfig === "function" ? runner.loadPolicyConfig(environment) : undefined;
+    const violations = await runner.runPolicies(resources, { config });
+    return { ran: true, violations: [...violations].sort(compareViolations) };
+}
+
+export function isMandatory(violation: Violation): boolean {
+    return violation.enforcementLevel === "mandatory";
+}
+
+const levelOrder = ["mandatory", "advisory", "remediate", "disabled"];
+
+function compareViolations(a: Violation, b: Violation): number {
+    const rank = (v: Violation) => (levelOrder.indexOf(v.enforcementLevel) + levelOrder.length + 1) % (levelOrder.length + 1);
+    const text = (v: Violation) => `${v.policy}\u0000${v.resource?.type ?? ""}\u0000${v.resource?.name ?? ""}\u0000${v.message}`;
+    return rank(a) - rank(b) || (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0);
+}
