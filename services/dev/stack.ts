@@ -65,20 +65,21 @@ function versionsOf(service: ServiceName, split: ProductSplit): string[] {
     return service === "product" ? [split.stable, split.canary] : [defaultVersion];
 }
 
-async function waitReady(instance: Instance, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+/** Polls `url`/health/ready until it answers 200; fails with the child's last lines if it exits first. */
+export async function waitReady(child: Child, url: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         signal?.throwIfAborted();
-        if (!instance.child.running) {
-            throw new DevError(`${instance.child.describeExit()} while starting. Last lines:\n${instance.child.lastLines()}`);
+        if (!child.running) {
+            throw new DevError(`${child.describeExit()} while starting. Last lines:\n${child.lastLines()}`);
         }
-        const status = await fetch(`${instance.url}/health/ready`, { signal: AbortSignal.timeout(1_000) }).then(
+        const status = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1_000) }).then(
             (res) => res.status,
             () => 0,
         );
         if (status === 200) return;
         if (Date.now() > deadline) {
-            throw new DevError(`${instance.child.name} was not ready within ${timeoutMs} ms. Last lines:\n${instance.child.lastLines()}`);
+            throw new DevError(`${child.name} was not ready within ${timeoutMs} ms. Last lines:\n${child.lastLines()}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -143,7 +144,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         }
         await Promise.all(
             instances.map(async (instance) => {
-                await waitReady(instance, options.readyTimeoutMs ?? 60_000, options.signal);
+                await waitReady(instance.child, instance.url, options.readyTimeoutMs ?? 60_000, options.signal);
                 byBackend.set(key(instance.service, instance.version), instance.url);
                 progress(`${instance.child.name} ready`);
             }),
