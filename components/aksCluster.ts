@@ -11,6 +11,8 @@ export interface AksClusterArgs {
     kubernetesVersion: string;
     systemPool: { vmSize: string; count: number };
     userPool: { vmSize: string; minCount: number; maxCount: number };
+    /** Zones both pools spread over; empty for regions without zones. */
+    availabilityZones: string[];
     disableLocalAccounts: boolean;
     /** Entra ID groups that administer the cluster. */
     adminGroupObjectIds: string[];
@@ -39,6 +41,7 @@ export class AksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:platform:AksCluster", name, {}, opts);
         const child = { parent: this };
+        const zones = args.availabilityZones.length ? { availabilityZones: args.availabilityZones } : {};
 
         const cluster = new containerservice.ManagedCluster(
             name,
@@ -58,6 +61,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         osType: "Linux",
                         osSKU: "AzureLinux",
                         type: "VirtualMachineScaleSets",
+                        ...zones,
                         // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
                         nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
                     },
@@ -72,6 +76,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         osType: "Linux",
                         osSKU: "AzureLinux",
                         type: "VirtualMachineScaleSets",
+                        ...zones,
                     },
                 ],
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },

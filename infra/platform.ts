@@ -34,6 +34,7 @@ export function provisionPlatform(config: StackConfig, stack: string): Platform 
         kubernetesVersion: cluster.kubernetesVersion,
         systemPool: cluster.systemPool,
         userPool: cluster.userPool,
+        availabilityZones: cluster.availabilityZones,
         disableLocalAccounts: cluster.disableLocalAccounts,
         adminGroupObjectIds: cluster.adminGroupObjectIds,
         registryId: registry.registryId,

@@ -57,6 +57,7 @@ export function defaultConfig() {
             kubernetesVersion: "1.33",
             systemPool: { vmSize: "Standard_D4ds_v5", count: 3 },
             userPool: { vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 6 },
+            availabilityZones: [],
             disableLocalAccounts: true,
             adminGroupObjectIds: [],
         },

@@ -143,6 +143,7 @@ export const stackConfigSchema = z
                 minCount: intFrom(1, 1000),
                 maxCount: intFrom(1, 1000),
             }),
+            availabilityZones: z.array(matching(/^[1-3]$/, "an availability zone: 1, 2 or 3"), says("is not a list of availability zones")),
             disableLocalAccounts: flag,
             adminGroupObjectIds: z.array(
                 matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "an Entra ID group object id (a GUID)"),

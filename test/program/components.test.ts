@@ -26,6 +26,8 @@ describe("AKS and ACR (prod)", () => {
         expect(system).to.include({ mode: "System", count: 3, vmSize: "Standard_D4ds_v5" });
         expect(system.nodeTaints).to.deep.equal(["CriticalAddonsOnly=true:NoSchedule"]);
         expect(user).to.include({ mode: "User", enableAutoScaling: true, minCount: 3, maxCount: 12, vmSize: "Standard_D8ds_v5" });
+        expect(system.availabilityZones).to.deep.equal(["1", "2", "3"]);
+        expect(user.availabilityZones).to.deep.equal(["1", "2", "3"]);
     });
 
     it("keeps the ACR admin user off and lets the kubelet pull with AcrPull", () => {
