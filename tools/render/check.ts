@@ -1,0 +1,69 @@
+// `npm run check`: renders every Pulumi.<stack>.yaml in the project root into out/<stack>/
+// and fails (exit 1) when any stack has a schema error, a mandatory policy violation or
+// invalid config. One summary line per stack on stdout; details of a failing stack after it.
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { describeFailure, finish, projectDir } from "./main";
+import { isMandatory } from "./policies";
+import { exitCodeOf, renderStack } from "./pipeline";
+import { formatReport } from "./report";
+
+export function stackNames(dir: string): string[] {
+    return readdirSync(dir)
+        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+        .filter((stack): stack is string => stack !== undefined)
+        .sort();
+}
+
+async function main(argv: string[]): Promise<void> {
+    console.log = console.error;
+    console.info = console.error;
+    if (argv.includes("--help") || argv.includes("-h")) {
+        return finish("usage: npm run check\n\nRenders every Pulumi.<stack>.yaml into out/<stack>/ and exits 1 on any schema error,\nmandatory policy violation or invalid stack config.\n", 0);
+    }
+    if (argv.length > 0) {
+        console.error(`check: takes no arguments (got ${argv.join(" ")}); use npm run render for one stack`);
+        return finish("", 2);
+    }
+    const stacks = stackNames(projectDir);
+    if (stacks.length === 0) {
+        console.error(`check: no Pulumi.<stack>.yaml in ${projectDir}`);
+        return finish("", 2);
+    }
+    const lines: string[] = [];
+    const details: string[] = [];
+    let failed = 0;
+    for (const stack of stacks) {
+        try {
+            const result = await renderStack({
+                projectDir,
+                stack,
+                outDir: path.join(projectDir, "out", stack),
+                log: (line) => console.error(`check: ${stack}: ${line}`),
+            });
+            const code = exitCodeOf(result);
+            const mandatory = result.policies.violations.filter(isMandatory).length;
+            const advisory = result.policies.violations.length - mandatory;
+            const policies = result.policies.ran ? `${mandatory} mandatory, ${advisory} advisory` : "not run";
+            lines.push(
+                `${code === 0 ? "ok  " : "FAIL"} ${stack}: ${result.model.resourceCount} resources, ${result.model.kubernetes.length} objects, ` +
+                    `${result.schemaErrors.length} schema errors, policies ${policies} (${result.seconds.total.toFixed(1)}s)`,
+            );
+            if (code !== 0) {
+                failed++;
+                details.push(`--- ${stack}`, formatReport(result).trimEnd());
+            }
+        } catch (error) {
+            failed++;
+            const { lines: message } = describeFailure(stack, error);
+            lines.push(`FAIL ${stack}: ${message[0].replace(`${stack}: `, "")}`);
+            details.push(`--- ${stack}`, ...message);
+        }
+    }
+    const summary = `check: ${stacks.length - failed}/${stacks.length} stacks clean`;
+    finish([...lines, ...(details.length ? ["", ...details] : []), summary, ""].join("\n"), failed ? 1 : 0);
+}
+
+if (require.main === module) {
+    void main(process.argv.slice(2));
+}
