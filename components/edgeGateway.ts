@@ -9,6 +9,8 @@ export interface EdgeGatewayArgs {
     namespaceName: string;
     /** Hosts the gateway answers for ("*" for any). */
     hosts: string[];
+    /** TLS Secret (in the ingress gateway's namespace) that turns on HTTPS with an HTTP redirect. */
+    tlsCredentialName?: string;
     /** Label value of the ingress gateway pods (`istio: <selector>`). */
     gatewaySelector: string;
     /** Every service reachable from outside, with its config. */
@@ -37,7 +39,7 @@ export class EdgeGateway extends pulumi.ComponentResource {
                 metadata,
                 spec: {
                     selector: { istio: args.gatewaySelector },
-                    servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: args.hosts }],
+                    servers: gatewayServers(args.hosts, args.tlsCredentialName),
                 },
             },
             { parent: this, dependsOn: opts?.dependsOn },
@@ -60,4 +62,15 @@ export class EdgeGateway extends pulumi.ComponentResource {
 
         this.registerOutputs({ gatewayName: this.gatewayName });
     }
+}
+
+function gatewayServers(hosts: string[], tlsCredentialName?: string) {
+    const http = { port: { number: 80, name: "http", protocol: "HTTP" }, hosts };
+    if (!tlsCredentialName) {
+        return [http];
+    }
+    return [
+        { ...http, tls: { httpsRedirect: true } },
+        { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName: tlsCredentialName } },
+    ];
 }

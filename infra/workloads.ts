@@ -49,6 +49,7 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
             namespace: mesh.appNamespace,
             namespaceName,
             hosts: config.istio.ingress.hosts,
+            tlsCredentialName: config.istio.ingress.tlsCredentialName,
             gatewaySelector: ingressSelector,
             services: serviceNames.map((service) => ({ service, namespace: namespaceName, config: config.services[service] })),
         },

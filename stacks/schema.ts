@@ -166,6 +166,8 @@ export const stackConfigSchema = z
                 serviceType: oneOf(["LoadBalancer", "NodePort", "ClusterIP"]),
                 replicas: intFrom(1, 20),
                 hosts: z.array(z.string(says("is not a host name")).min(1), says("is not a list of host names")).min(1, says("needs at least one host (use \"*\" for any)")),
+                // A TLS Secret in the ingress namespace; with it, port 443 serves HTTPS and port 80 redirects.
+                tlsCredentialName: dnsLabel.optional(),
             }),
             tracing: z.strictObject({
                 sampling: percentage(),

@@ -165,6 +165,26 @@ describe("MeshService", () => {
     });
 });
 
+describe("EdgeGateway", () => {
+    it("serves plain HTTP on port 80 by default", async () => {
+        const c = await capture("dev");
+        expect(spec(one(c, "networking.istio.io/v1:Gateway", "ecommerce-gateway"))).to.deep.equal({
+            selector: { istio: "ingressgateway" },
+            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+        });
+    });
+
+    it("terminates TLS on 443 and redirects 80 when given a credential", async () => {
+        const c = await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", "istio.ingress.hosts=[shop.example.com]");
+        const { servers } = spec(one(c, "networking.istio.io/v1:Gateway", "ecommerce-gateway"));
+        expect(servers).to.deep.equal([
+            { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop.example.com"], tls: { httpsRedirect: true } },
+            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["shop.example.com"], tls: { mode: "SIMPLE", credentialName: "shop-tls" } },
+        ]);
+        expect(spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway")).hosts).to.deep.equal(["shop.example.com"]);
+    });
+});
+
 describe("the local stack", () => {
     let c: Capture;
     before(async () => {
