@@ -1,0 +1,162 @@
+// Azure: the registry and the AKS cluster the stack creates. Checked per resource on
+// azure-native's ManagedCluster and Registry; the autoscaling check also reads AgentPool resources.
+
+import { asArray, asObject, asString, type Plain } from "../lib/k8s";
+import { meshIndex } from "../lib/meshIndex";
+import { report } from "../lib/report";
+import type { ReportViolation, ResourceArgs, ResourcePolicy, StackPolicy } from "../lib/types";
+
+const managedClusterType = "azure-native:containerservice:ManagedCluster";
+const registryType = "azure-native:containerregistry:Registry";
+
+function ofType(type: string, check: (props: Plain, name: string, reportViolation: ReportViolation) => void) {
+    return (args: ResourceArgs, reportViolation: ReportViolation) => {
+        if (args.type === type) {
+            check(args.props ?? {}, args.name, reportViolation);
+        }
+    };
+}
+
+const clusterName = (props: Plain, name: string) => `ManagedCluster ${asString(props.resourceName) ?? name}`;
+
+export const acrAdminDisabled: ResourcePolicy = {
+    name: "acr-admin-user-disabled",
+    description:
+        "The container registry's admin user is off (and anonymous pull with it): pulls use the kubelet's managed identity with AcrPull, pushes an Entra ID token, never a shared password. Equivalent: Azure Policy 'Container registries should have local admin account disabled'.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: ofType(registryType, (props, name, reportViolation) => {
+        const registry = `Registry ${asString(props.registryName) ?? name}`;
+        if (props.adminUserEnabled === true) {
+            report(reportViolation, { message: `${registry}: adminUserEnabled is true, a shared password with push rights`, fix: `Set adminUserEnabled: false and grant AcrPull/AcrPush to identities instead.` });
+        }
+        if (props.anonymousPullEnabled === true) {
+            report(reportViolation, { message: `${registry}: anonymousPullEnabled is true, so anyone can pull the images`, fix: `Set anonymousPullEnabled: false.` });
+        }
+    }),
+};
+
+export const aksEntraRbac: ResourcePolicy = {
+    name: "aks-entra-id-rbac",
+    description:
+        "The AKS cluster signs users in with Entra ID and authorises them with Azure RBAC (aadProfile.managed and aadProfile.enableAzureRBAC). Equivalent: Azure Policy 'Azure Kubernetes Service Clusters should enable Microsoft Entra ID integration' / 'should use Azure RBAC'.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: ofType(managedClusterType, (props, name, reportViolation) => {
+        const aad = asObject(props.aadProfile);
+        if (aad.managed !== true || aad.enableAzureRBAC !== true) {
+            report(reportViolation, {
+                message: `${clusterName(props, name)}: aadProfile is ${JSON.stringify({ managed: aad.managed, enableAzureRBAC: aad.enableAzureRBAC })}, so cluster access is not governed by Entra ID and Azure RBAC`,
+                fix: `Set aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [...] }.`,
+            });
+        }
+    }),
+};
+
+export const aksLocalAccountsDisabled: ResourcePolicy = {
+    name: "aks-local-accounts-disabled",
+    description:
+        "The AKS cluster has local accounts disabled (disableLocalAccounts), so no static admin kubeconfig bypasses Entra ID. Mandatory in prod. Equivalent: Azure Policy 'Azure Kubernetes Service Clusters should have local authentication methods disabled'.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: ofType(managedClusterType, (props, name, reportViolation) => {
+        if (props.disableLocalAccounts !== true) {
+            report(reportViolation, {
+                message: `${clusterName(props, name)}: local accounts are enabled, so 'az aks get-credentials --admin' hands out a static cluster-admin credential`,
+                fix: `Set disableLocalAccounts: true (stack config cluster.disableLocalAccounts).`,
+            });
+        }
+    }),
+};
+
+export const aksWorkloadIdentity: ResourcePolicy = {
+    name: "aks-workload-identity",
+    description:
+        "The AKS cluster has the OIDC issuer and workload identity enabled, so pods get Entra ID tokens through federated service accounts instead of secrets. Equivalent: AKS security baseline (Microsoft Entra Workload ID).",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: ofType(managedClusterType, (props, name, reportViolation) => {
+        const missing = [
+            asObject(props.oidcIssuerProfile).enabled === true ? "" : "oidcIssuerProfile.enabled",
+            asObject(asObject(props.securityProfile).workloadIdentity).enabled === true ? "" : "securityProfile.workloadIdentity.enabled",
+        ].filter(Boolean);
+        if (missing.length) {
+            report(reportViolation, {
+                message: `${clusterName(props, name)}: ${missing.join(" and ")} not true, so workloads cannot use Entra Workload ID`,
+                fix: `Set oidcIssuerProfile: { enabled: true } and securityProfile: { workloadIdentity: { enabled: true } }.`,
+            });
+        }
+    }),
+};
+
+export const aksNetworkPolicy: ResourcePolicy = {
+    name: "aks-network-policy",
+    description:
+        "The AKS cluster runs a network policy engine (networkProfile.networkPolicy azure, calico or cilium), so NetworkPolicies are enforced. Equivalent: Azure Policy 'Azure Kubernetes Service Clusters should have a network policy enabled'.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: ofType(managedClusterType, (props, name, reportViolation) => {
+        const policy = asString(asObject(props.networkProfile).networkPolicy);
+        if (!policy || policy === "none") {
+            report(reportViolation, {
+                message: `${clusterName(props, name)}: networkProfile.networkPolicy is ${policy ?? "unset"}, so NetworkPolicies are ignored`,
+                fix: `Set networkProfile.networkPolicy (cilium with networkDataplane cilium, or azure/calico).`,
+            });
+        }
+    }),
+};
+
+export const aksPinnedVersion: ResourcePolicy = {
+    name: "aks-pinned-kubernetes-version",
+    description:
+        "The AKS cluster pins its Kubernetes version (kubernetesVersion as major.minor or major.minor.patch) and no auto-upgrade channel moves it to a new minor (rapid or stable). Equivalent: AKS upgrade best practice; no Azure Policy built-in.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: ofType(managedClusterType, (props, name, reportViolation) => {
+        const version = asString(props.kubernetesVersion);
+        const channel = asString(asObject(props.autoUpgradeProfile).upgradeChannel);
+        if (!version || !/^\d+\.\d+(\.\d+)?$/.test(version)) {
+            report(reportViolation, {
+                message: `${clusterName(props, name)}: kubernetesVersion is ${version ?? "unset"}, so AKS picks the default version and it drifts between environments`,
+                fix: `Set kubernetesVersion to a supported minor such as 1.33 (stack config cluster.kubernetesVersion).`,
+            });
+        }
+        if (channel === "rapid" || channel === "stable") {
+            report(reportViolation, {
+                message: `${clusterName(props, name)}: autoUpgradeProfile.upgradeChannel ${channel} upgrades to new minor versions on its own`,
+                fix: `Use upgradeChannel patch (or node-image/none) and move minors deliberately.`,
+            });
+        }
+    }),
+};
+
+export const aksAutoscalingUserPool: StackPolicy = {
+    name: "aks-autoscaling-user-pool",
+    description:
+        "Each AKS cluster has a User-mode node pool with the cluster autoscaler on (enableAutoScaling with minCount ≥ 2 and maxCount > minCount), in its agentPoolProfiles or as an AgentPool resource, so application pods scale out and survive a node loss apart from the system pool. Mandatory in prod. Equivalent: AKS reliability best practice.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    configSchema: { properties: { minNodes: { type: "integer", default: 2, minimum: 1, description: "Smallest minCount accepted for the autoscaling user pool." } } },
+    validateStack: (args, reportViolation) => {
+        const { minNodes = 2 } = args.getConfig<{ minNodes?: number }>();
+        const index = meshIndex(args.resources);
+        const pools = index.ofType("azure-native:containerservice:AgentPool");
+        for (const { resource, props } of index.ofType(managedClusterType)) {
+            const name = asString(props.resourceName) ?? resource.name;
+            const candidates = [
+                ...asArray(props.agentPoolProfiles).map(asObject),
+                ...pools.filter((pool) => asString(pool.props.resourceName) === name).map((pool) => pool.props),
+            ];
+            const ok = candidates.some((pool) => pool.mode === "User" && pool.enableAutoScaling === true && Number(pool.minCount) >= minNodes && Number(pool.maxCount) > Number(pool.minCount));
+            if (!ok) {
+                report(reportViolation, {
+                    urn: resource.urn,
+                    message: `ManagedCluster ${name}: no User node pool autoscales with minCount ≥ ${minNodes} and maxCount above it (pools: ${candidates.map((p) => `${p.name}/${p.mode ?? "?"}${p.enableAutoScaling ? ` ${p.minCount}-${p.maxCount}` : " fixed"}`).join(", ") || "none"})`,
+                    fix: `Add a mode: User pool with enableAutoScaling: true, minCount ≥ ${minNodes}, maxCount > minCount (stack config cluster.userPool).`,
+                });
+            }
+        }
+    },
+};
+
+export const azurePolicies = [acrAdminDisabled, aksEntraRbac, aksLocalAccountsDisabled, aksWorkloadIdentity, aksNetworkPolicy, aksPinnedVersion, aksAutoscalingUserPool];
