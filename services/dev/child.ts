@@ -90,18 +90,22 @@ export class Child {
         return `${this.name} exited with ${how}`;
     }
 
-    /** SIGTERM, then SIGKILL if it is still running after `graceMs`. Resolves with the exit. */
-    async stop(graceMs: number): Promise<Exit & { killed: boolean }> {
+    /**
+     * SIGTERM, then SIGKILL if it is still running after `graceMs`. Resolves with the exit,
+     * whether it had to be killed, and whether it was still running when asked to stop.
+     */
+    async stop(graceMs: number): Promise<Exit & { killed: boolean; wasRunning: boolean }> {
+        const wasRunning = this.running && !this.stopping;
         this.stopping = true;
-        if (!this.running) return { ...(await this.exited), killed: false };
+        if (!this.running) return { ...(await this.exited), killed: false, wasRunning };
         this.signal("SIGTERM", this.process.pid);
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), graceMs)));
         const first = await Promise.race([this.exited, timedOut]);
         clearTimeout(timer);
-        if (first !== "timeout") return { ...first, killed: false };
+        if (first !== "timeout") return { ...first, killed: false, wasRunning };
         this.signal("SIGKILL", this.group);
-        return { ...(await this.exited), killed: true };
+        return { ...(await this.exited), killed: true, wasRunning };
     }
 
     /** Last resort for an orchestrator that is dying: synchronous, no waiting. */

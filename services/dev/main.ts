@@ -6,7 +6,7 @@
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
-import { startLocalPostgres, type LocalPostgres } from "./postgres";
+import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
 
@@ -55,6 +55,7 @@ async function main(): Promise<number> {
         let databaseUrl = process.env.DATABASE_URL;
         if (databaseUrl) {
             progress("using DATABASE_URL");
+            await checkDatabase(databaseUrl);
         } else {
             const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg");
             progress(`starting PostgreSQL (data in ${stateDir})`);

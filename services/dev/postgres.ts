@@ -145,3 +145,16 @@ export async function startLocalPostgres(stateDir: string, progress: (line: stri
     }
     return { url: `postgres://${superuser}@127.0.0.1:${port}/${databaseName}`, server };
 }
+
+/** Fails fast with a clear message when DATABASE_URL points at no reachable server. */
+export async function checkDatabase(url: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    try {
+        await client.connect();
+    } catch (err) {
+        const where = URL.canParse(url) ? new URL(url).host : "it"; // Never echo the password.
+        throw new DevError(`cannot connect to DATABASE_URL (${where}): ${(err as Error).message}`);
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}

@@ -85,22 +85,28 @@ export async function waitReady(child: Child, url: string, timeoutMs: number, si
     }
 }
 
-async function stopAll(router: http.Server, instances: readonly Instance[], progress: (line: string) => void): Promise<boolean> {
+/** Stops services, then the router. Resolves with the exit of each service. */
+async function stopAll(router: http.Server, instances: readonly Instance[]): Promise<StopResult[]> {
     // Services first: while they drain, their in-flight calls to each other still go through
     // the router. Then the router, which by then has nothing left to forward to.
-    const exits = await Promise.all(instances.map((instance) => instance.child.stop(drainGraceMs)));
-    let clean = true;
-    exits.forEach((exit, i) => {
-        const { child } = instances[i];
-        if (exit.killed) progress(`${child.name} did not exit within ${drainGraceMs} ms of SIGTERM: killed`);
-        else if (exit.code !== 0) progress(`${child.describeExit()}. Last lines:\n${child.lastLines()}`);
-        clean &&= !exit.killed && exit.code === 0;
-    });
+    const results = await Promise.all(instances.map(({ child }) => child.stop(drainGraceMs).then((exit) => ({ child, ...exit }))));
     await new Promise((resolve) => {
         router.close(resolve);
         router.closeAllConnections();
     });
-    return clean;
+    return results;
+}
+
+type StopResult = Awaited<ReturnType<Child["stop"]>> & { readonly child: Child };
+
+/** Says which services did not stop cleanly; true when all did. */
+function reportStop(results: readonly StopResult[], progress: (line: string) => void): boolean {
+    for (const { child, killed, code, wasRunning } of results) {
+        if (!wasRunning) progress(`${child.describeExit()} before the stop`);
+        else if (killed) progress(`${child.name} did not exit within ${drainGraceMs} ms of SIGTERM: killed`);
+        else if (code !== 0) progress(`${child.describeExit()} on SIGTERM. Last lines:\n${child.lastLines()}`);
+    }
+    return results.every(({ killed, code }) => !killed && code === 0);
 }
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
@@ -113,7 +119,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const router = createRouter({ split: options.split, backendUrl, random: options.random });
     try {
-        const routerUrl = await listenRouter(router, options.port, options.host);
+        const routerUrl = await listenRouter(router, options.port, options.host).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== "EADDRINUSE") throw err;
+            throw new DevError(`${options.host}:${options.port} is already in use: stop what listens there or set PORT`);
+        });
         // Services call each other through the router, as they do through the mesh, so internal
         // product calls see the same canary split as edge traffic.
         const downstream = Object.fromEntries(serviceNames.map((service) => [urlVariable(service), routerUrl]));
@@ -149,9 +158,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                 progress(`${instance.child.name} ready`);
             }),
         );
-        return { routerUrl, instances, stop: () => stopAll(router, instances, progress) };
+        return { routerUrl, instances, stop: async () => reportStop(await stopAll(router, instances), progress) };
     } catch (err) {
-        await stopAll(router, instances, progress);
+        // The error says what went wrong; how the others reacted to being stopped is noise.
+        await stopAll(router, instances);
         throw err;
     }
 }

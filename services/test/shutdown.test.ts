@@ -147,7 +147,7 @@ describe("shutdown: SIGTERM under load", function () {
             expect(outcomes.filter((o) => o.startedAt < sigtermAt && o.endedAt > sigtermAt).length, "in flight at SIGTERM").to.be.greaterThan(0);
             expect(outcomes.filter((o) => o.startedAt > sigtermAt).length, "started after SIGTERM").to.be.greaterThan(0);
             expect(slowOutcome.problem, "request still uploading when the listener closed").to.equal("");
-            expect(exit, "exit after SIGTERM").to.deep.equal({ code: 0, signal: null, killed: false });
+            expect(exit, "exit after SIGTERM").to.deep.equal({ code: 0, signal: null, killed: false, wasRunning: true });
         } finally {
             await service.stop(5_000);
         }
