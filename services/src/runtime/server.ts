@@ -104,7 +104,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         throw error;
     }
     lifecycle.started = true;
-    logger.info({ port, version: config.version }, `${config.service} service ready`);
+    logger.info({ port }, `${config.service} service ready`);
 
     let closing: Promise<boolean> | undefined;
     const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger));

@@ -23,7 +23,9 @@ const propagator = new CompositePropagator({
     propagators: [new W3CTraceContextPropagator(), new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })],
 });
 
-const tracer = trace.getTracer("ecommerce-mesh-services");
+// Looked up per span, not once at load: a tracer taken before the SDK registers its
+// provider would stay a no-op (the SDK is imported as ESM with its own API proxy).
+const tracer = () => trace.getTracer("ecommerce-mesh-services");
 
 /** Istio's request id is not trace context, but Envoy expects it forwarded as is. */
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -64,7 +66,7 @@ export interface RequestTrace {
  */
 export function startServerSpan(name: string, headers: IncomingHttpHeaders): RequestTrace {
     const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
-    let span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
+    let span = tracer().startSpan(name, { kind: SpanKind.SERVER }, parent);
     if (!span.isRecording() && !trace.isSpanContextValid(span.spanContext())) {
         span = trace.wrapSpanContext({
             traceId: randomBytes(16).toString("hex"),
@@ -77,7 +79,7 @@ export function startServerSpan(name: string, headers: IncomingHttpHeaders): Req
 
 /** Starts a client span under `parent` and returns the headers that carry it downstream. */
 export function startClientSpan(name: string, parent: Context): { span: Span; headers: Record<string, string> } {
-    const span = tracer.startSpan(name, { kind: SpanKind.CLIENT }, parent);
+    const span = tracer().startSpan(name, { kind: SpanKind.CLIENT }, parent);
     const headers: Record<string, string> = {};
     propagator.inject(trace.setSpan(parent, span), headers, defaultTextMapSetter);
     return { span, headers };
