@@ -1,4 +1,5 @@
 // Runs the project's policy pack (policies/runner.ts) over the captured resources.
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { type CapturedResource } from "../capture/capture";
 
@@ -13,13 +14,14 @@ export interface Violation {
 export interface PolicyRun {
     /** False when the project has no policies/runner.ts (yet): nothing was checked. */
     ran: boolean;
+    /** Why it did not run, or which policy config it ran with. */
     note?: string;
     violations: Violation[];
 }
 
 interface Runner {
-    runPolicies(resources: CapturedResource[], options: { config?: unknown }): Violation[] | Promise<Violation[]>;
-    loadPolicyConfig?(environment: string): unknown;
+    runPolicies(resources: CapturedResource[], options: { config?: unknown }): Violation[];
+    loadPolicyConfig(environment: string): unknown;
 }
 
 export async function runPolicyPack(projectDir: string, resources: CapturedResource[], environment: string | undefined): Promise<PolicyRun> {
@@ -33,12 +35,22 @@ export async function runPolicyPack(projectDir: string, resources: CapturedResou
         }
         throw error;
     }
-    if (typeof runner.runPolicies !== "function") {
-        return { ran: false, note: "policies/runner.ts exports no runPolicies(): policies not checked", violations: [] };
+    if (typeof runner.runPolicies !== "function" || typeof runner.loadPolicyConfig !== "function") {
+        return { ran: false, note: "policies/runner.ts exports no runPolicies()/loadPolicyConfig(): policies not checked", violations: [] };
     }
-    const config = environment && typeof runner.loadPolicyConfig === "function" ? runner.loadPolicyConfig(environment) : undefined;
-    const violations = await runner.runPolicies(resources, { config });
-    return { ran: true, violations: [...violations].sort(compareViolations) };
+    // The same file CI hands `pulumi preview --policy-pack-config`: policies/config/<environment>.json.
+    let config: unknown = {};
+    let note: string | undefined;
+    const configFile = path.join(projectDir, "policies", "config", `${environment}.json`);
+    if (environment && existsSync(configFile)) {
+        config = runner.loadPolicyConfig(environment);
+        note = `policy config policies/config/${environment}.json`;
+    } else {
+        note = `no policies/config/${environment ?? "<environment>"}.json: the pack's default levels`;
+    }
+    // The runner reads `inputs` (what the capture records) and reports `fix` separately.
+    const violations = runner.runPolicies(resources, { config });
+    return { ran: true, note, violations: [...violations].sort(compareViolations) };
 }
 
 export function isMandatory(violation: Violation): boolean {

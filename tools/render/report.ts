@@ -41,17 +41,21 @@ function formatPolicies(result: RenderResult): string[] {
     if (!policies.ran) {
         return [`policies: not run (${policies.note})`];
     }
+    const using = policies.note ? ` [${policies.note}]` : "";
     const mandatory = policies.violations.filter(isMandatory).length;
     const others = policies.violations.length - mandatory;
     if (policies.violations.length === 0) {
-        return ["policies: ok (no violations)"];
+        return [`policies: ok (no violations)${using}`];
     }
-    const lines = [`policies: ${mandatory} mandatory, ${others} other violation${others === 1 ? "" : "s"}`];
+    const lines = [`policies: ${mandatory} mandatory, ${others} advisory violation${others === 1 ? "" : "s"}${using}`];
     for (const [level, byLevel] of groupBy(policies.violations, (v) => v.enforcementLevel)) {
         for (const [policy, group] of groupBy(byLevel, (v) => v.policy)) {
             lines.push(`  [${level}] ${policy} (${group.length})`);
             for (const violation of group) {
-                lines.push(`    ${violationTarget(violation)}: ${oneLine(violation.message)}`);
+                const target = violationTarget(violation);
+                const message = oneLine(violation.message);
+                // Messages usually name their object already (`VirtualService ecommerce/x: ...`).
+                lines.push(`    ${message.startsWith(target.split(" ")[0]) ? message : `${target}: ${message}`}`);
                 if (violation.fix) {
                     lines.push(`      fix: ${oneLine(violation.fix)}`);
                 }

@@ -30,7 +30,7 @@ export class StrictFieldChecker {
         const fileName = path.join(projectDir, "__render_strict_models__.ts");
         const libName = path.join(projectDir, "__render_strict_lib__.d.ts");
         const files: Record<string, string> = { [libName]: minimalLib };
-        files[fileName] = unique.map((m, i) => `import type { ${m.interfaceName} as T${i} } from "${m.module}";\nexport declare const v${i}: T${i};`).join("\n");
+        files[fileName] = unique.map((m, i) => `import type { ${m.interfaceName} as T${i} } from "${m.module}";\nexport declare const v${i}: T${i};\n`).join("") + "export {};\n";
         const options: ts.CompilerOptions = {
             target: ts.ScriptTarget.ES2022,
             module: ts.ModuleKind.ESNext,

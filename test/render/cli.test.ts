@@ -1,0 +1,91 @@
+// The render CLI as a user runs it: exit codes, stdout/stderr, --json.
+import { expect } from "chai";
+import * as path from "node:path";
+import { hasPolicyRunner, runCli, scratchDir } from "./support";
+
+describe("render CLI", function () {
+    this.timeout(120_000);
+
+    it("prints usage for --help and exits 0", () => {
+        const run = runCli("main", ["--help"]);
+        expect(run.status).to.equal(0);
+        expect(run.stdout).to.match(/^usage: npm run render -- --stack <name>/);
+    });
+
+    it("exits 2 on an unknown flag, naming it", () => {
+        const run = runCli("main", ["--stack", "prod", "--colour"]);
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.include("--colour");
+        expect(run.stderr).to.include("usage:");
+        expect(run.stdout).to.equal("");
+    });
+
+    it("exits 2 without --stack", () => {
+        const run = runCli("main", []);
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.include("--stack <name> is required");
+    });
+
+    it("exits 2 on an unknown stack", () => {
+        const run = runCli("main", ["--stack", "staging", "--out", scratchDir("unknown")]);
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.include("no stack file Pulumi.staging.yaml");
+        expect(run.stderr).not.to.match(/\n\s+at /);
+    });
+
+    it("exits 2 on a --set without a value", () => {
+        const run = runCli("main", ["--stack", "prod", "--set", "services.product.canary.weight"]);
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.include("expected key.path=value");
+    });
+
+    it("exits 2 with the config error's own message on a bad --set value", () => {
+        const run = runCli("main", ["--stack", "prod", "--set", "services.product.canary.weight=110", "--out", scratchDir("bad-set")]);
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.include("ecommerce-mesh:services.product.canary.weight: 110 is not an integer from 0 to 100");
+        expect(run.stderr).not.to.match(/\n\s+at /);
+    });
+
+    it("prints a parseable --json report and progress on stderr", () => {
+        const out = scratchDir("json");
+        const run = runCli("main", ["--stack", "dev", "--out", out, "--json"]);
+        expect(run.status, run.stderr).to.equal(0);
+        const report = JSON.parse(run.stdout);
+        expect(report).to.include({ stack: "dev", environment: "dev", exitCode: 0, outDir: out });
+        expect(report.schemaErrors).to.deep.equal([]);
+        expect(report.written).to.include("kubernetes.yaml");
+        expect(report.counts.kubernetesObjects).to.be.greaterThan(50);
+        expect(report.policies).to.have.property("violations");
+        expect(run.stderr).to.match(/render: evaluating Pulumi\.dev\.yaml…/);
+        expect(run.stderr).to.match(/render: \d+ resources in \d+\.\ds/);
+    });
+
+    it("prints the comparison of a canary edit against an earlier render", () => {
+        const out = scratchDir("cli-compare");
+        expect(runCli("main", ["--stack", "prod", "--out", out]).status).to.equal(0);
+        const run = runCli("main", ["--stack", "prod", "--out", out, "--set", "services.product.canary.weight=25", "--compare", out]);
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stdout).to.include(`compare with ${out}: 2 changed, 0 added, 0 removed`);
+        expect(run.stdout).to.include("~ VirtualService ecommerce/product");
+        expect(run.stdout).to.include("~ VirtualService ecommerce/ecommerce-gateway");
+        expect(run.stdout).to.match(/spec\.http\[\d+\]\.route\[0\]\.weight: 90 → 75/);
+        expect(run.stdout).to.match(/spec\.http\[\d+\]\.route\[1\]\.weight: 10 → 25/);
+    });
+
+    it("exits 2 when --compare names a dir with no render", () => {
+        const run = runCli("main", ["--stack", "prod", "--out", scratchDir("nocompare"), "--compare", path.join(scratchDir("empty"), "nothing")]);
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.include("not a render dir");
+    });
+
+    it("exits 1 on a mandatory violation and names the policy", function () {
+        if (!hasPolicyRunner()) {
+            this.skip();
+        }
+        const run = runCli("main", ["--stack", "prod", "--set", "mtls=PERMISSIVE", "--out", scratchDir("permissive")]);
+        expect(run.status, run.stderr).to.equal(1);
+        expect(run.stdout).to.match(/\[mandatory\] \S+/);
+        expect(run.stdout).to.match(/PERMISSIVE|mtls/i);
+        expect(run.stdout).to.include("fix:");
+    });
+});

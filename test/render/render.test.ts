@@ -1,0 +1,99 @@
+// The pipeline called directly: every shipped stack renders schema-clean, renders are
+// byte-identical, and a canary edit's blast radius is exactly the two VirtualServices.
+import { expect } from "chai";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { stackNames } from "../../tools/render/check";
+import { loadRenderDir } from "../../tools/render/compare";
+import { exitCodeOf, renderStack } from "../../tools/render/pipeline";
+import { projectDir, scratchDir } from "./support";
+
+function filesUnder(dir: string, at = ""): string[] {
+    return readdirSync(path.join(dir, at), { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? filesUnder(dir, path.join(at, entry.name)) : [path.join(at, entry.name)],
+    );
+}
+
+describe("render pipeline", function () {
+    this.timeout(120_000);
+
+    it("finds the shipped stacks", () => {
+        expect(stackNames(projectDir)).to.include.members(["dev", "local", "prod"]);
+    });
+
+    for (const stack of ["dev", "local", "prod"]) {
+        it(`renders ${stack} schema-clean with every object in a file and in kubernetes.yaml`, async () => {
+            const result = await renderStack({ projectDir, stack, outDir: scratchDir(stack) });
+            expect(result.schemaErrors, JSON.stringify(result.schemaErrors, null, 1)).to.deep.equal([]);
+            expect(result.model.kubernetes.length).to.be.greaterThan(50);
+            const combined = result.files.get("kubernetes.yaml")!;
+            expect(combined.match(/^---$/gm)).to.have.length(result.model.kubernetes.length);
+            for (const object of result.model.kubernetes) {
+                expect(result.written).to.include(object.file);
+            }
+            // Namespaces first, Istio objects after every core object.
+            const kinds = result.model.kubernetes.map((o) => ({ kind: o.kind, istio: o.apiVersion.includes("istio.io") }));
+            expect(kinds[0].kind).to.equal("Namespace");
+            const firstIstio = kinds.findIndex((k) => k.istio);
+            expect(kinds.slice(firstIstio).every((k) => k.istio)).to.equal(true);
+            expect(result.model.helmReleases.map((r) => r.name)).to.have.members(["istio-base", "istiod", "istio-ingressgateway"]);
+            if (result.policies.ran) {
+                expect(result.policies.violations.filter((v) => v.enforcementLevel === "mandatory"), "mandatory violations").to.deep.equal([]);
+            }
+            expect(exitCodeOf(result)).to.equal(0);
+        });
+    }
+
+    it("writes byte-identical renders of the same stack", async () => {
+        const first = scratchDir("same-a");
+        const second = scratchDir("same-b");
+        await renderStack({ projectDir, stack: "prod", outDir: first });
+        await renderStack({ projectDir, stack: "prod", outDir: second });
+        const files = filesUnder(first).sort();
+        expect(filesUnder(second).sort()).to.deep.equal(files);
+        for (const file of files) {
+            expect(readFileSync(path.join(second, file), "utf8"), file).to.equal(readFileSync(path.join(first, file), "utf8"));
+        }
+        expect(files.join("\n")).not.to.match(/\d{4}-\d\d-\d\dT\d\d:/);
+    });
+
+    it("shows a canary weight edit as a change of exactly the product and edge VirtualServices", async () => {
+        const out = scratchDir("canary");
+        await renderStack({ projectDir, stack: "prod", outDir: out });
+        const result = await renderStack({ projectDir, stack: "prod", outDir: out, sets: ["services.product.canary.weight=25"], compareDir: out });
+        const comparison = result.comparison!;
+        expect(comparison.added).to.deep.equal([]);
+        expect(comparison.removed).to.deep.equal([]);
+        expect(comparison.changed.map((c) => c.object)).to.deep.equal(["VirtualService ecommerce/ecommerce-gateway", "VirtualService ecommerce/product"]);
+        for (const changed of comparison.changed) {
+            expect(changed.changes.map((c) => [c.before, c.after])).to.deep.equal([[90, 75], [10, 25]]);
+            expect(changed.changes.every((c) => /^spec\.http\[\d+\]\.route\[[01]\]\.weight$/.test(c.path))).to.equal(true);
+        }
+        // The render dir now holds the new render: comparing with itself shows nothing.
+        const again = await renderStack({ projectDir, stack: "prod", sets: ["services.product.canary.weight=25"], compareDir: out });
+        expect(again.comparison!.changed).to.deep.equal([]);
+        expect(loadRenderDir(out).size).to.equal(result.written.length);
+    });
+
+    it("replaces the previous render but leaves files it did not write", async () => {
+        const out = scratchDir("clear");
+        const { writeFileSync, existsSync } = await import("node:fs");
+        writeFileSync(path.join(out, "NOTES.md"), "mine\n");
+        await renderStack({ projectDir, stack: "prod", outDir: out });
+        expect(existsSync(path.join(out, "azure.yaml"))).to.equal(true);
+        await renderStack({ projectDir, stack: "local", outDir: out });
+        expect(existsSync(path.join(out, "NOTES.md"))).to.equal(true);
+        // local has no Azure resources and no HPAs: prod's files are gone, not left behind.
+        expect(filesUnder(out).filter((f) => f.includes("horizontalpodautoscaler"))).to.deep.equal([]);
+        expect(readFileSync(path.join(out, "azure.yaml"), "utf8")).to.match(/resources: \[\]/);
+    });
+
+    it("shows secrets only as placeholders", async () => {
+        const local = await renderStack({ projectDir, stack: "local" });
+        const secret = local.files.get("kubernetes/ecommerce/secret-ecommerce-db.yaml")!;
+        expect(secret).to.include('DATABASE_URL: "[secret]"');
+        expect([...local.files.values()].join("\n")).not.to.include("postgres://");
+        const prod = await renderStack({ projectDir, stack: "prod" });
+        expect(prod.files.get("other-resources.yaml")).to.include('kubeconfig: "[secret]"');
+    });
+});
