@@ -37,10 +37,13 @@ async function sample(url: string, init: RequestInit): Promise<CannedAnswer> {
     return { status: res.status, body };
 }
 
+// autocannon records latency in whole milliseconds, so 0 means "under 1 ms".
+const latency = (ms: number) => (ms < 1 ? "<1" : String(ms));
+
 function ratioLine(service: Measurement, bare: Measurement): string {
     const ratio = service.requestsPerSecond / bare.requestsPerSecond;
     return `${service.name}: ${(ratio * 100).toFixed(1)}% of bare node:http throughput (${(1 / ratio).toFixed(1)}× slower), ` +
-        `p50 ${service.p50Ms} ms vs ${bare.p50Ms} ms`;
+        `p50 ${latency(service.p50Ms)} ms vs ${latency(bare.p50Ms)} ms`;
 }
 
 async function main(): Promise<void> {
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
             process.stderr.write(`bench: ${bench.name} for ${durationSeconds}s with ${connections} connections\n`);
             results.push(await measure(bench, durationSeconds, connections));
         }
-        const rows = results.map((m) => [m.name, m.requestsPerSecond.toFixed(0), m.p50Ms.toFixed(1), m.p99Ms.toFixed(1), String(m.requests), String(m.non2xx), String(m.errors)]);
+        const rows = results.map((m) => [m.name, m.requestsPerSecond.toFixed(0), latency(m.p50Ms), latency(m.p99Ms), String(m.requests), String(m.non2xx), String(m.errors)]);
         process.stdout.write(`${formatTable(["case", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx", "errors"], rows)}\n\n`);
         process.stdout.write(`${ratioLine(results[1], results[0])}\n${ratioLine(results[3], results[2])}\n`);
         process.stdout.write(`(${os.cpus().length} CPUs; autocannon, router, services and PostgreSQL all share them)\n`);

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { UsageError } from "../../dev/errors";
 import { parseLoadArgs } from "../../loadgen/args";
 
@@ -32,4 +34,15 @@ describe("loadgen: command line", () => {
             expect(() => parseLoadArgs(argv)).to.throw(UsageError);
         });
     }
+
+    it("exits 2 with the usage on stderr when run with a bad flag", () => {
+        const entry = path.resolve(__dirname, "..", "..", "loadgen", "main.ts");
+        const run = spawnSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), entry, "--users", "3"], {
+            encoding: "utf8",
+            timeout: 15_000,
+        });
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.contain("--target is required").and.to.contain("usage: npm run loadgen");
+        expect(run.stdout).to.equal("");
+    });
 });
