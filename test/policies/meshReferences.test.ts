@@ -1,0 +1,204 @@
+import { expect } from "chai";
+import type { CapturedResource } from "../../tools/capture/capture";
+import { capture, find, summary, violationsOf, withoutResource } from "./support";
+
+describe("policies: mesh references", () => {
+    let prod: CapturedResource[];
+    let dev: CapturedResource[];
+    // Fresh copies for every test: each one mutates its own.
+    beforeEach(async () => {
+        prod = await capture("prod");
+        dev = await capture("dev");
+    });
+
+    describe("istio-vs-destination-host-exists", () => {
+        it("passes when every destination is a deployed Service", () => {
+            expect(violationsOf("istio-vs-destination-host-exists", prod)).to.deep.equal([]);
+        });
+
+        it("flags a destination host with no Service (a typo in the FQDN)", () => {
+            const vs = find(prod, "VirtualService", "payment");
+            vs.inputs.spec.http[1].route[0].destination.host = "payments.ecommerce.svc.cluster.local";
+            const found = violationsOf("istio-vs-destination-host-exists", prod);
+            expect(found).to.have.length(1);
+            expect(found[0].resource?.name).to.equal("payment");
+            expect(found[0].enforcementLevel).to.equal("mandatory");
+            expect(found[0].message).to.contain("VirtualService ecommerce/payment").and.contain("payments.ecommerce.svc.cluster.local");
+            expect(found[0].fix).to.match(/Service FQDN/);
+        });
+
+        it("resolves a short host name in the VirtualService's namespace", () => {
+            const vs = find(prod, "VirtualService", "cart");
+            vs.inputs.spec.http[0].route[0].destination.host = "cart";
+            expect(violationsOf("istio-vs-destination-host-exists", prod)).to.deep.equal([]);
+            find(prod, "VirtualService", "cart").inputs.metadata.namespace = "shop";
+            expect(summary(violationsOf("istio-vs-destination-host-exists", prod))).to.deep.equal([
+                'cart: VirtualService shop/cart: route "cart-default" sends traffic to host "cart" (cart.shop.svc.cluster.local), but the stack deploys no Service by that name; Envoy answers 503 (no cluster) for it',
+            ]);
+        });
+    });
+
+    describe("istio-vs-subset-defined", () => {
+        it("passes when every routed subset is in the host's DestinationRule", () => {
+            expect(violationsOf("istio-vs-subset-defined", prod)).to.deep.equal([]);
+        });
+
+        it("flags a subset the DestinationRule does not declare, in the mesh and at the edge", () => {
+            const rule = find(prod, "DestinationRule", "product");
+            rule.inputs.spec.subsets = rule.inputs.spec.subsets.filter((s: { name: string }) => s.name !== "v2");
+            const found = violationsOf("istio-vs-subset-defined", prod);
+            expect(found.map((v) => v.resource?.name).sort()).to.deep.equal(["ecommerce-gateway", "ecommerce-gateway", "product", "product"]);
+            expect(found[0].message).to.contain('uses subset "v2" of product.ecommerce.svc.cluster.local').and.contain("(it has: v1)");
+        });
+
+        it("flags a subset when the host has no DestinationRule at all", () => {
+            const found = violationsOf("istio-vs-subset-defined", withoutResource(prod, "DestinationRule", "cart"));
+            expect(found.map((v) => v.resource?.name)).to.deep.equal(["cart", "ecommerce-gateway"]);
+            expect(found[0].message).to.contain("no DestinationRule exists for that host");
+        });
+    });
+
+    describe("istio-dr-subset-selects-pods", () => {
+        it("passes when each subset's labels match a Deployment's pods", () => {
+            expect(violationsOf("istio-dr-subset-selects-pods", prod)).to.deep.equal([]);
+        });
+
+        it("flags a subset whose labels select no pods (503 UH)", () => {
+            find(prod, "DestinationRule", "order").inputs.spec.subsets[0].labels = { version: "1" };
+            const found = violationsOf("istio-dr-subset-selects-pods", prod);
+            expect(summary(found)).to.have.length(1);
+            expect(found[0].resource?.name).to.equal("order");
+            expect(found[0].message).to.contain('DestinationRule ecommerce/order: subset "v1"').and.contain("503 UH");
+        });
+
+        it("flags the canary subset once its Deployment is gone", () => {
+            const found = violationsOf("istio-dr-subset-selects-pods", withoutResource(prod, "Deployment", "product-v2"));
+            expect(found.map((v) => v.message)).to.have.length(1);
+            expect(found[0].message).to.contain('subset "v2"');
+        });
+    });
+
+    describe("istio-dr-host-exists", () => {
+        it("passes when every DestinationRule host is a Service", () => {
+            expect(violationsOf("istio-dr-host-exists", prod)).to.deep.equal([]);
+        });
+
+        it("flags a DestinationRule for a host that does not exist", () => {
+            find(prod, "DestinationRule", "user").inputs.spec.host = "users.ecommerce.svc.cluster.local";
+            const found = violationsOf("istio-dr-host-exists", prod);
+            expect(found).to.have.length(1);
+            expect(found[0].resource?.name).to.equal("user");
+            expect(found[0].message).to.contain('DestinationRule ecommerce/user: host "users.ecommerce.svc.cluster.local"');
+        });
+    });
+
+    describe("istio-vs-host-conflict", () => {
+        it("passes with one mesh VirtualService per service and one gateway VirtualService", () => {
+            expect(violationsOf("istio-vs-host-conflict", prod)).to.deep.equal([]);
+        });
+
+        it("flags a second mesh VirtualService for the same host, even written as a short name", () => {
+            const extra = structuredClone(find(prod, "VirtualService", "cart"));
+            extra.name = "cart-extra";
+            extra.urn = extra.urn.replace(/::cart$/, "::cart-extra");
+            extra.inputs.metadata.name = "cart-extra";
+            extra.inputs.spec.hosts = ["cart"];
+            const found = violationsOf("istio-vs-host-conflict", [...prod, extra]);
+            expect(found).to.have.length(1);
+            expect(found[0].resource?.name).to.equal("cart-extra");
+            expect(found[0].message).to.contain('host "cart.ecommerce.svc.cluster.local" on gateway "mesh" is also defined by VirtualService ecommerce/cart');
+        });
+    });
+
+    describe("istio-vs-unreachable-route", () => {
+        it("passes the shipped routes (pinned, fault, reads before the default route)", () => {
+            expect(violationsOf("istio-vs-unreachable-route", prod)).to.deep.equal([]);
+            expect(violationsOf("istio-vs-unreachable-route", dev, "dev")).to.deep.equal([]);
+        });
+
+        it("flags routes after a catch-all route", () => {
+            const http = find(prod, "VirtualService", "product").inputs.spec.http;
+            http.unshift(http.pop()); // the default route (no match) first
+            const found = violationsOf("istio-vs-unreachable-route", prod);
+            expect(found.map((v) => v.message)).to.deep.equal([
+                'VirtualService ecommerce/product: route "product-v1-pinned" (#1) is never used: earlier route "product-default" (#0) has no match and takes every request',
+                'VirtualService ecommerce/product: route "product-v2-pinned" (#2) is never used: earlier route "product-default" (#0) has no match and takes every request',
+            ]);
+        });
+
+        it("flags a route shadowed by an earlier, broader prefix at the edge", () => {
+            const http = find(prod, "VirtualService", "ecommerce-gateway").inputs.spec.http;
+            http.unshift({ name: "api-catch", match: [{ uri: { prefix: "/api" } }], route: [{ destination: { host: "product.ecommerce.svc.cluster.local", subset: "v1" }, weight: 100 }] });
+            const found = violationsOf("istio-vs-unreachable-route", prod);
+            expect(found).to.have.length(http.length - 1);
+            expect(found.every((v) => v.resource?.name === "ecommerce-gateway")).to.equal(true);
+            expect(found[0].message).to.contain('earlier route "api-catch" (#0) matches every request it would match');
+        });
+
+        it("flags a duplicate match inside a route", () => {
+            const route = find(prod, "VirtualService", "order").inputs.spec.http[0];
+            route.match.push({ method: { regex: "GET|HEAD|OPTIONS" } });
+            const found = violationsOf("istio-vs-unreachable-route", prod);
+            expect(found).to.have.length(1);
+            expect(found[0].message).to.contain('route "order-reads" match #1').and.contain("an earlier match of the same route covers it");
+        });
+    });
+
+    describe("istio-vs-weights-sum", () => {
+        it("passes when every split sums to 100 (product 90/10)", () => {
+            expect(violationsOf("istio-vs-weights-sum", prod)).to.deep.equal([]);
+        });
+
+        it("flags a split that sums to 110", () => {
+            find(prod, "VirtualService", "product").inputs.spec.http[2].route[1].weight = 20;
+            const found = violationsOf("istio-vs-weights-sum", prod);
+            expect(summary(found)).to.deep.equal(['product: VirtualService ecommerce/product: route "product-default" has weights 90 + 20 = 110, not 100']);
+        });
+    });
+
+    describe("istio-gateway-binding", () => {
+        it("passes: the edge VirtualService binds ecommerce/ecommerce-gateway, whose selector matches the gateway chart's pods", () => {
+            expect(violationsOf("istio-gateway-binding", prod)).to.deep.equal([]);
+        });
+
+        it("flags a gateway reference that does not resolve", () => {
+            find(prod, "VirtualService", "ecommerce-gateway").inputs.spec.gateways = ["istio-ingress/ecommerce-gateway"];
+            const found = violationsOf("istio-gateway-binding", prod);
+            expect(found).to.have.length(1);
+            expect(found[0].message).to.contain('gateway "istio-ingress/ecommerce-gateway" does not exist');
+        });
+
+        it("flags a VirtualService host the Gateway does not serve", () => {
+            find(prod, "Gateway", "ecommerce-gateway").inputs.spec.servers[0].hosts = ["shop.example.com"];
+            find(prod, "VirtualService", "ecommerce-gateway").inputs.spec.hosts = ["api.example.com"];
+            const found = violationsOf("istio-gateway-binding", prod);
+            expect(summary(found)).to.have.length(1);
+            expect(found[0].message).to.contain("api.example.com are not served by Gateway ecommerce/ecommerce-gateway");
+        });
+
+        it("flags a Gateway selector that matches no gateway pods", () => {
+            find(prod, "Gateway", "ecommerce-gateway").inputs.spec.selector = { istio: "ingress" };
+            const found = violationsOf("istio-gateway-binding", prod);
+            expect(found).to.have.length(1);
+            expect(found[0].resource?.type).to.equal("kubernetes:networking.istio.io/v1:Gateway");
+            expect(found[0].message).to.contain('selector {"istio":"ingress"} matches no gateway pods');
+        });
+    });
+
+    describe("istio-edge-split-matches-mesh", () => {
+        it("passes when the gateway routes carry the mesh weights (prod and dev, 90/10)", () => {
+            expect(violationsOf("istio-edge-split-matches-mesh", prod)).to.deep.equal([]);
+            expect(violationsOf("istio-edge-split-matches-mesh", dev, "dev")).to.deep.equal([]);
+        });
+
+        it("flags an edge route that sends everything to v1 while the mesh runs a 10% canary", () => {
+            const edge = find(prod, "VirtualService", "ecommerce-gateway").inputs.spec.http;
+            const productDefault = edge.find((r: { name: string }) => r.name === "product-default");
+            productDefault.route = [{ destination: productDefault.route[0].destination, weight: 100 }];
+            const found = violationsOf("istio-edge-split-matches-mesh", prod);
+            expect(summary(found)).to.deep.equal([
+                'ecommerce-gateway: VirtualService ecommerce/ecommerce-gateway: gateway route "product-default" splits product.ecommerce.svc.cluster.local as v1=100 but the mesh routes it as v1=90, v2=10 (VirtualService ecommerce/product); users at the edge would not get the canary the mesh gets',
+            ]);
+        });
+    });
+});
