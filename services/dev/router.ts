@@ -57,14 +57,17 @@ export function createRouter(options: RouterOptions): http.Server {
             return;
         }
         const headers = forwardable(req.headers);
-        headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+        // Append the caller, as Envoy does, so an address set by an outer proxy is kept.
+        const client = req.socket.remoteAddress ?? "";
+        headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
         headers["x-forwarded-proto"] = "http";
 
         const upstream = http.request(new URL(path, base), { method: req.method, headers, agent });
         upstream.on("response", (answer) => {
             res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
             answer.pipe(res);
-            answer.on("aborted", () => res.destroy());
+            // The backend died mid-body: cut the client off too rather than end the answer cleanly.
+            answer.on("error", (err) => res.destroy(err));
         });
         upstream.on("error", (err: NodeJS.ErrnoException) => {
             if (res.headersSent) {
@@ -76,7 +79,10 @@ export function createRouter(options: RouterOptions): http.Server {
             const error = status === 503 ? "backend_unavailable" : "bad_gateway";
             sendJson(res, status, { error, service: name, message: `${name}: ${code || err.message}` });
         });
-        req.on("aborted", () => upstream.destroy());
+        // The caller went away before the answer was complete: stop the backend request too.
+        res.on("close", () => {
+            if (!res.writableFinished) upstream.destroy();
+        });
         req.pipe(upstream);
     });
     server.on("close", () => agent.destroy());

@@ -1,6 +1,7 @@
 // The orchestrator receives the product split from tools/dev.ts (which reads the stack
 // config) as JSON in DEV_PRODUCT_SPLIT; validate it here so a bad value fails at start.
 import { z } from "zod";
+import { DevError } from "./errors";
 import { defaultProductSplit, type ProductSplit } from "./routes";
 
 const splitSchema = z.strictObject({
@@ -12,7 +13,18 @@ const splitSchema = z.strictObject({
 
 export function parseProductSplit(json: string | undefined): ProductSplit {
     if (!json) return defaultProductSplit;
-    return splitSchema.parse(JSON.parse(json));
+    let raw: unknown;
+    try {
+        raw = JSON.parse(json);
+    } catch {
+        throw new DevError(`DEV_PRODUCT_SPLIT is not JSON: ${json}`);
+    }
+    const parsed = splitSchema.safeParse(raw);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "value"}: ${issue.message}`);
+        throw new DevError(`DEV_PRODUCT_SPLIT (the stack's product.canary) ${json} is not a valid split: ${problems.join("; ")}`);
+    }
+    return parsed.data;
 }
 
 export function describeSplit(split: ProductSplit): string {

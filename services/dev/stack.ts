@@ -4,11 +4,11 @@
 import { existsSync } from "node:fs";
 import type http from "node:http";
 import path from "node:path";
+import { serviceNames, urlVariable, type ServiceName } from "../src/runtime/service-names";
 import { Child } from "./child";
 import { DevError } from "./errors";
 import { freePort } from "./ports";
 import { createRouter, listenRouter } from "./router";
-import { serviceNames, urlVariable, type ServiceName } from "../src/runtime/service-names";
 import type { Backend, ProductSplit, RandomSource } from "./routes";
 
 export interface StackOptions {
@@ -40,7 +40,7 @@ export interface Instance {
 export interface RunningStack {
     readonly routerUrl: string;
     readonly instances: readonly Instance[];
-    /** Stops the router, then every service (SIGTERM, drain). Resolves true when all exited cleanly. */
+    /** Stops every service (SIGTERM, drain), then the router. Resolves true when all exited cleanly. */
     stop(): Promise<boolean>;
 }
 

@@ -33,6 +33,10 @@ describe("router: forwarding", () => {
             backends.set(name, server);
             urls.set(name, await listen(server));
         }
+        // payment accepts the connection and drops it without answering: a backend that breaks.
+        const breaking = http.createServer((req) => req.socket.destroy());
+        backends.set("payment@v1", breaking);
+        urls.set("payment@v1", await listen(breaking));
         // cart is "running" on a port nobody listens on: a backend that is down.
         urls.set("cart@v1", "http://127.0.0.1:1");
         const backendUrl = (backend: Backend) => urls.get(`${backend.service}@${backend.version ?? "v1"}`);
@@ -82,5 +86,11 @@ describe("router: forwarding", () => {
         const missing = await fetch(`${base}/api/users/1`);
         expect(missing.status).to.equal(503);
         expect(await missing.json()).to.include({ error: "backend_unavailable", service: "user" });
+    });
+
+    it("answers 502 JSON when the backend drops the request without an answer", async () => {
+        const res = await fetch(`${base}/api/payments`, { method: "POST", body: "{}" });
+        expect(res.status).to.equal(502);
+        expect(await res.json()).to.include({ error: "bad_gateway", service: "payment" });
     });
 });
