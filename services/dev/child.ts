@@ -42,16 +42,17 @@ export class Child {
             stdio: ["ignore", "pipe", "pipe"],
         });
         this.exited = new Promise((resolve) => {
-            // "error" covers spawn failures (missing binary), which never emit "exit".
+            const settle = (exit: Exit) => {
+                this.exit ??= exit;
+                resolve(this.exit);
+            };
+            // "error" covers spawn failures (missing binary), which may never emit "close".
             this.process.once("error", (err) => {
                 this.remember(`spawn failed: ${err.message}`, false);
-                this.exit = { code: 127, signal: null };
-                resolve(this.exit);
+                settle({ code: 127, signal: null });
             });
-            this.process.once("exit", (code, signal) => {
-                this.exit = { code, signal };
-                resolve(this.exit);
-            });
+            // "close" rather than "exit": it waits for the output pipes, so a crash's last words are in the tail.
+            this.process.once("close", (code, signal) => settle({ code, signal }));
         });
         for (const stream of [this.process.stdout, this.process.stderr]) {
             let partial = "";
