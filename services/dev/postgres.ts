@@ -75,16 +75,16 @@ function initCluster(bin: string, dataDir: string, owner: RunAs): void {
     }
 }
 
-/** The pid recorded by a server still holding the data directory, if that process is alive. */
+/** The pid recorded by a server still holding the data directory, if that process is a live postgres. */
 function runningServerPid(dataDir: string): number | undefined {
     const pidFile = path.join(dataDir, "postmaster.pid");
     if (!existsSync(pidFile)) return undefined;
     const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
     try {
-        process.kill(pid, 0);
-        return pid;
+        // After a crash the pid may have been reused by an unrelated process: only a postgres counts.
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("postgres") ? pid : undefined;
     } catch {
-        return undefined; // A stale file from a crash; postgres removes it itself.
+        return undefined; // A stale file from a crash; postgres replaces it itself.
     }
 }
 
@@ -127,7 +127,8 @@ export async function startLocalPostgres(stateDir: string, progress: (line: stri
     const server = new Child({
         name: "postgres",
         command: path.join(bin, "postgres"),
-        args: ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1"],
+        // Nine service pools of up to 10 connections each would nearly fill the default 100.
+        args: ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
         uid: owner.uid,
         gid: owner.gid,
     });
