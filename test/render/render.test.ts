@@ -1,10 +1,11 @@
 // The pipeline called directly: every shipped stack renders schema-clean, renders are
 // byte-identical, and a canary edit's blast radius is exactly the two VirtualServices.
 import { expect } from "chai";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stackNames } from "../../tools/render/check";
 import { loadRenderDir } from "../../tools/render/compare";
+import { InputError } from "../../tools/render/evaluate";
 import { exitCodeOf, renderStack } from "../../tools/render/pipeline";
 import { projectDir, scratchDir } from "./support";
 
@@ -44,6 +45,22 @@ describe("render pipeline", function () {
         });
     }
 
+    it("reports invalid config as an InputError with the config's own lines, and renders fine afterwards", async () => {
+        let caught: unknown;
+        try {
+            await renderStack({ projectDir, stack: "prod", sets: ["services.product.canary.weight=110", "mtls=NONE"] });
+        } catch (error) {
+            caught = error;
+        }
+        expect(caught).to.be.instanceOf(InputError);
+        const lines = (caught as InputError).lines.map((line) => line.trim());
+        expect(lines).to.include("ecommerce-mesh:services.product.canary.weight: 110 is not an integer from 0 to 100");
+        expect(lines.some((line) => line.startsWith("ecommerce-mesh:mtls: "))).to.equal(true);
+        const after = await renderStack({ projectDir, stack: "prod" });
+        expect(after.schemaErrors).to.deep.equal([]);
+        expect(after.model.kubernetes.length).to.be.greaterThan(50);
+    });
+
     it("writes byte-identical renders of the same stack", async () => {
         const first = scratchDir("same-a");
         const second = scratchDir("same-b");
@@ -77,7 +94,6 @@ describe("render pipeline", function () {
 
     it("replaces the previous render but leaves files it did not write", async () => {
         const out = scratchDir("clear");
-        const { writeFileSync, existsSync } = await import("node:fs");
         writeFileSync(path.join(out, "NOTES.md"), "mine\n");
         await renderStack({ projectDir, stack: "prod", outDir: out });
         expect(existsSync(path.join(out, "azure.yaml"))).to.equal(true);

@@ -21,7 +21,7 @@ export function describeFailure(prefix: string, error: unknown): { lines: string
         return { lines: [`${prefix}: ${error.message}`, "", usage], code: 2 };
     }
     if (error instanceof InputError) {
-        return { lines: error.lines.map((line, i) => (i === 0 ? `${prefix}: ${line}` : `${prefix}: ${line}`)), code: 2 };
+        return { lines: error.lines.map((line) => `${prefix}: ${line}`), code: 2 };
     }
     const message = error instanceof Error ? error.message : String(error);
     const lines = [`${prefix}: failed: ${message}`];
@@ -31,6 +31,11 @@ export function describeFailure(prefix: string, error: unknown): { lines: string
         lines.push(`${prefix}: (set RENDER_DEBUG=1 for the stack trace)`);
     }
     return { lines, code: 1 };
+}
+
+/** Paths on the command line are the user's: `npm run` moves to the project root but keeps INIT_CWD. */
+export function userPath(value: string): string {
+    return path.resolve(process.env.INIT_CWD ?? process.cwd(), value);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -54,8 +59,8 @@ async function main(argv: string[]): Promise<void> {
             projectDir,
             stack,
             sets: args.sets,
-            outDir: path.resolve(args.out ?? path.join(projectDir, "out", stack)),
-            compareDir: args.compare ? path.resolve(args.compare) : undefined,
+            outDir: args.out ? userPath(args.out) : path.join(projectDir, "out", stack),
+            compareDir: args.compare ? userPath(args.compare) : undefined,
             log: (line) => console.error(`render: ${line}`),
         });
         if (args.compare) {

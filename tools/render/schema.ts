@@ -97,9 +97,17 @@ export class SchemaValidator {
     }
 }
 
+// Loading the schemas and the declarations costs a few hundred ms: `npm run check` and the
+// tests render several stacks with the same kinds in one process, so reuse a validator.
+const validators = new Map<string, Promise<SchemaValidator>>();
+
 /** Validates every object; errors in object order, then path order. */
 export async function validateObjects(objects: KubeObject[], projectDir: string): Promise<SchemaError[]> {
-    const validator = await SchemaValidator.create(objects, projectDir);
+    const key = `${projectDir}\n${[...new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`))].sort().join("\n")}`;
+    if (!validators.has(key)) {
+        validators.set(key, SchemaValidator.create(objects, projectDir));
+    }
+    const validator = await validators.get(key)!;
     return objects.flatMap((object) => validator.validate(object));
 }
 
