@@ -22,14 +22,20 @@ const defaultSplit: ProductSplit = { stable: "v1", canary: "v2", weight: 10, hea
 /** The product canary split of a stack: `ecommerce-mesh:services` → `product.canary` over the defaults. */
 export function productSplitFromStack(stackName: string): ProductSplit {
     const file = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
-    if (!existsSync(file)) return defaultSplit;
+    if (!existsSync(file)) throw new Error(`no stack "${stackName}": ${path.relative(repoRoot, file)} does not exist`);
     const config = parse(readFileSync(file, "utf8"))?.config ?? {};
     return { ...defaultSplit, ...config["ecommerce-mesh:services"]?.product?.canary };
 }
 
 function main(): void {
     const stack = process.argv[2] ?? "dev";
-    const split = productSplitFromStack(stack);
+    let split: ProductSplit;
+    try {
+        split = productSplitFromStack(stack);
+    } catch (err) {
+        process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
+        process.exit(2);
+    }
     const orchestrator = spawn(
         process.execPath,
         ["-r", require.resolve("ts-node/register/transpile-only", { paths: [servicesDir] }), path.join(servicesDir, "dev", "main.ts")],
