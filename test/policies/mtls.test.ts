@@ -2,14 +2,10 @@ import { expect } from "chai";
 import type { CapturedResource } from "../../tools/capture/capture";
 import { capture, find, summary, violationsOf, withoutResource } from "./support";
 
-function peerAuthentication(name: string, namespace: string, spec: Record<string, unknown>): CapturedResource {
-    return {
-        urn: `urn:pulumi:prod::ecommerce-mesh::kubernetes:security.istio.io/v1:PeerAuthentication::${name}`,
-        type: "kubernetes:security.istio.io/v1:PeerAuthentication",
-        name,
-        custom: true,
-        inputs: { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name, namespace }, spec },
-    };
+/** Another PeerAuthentication, made from the captured mesh-wide one. */
+function peerAuthentication(resources: CapturedResource[], name: string, namespace: string, spec: Record<string, unknown>): CapturedResource {
+    const base = find(resources, "PeerAuthentication", "mesh-mtls");
+    return { ...structuredClone(base), urn: base.urn.replace(/::mesh-mtls$/, `::${name}`), name, inputs: { ...base.inputs, metadata: { name, namespace }, spec } };
 }
 
 describe("policies: mTLS", () => {
@@ -52,8 +48,8 @@ describe("policies: mTLS", () => {
         it("flags a namespace PERMISSIVE override and a workload port DISABLE", () => {
             const found = violationsOf("mtls-no-permissive-override", [
                 ...prod,
-                peerAuthentication("ecommerce-permissive", "ecommerce", { mtls: { mode: "PERMISSIVE" } }),
-                peerAuthentication("payment-port", "ecommerce", { selector: { matchLabels: { app: "payment" } }, mtls: { mode: "STRICT" }, portLevelMtls: { "8080": { mode: "DISABLE" } } }),
+                peerAuthentication(prod, "ecommerce-permissive", "ecommerce", { mtls: { mode: "PERMISSIVE" } }),
+                peerAuthentication(prod, "payment-port", "ecommerce", { selector: { matchLabels: { app: "payment" } }, mtls: { mode: "STRICT" }, portLevelMtls: { "8080": { mode: "DISABLE" } } }),
             ]);
             expect(summary(found)).to.deep.equal([
                 "ecommerce-permissive: PeerAuthentication ecommerce/ecommerce-permissive: sets mTLS PERMISSIVE for namespace ecommerce, accepting plaintext inside a STRICT mesh",
