@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../dev/errors";
-import { launchTs, type Launched } from "../dev/launch";
+import type { Child } from "../dev/child";
+import { launchTs } from "../dev/launch";
 import { freePort } from "../dev/ports";
 import { formatTable } from "../loadgen/table";
 import type { CannedAnswer } from "./bare";
@@ -50,13 +51,18 @@ async function main(): Promise<void> {
     const { durationSeconds, connections } = options();
     const scratch = mkdtempSync(path.join(os.tmpdir(), "ecommerce-bench-"));
     chmodSync(scratch, 0o755); // The postgres OS user must reach the cluster inside it.
-    const running: Launched[] = [];
-    const stopAll = () => Promise.all(running.map(({ child }) => child.stop(30_000)));
-    process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+    const children: Child[] = [];
+    const cleanUp = async () => {
+        await Promise.all(children.map((child) => child.stop(30_000)));
+        rmSync(scratch, { recursive: true, force: true });
+    };
+    const interrupted = () => void cleanUp().then(() => process.exit(130));
+    process.once("SIGINT", interrupted);
+    process.once("SIGTERM", interrupted);
     try {
         process.stderr.write("bench: starting PostgreSQL, the services and the router\n");
         const port = await freePort();
-        const stack = await launchTs(
+        const stack = launchTs(
             "dev stack",
             "dev/main.ts",
             // No simulated payment failures and quiet logs: measure the request path, not error handling or log volume.
@@ -64,19 +70,19 @@ async function main(): Promise<void> {
             /ready on (http:\/\/\S+)/,
             120_000,
         );
-        running.push(stack);
-        const router = stack.match[1];
+        children.push(stack.child);
+        const router = (await stack.ready)[1];
         const products = await sample(`${router}/api/products`, { headers: { "x-version": "v1" } });
         const placed = await sample(`${router}/api/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: order });
-        const bare = await launchTs(
+        const bare = launchTs(
             "bare node:http",
             "bench/bare.ts",
             { BENCH_ANSWERS: JSON.stringify({ "/api/products": products, "/api/orders": placed }) },
             /listening on (http:\/\/\S+)/,
             30_000,
         );
-        running.push(bare);
-        const bareUrl = bare.match[1];
+        children.push(bare.child);
+        const bareUrl = (await bare.ready)[1];
 
         const cases: BenchCase[] = [
             { name: "GET /api/products, bare node:http", url: `${bareUrl}/api/products`, method: "GET" },
@@ -94,8 +100,7 @@ async function main(): Promise<void> {
         process.stdout.write(`${ratioLine(results[1], results[0])}\n${ratioLine(results[3], results[2])}\n`);
         process.stdout.write(`(${os.cpus().length} CPUs; autocannon, router, services and PostgreSQL all share them)\n`);
     } finally {
-        await stopAll();
-        rmSync(scratch, { recursive: true, force: true });
+        await cleanUp();
     }
 }
 

@@ -7,32 +7,37 @@ import { DevError } from "./errors";
 const packageDir = path.resolve(__dirname, "..");
 
 export interface Launched {
+    /** Available at once, so a caller interrupted while waiting can still stop it. */
     readonly child: Child;
-    /** The regex match of the line that signalled readiness. */
-    readonly match: RegExpMatchArray;
+    /** The regex match of the line that signalled readiness; rejects (after stopping the child) on exit or timeout. */
+    readonly ready: Promise<RegExpMatchArray>;
 }
 
 /** `entry` is relative to the services package, e.g. "dev/main.ts". */
-export function launchTs(name: string, entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs: number): Promise<Launched> {
-    return new Promise((resolve, reject) => {
+export function launchTs(name: string, entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs: number): Launched {
+    let signalReady: (match: RegExpMatchArray) => void = () => undefined;
+    const child = new Child({
+        name,
+        command: process.execPath,
+        args: ["-r", require.resolve("ts-node/register/transpile-only"), path.join(packageDir, entry)],
+        env: { ...process.env, TS_NODE_PROJECT: path.join(packageDir, "dev", "tsconfig.json"), ...env },
+        onLine: (line) => {
+            const match = line.match(readyLine);
+            if (match) signalReady(match);
+        },
+    });
+    const ready = new Promise<RegExpMatchArray>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined = undefined;
-        const child = new Child({
-            name,
-            command: process.execPath,
-            args: ["-r", require.resolve("ts-node/register/transpile-only"), path.join(packageDir, entry)],
-            env: { ...process.env, TS_NODE_PROJECT: path.join(packageDir, "dev", "tsconfig.json"), ...env },
-            onLine: (line) => {
-                const match = line.match(readyLine);
-                if (!match) return;
-                clearTimeout(timer);
-                resolve({ child, match });
-            },
-        });
         const fail = (why: string) => {
             clearTimeout(timer);
             void child.stop(5_000).then(() => reject(new DevError(`${why}. Last lines:\n${child.lastLines()}`)));
         };
         timer = setTimeout(() => fail(`${name} did not start within ${timeoutMs} ms`), timeoutMs);
+        signalReady = (match) => {
+            clearTimeout(timer);
+            resolve(match);
+        };
         void child.exited.then(() => fail(child.describeExit()));
     });
+    return { child, ready };
 }
