@@ -97,7 +97,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
 
     try {
-        await migrateUntilDone(db, module.migrations, logger, () => lifecycle.shuttingDown);
+        await migrateUntilDone(db, module.migrations, logger);
     } catch (error) {
         await app.close();
         await db.close();

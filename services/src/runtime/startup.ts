@@ -7,18 +7,13 @@ import { migrate, type Migration } from "./migrations";
 
 const maxBackoffMs = 5_000;
 
-export async function migrateUntilDone(
-    db: Database,
-    migrations: readonly Migration[],
-    logger: Logger,
-    stopWaiting: () => boolean,
-): Promise<void> {
+export async function migrateUntilDone(db: Database, migrations: readonly Migration[], logger: Logger): Promise<void> {
     for (let attempt = 1; ; attempt++) {
         try {
             await migrate(db, migrations, logger);
             return;
         } catch (error) {
-            if (!isConnectionError(error) || stopWaiting()) throw error;
+            if (!isConnectionError(error)) throw error;
             const waitMs = Math.min(maxBackoffMs, 250 * 2 ** attempt);
             logger.warn({ err: error, attempt, waitMs }, "database not reachable yet; retrying migrations");
             await new Promise((resolve) => setTimeout(resolve, waitMs));
