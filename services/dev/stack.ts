@@ -49,7 +49,7 @@ const drainGraceMs = 20_000;
 const defaultVersion = "v1";
 
 /** The built service entry, found from this file whether it runs from source or from dist. */
-export function servicesEntry(): string {
+function servicesEntry(): string {
     let dir = __dirname;
     while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
     const entry = path.join(dir, "dist", "main.js");
