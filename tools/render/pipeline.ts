@@ -51,7 +51,8 @@ export async function renderStack(request: RenderRequest): Promise<RenderResult>
     const files = renderFiles(model);
     const written = request.outDir ? writeRenderDir(request.outDir, files) : [];
     if (request.outDir) {
-        log(`wrote ${written.length} files to ${path.relative(process.cwd(), request.outDir) || "."}`);
+        const shown = path.relative(process.cwd(), request.outDir);
+        log(`wrote ${written.length} files to ${shown.startsWith("..") || path.isAbsolute(shown) ? request.outDir : shown || "."}`);
     }
 
     const schemaStarted = performance.now();

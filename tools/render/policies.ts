@@ -6,6 +6,8 @@ import { type CapturedResource } from "../capture/capture";
 export interface Violation {
     policy: string;
     enforcementLevel: string;
+    /** low, medium, high or critical, when the policy declares one. */
+    severity?: string;
     resource?: { urn?: string; type: string; name: string };
     message: string;
     fix?: string;

@@ -50,7 +50,8 @@ function formatPolicies(result: RenderResult): string[] {
     const lines = [`policies: ${mandatory} mandatory, ${others} advisory violation${others === 1 ? "" : "s"}${using}`];
     for (const [level, byLevel] of groupBy(policies.violations, (v) => v.enforcementLevel)) {
         for (const [policy, group] of groupBy(byLevel, (v) => v.policy)) {
-            lines.push(`  [${level}] ${policy} (${group.length})`);
+            const severity = group[0].severity ? `${group[0].severity} severity, ` : "";
+            lines.push(`  [${level}] ${policy} (${severity}${group.length} finding${group.length === 1 ? "" : "s"})`);
             for (const violation of group) {
                 const target = violationTarget(violation);
                 const message = oneLine(violation.message);
