@@ -94,6 +94,9 @@ export class StrictFieldChecker {
             return;
         }
         const indexTypes = objects.flatMap((t) => this.checker.getIndexInfosOfType(t).map((info) => info.type));
+        if (indexTypes.length === 0 && objects.every((t) => this.checker.getPropertiesOfType(t).length === 0)) {
+            return; // `{}`: a schema that lists no fields (preserve-unknown-fields), so any goes
+        }
         for (const [key, child] of Object.entries(value)) {
             const propertyTypes = objects.flatMap((t) => {
                 const property = t.getProperty(key);
