@@ -101,11 +101,24 @@ export class SchemaValidator {
 // tests render several stacks with the same kinds in one process, so reuse a validator.
 const validators = new Map<string, Promise<SchemaValidator>>();
 
+// The kinds the program renders on some stack: loaded up front, so stacks with different
+// subsets (HPAs only in prod, a Secret only in local) share one validator.
+const commonKinds: Pick<KubeObject, "apiVersion" | "kind">[] = [
+    ...["Namespace", "ServiceAccount", "Secret", "ConfigMap", "Service"].map((kind) => ({ apiVersion: "v1", kind })),
+    { apiVersion: "apps/v1", kind: "Deployment" },
+    { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
+    { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
+    ...["PeerAuthentication", "AuthorizationPolicy"].map((kind) => ({ apiVersion: "security.istio.io/v1", kind })),
+    { apiVersion: "telemetry.istio.io/v1", kind: "Telemetry" },
+    ...["Gateway", "DestinationRule", "VirtualService"].map((kind) => ({ apiVersion: "networking.istio.io/v1", kind })),
+];
+
 /** Validates every object; errors in object order, then path order. */
 export async function validateObjects(objects: KubeObject[], projectDir: string): Promise<SchemaError[]> {
-    const key = `${projectDir}\n${[...new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`))].sort().join("\n")}`;
+    const kinds = [...commonKinds, ...objects];
+    const key = `${projectDir}\n${[...new Set(kinds.map((o) => `${o.apiVersion}/${o.kind}`))].sort().join("\n")}`;
     if (!validators.has(key)) {
-        validators.set(key, SchemaValidator.create(objects, projectDir));
+        validators.set(key, SchemaValidator.create(kinds, projectDir));
     }
     const validator = await validators.get(key)!;
     return objects.flatMap((object) => validator.validate(object));
