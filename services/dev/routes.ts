@@ -4,7 +4,7 @@
 
 import { serviceNames, type ServiceName } from "../src/runtime/service-names";
 
-/** Edge path prefixes, the same table the ingress VirtualService is generated from. */
+/** Edge path prefixes: a copy of the ingress routes in stacks/catalog.ts, which a test keeps in step. */
 export const routePrefixes: Readonly<Record<ServiceName, string>> = {
     product: "/api/products",
     cart: "/api/cart",

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { chooseBackend, defaultProductSplit, productVersion, routePrefixes, serviceForPath } from "../../dev/routes";
 import { serviceNames } from "../../src/runtime/service-names";
 import { seededRandom } from "./seeded-random";
@@ -12,6 +14,13 @@ describe("router: choosing the backend", () => {
             expect(serviceForPath(`${prefix}?page=2`), `${prefix}?page=2`).to.equal(service);
         }
         expect(serviceForPath("/api/notifications?userId=1")).to.equal("notification");
+    });
+
+    it("uses the same prefixes as the ingress (stacks/catalog.ts)", () => {
+        // The services package cannot import the Pulumi package, so compare with its source text.
+        const catalog = readFileSync(path.resolve(__dirname, "..", "..", "..", "stacks", "catalog.ts"), "utf8");
+        const ingress = Object.fromEntries([...catalog.matchAll(/(\w+): \{\s*routePrefix: "([^"]+)"/g)].map(([, service, prefix]) => [service, prefix]));
+        expect(ingress).to.deep.equal(routePrefixes);
     });
 
     it("has no route for unknown prefixes or partial segments", () => {
