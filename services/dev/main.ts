@@ -2,7 +2,8 @@
 // with one "ready" line, and a clean stop of every child on SIGINT/SIGTERM.
 //
 // Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (else a cluster in DEV_STATE_DIR,
-// default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_VERBOSE=1 (service logs).
+// default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_VERBOSE=1 (service logs
+// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
     let failed = false;
     try {
         const split = parseProductSplit(process.env.DEV_PRODUCT_SPLIT);
+        const verbose = process.env.DEV_VERBOSE === "1";
         const port = routerPort();
         let databaseUrl = process.env.DATABASE_URL;
         if (databaseUrl) {
@@ -69,7 +71,10 @@ async function main(): Promise<number> {
             host: process.env.HOST ?? "127.0.0.1",
             port,
             progress,
-            echoLogs: process.env.DEV_VERBOSE === "1",
+            echoLogs: verbose,
+            // Request logs only when they are shown: unread, they would cost the router's CPU
+            // and push a crash's error lines out of the kept tail.
+            serviceEnv: { LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? "info" : "warn") },
             signal: stopSignal.signal,
         });
         process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)})\n`);
