@@ -46,7 +46,7 @@ describe("health, metrics, errors and graceful stop", () => {
         }
     });
 
-    it("turns not ready (503) while the database is unreachable, and ready again when it is back", async () => {
+    it("turns not ready and answers 503 while the database is unreachable, and recovers when it is back", async () => {
         await adminQuery(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS false`);
         await adminQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database.name]);
         try {
@@ -54,6 +54,9 @@ describe("health, metrics, errors and graceful stop", () => {
             expect(down.status).to.equal(503);
             expect(down.body).to.deep.equal({ status: "database unreachable" });
             expect((await get(`${base}/health/live`)).status).to.equal(200);
+            const query = await get(`${base}/api/users/1`);
+            expect(query.status).to.equal(503);
+            expect(query.body).to.deep.equal({ error: "database unavailable, try again" });
         } finally {
             await adminQuery(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`);
         }

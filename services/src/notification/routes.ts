@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { ServiceContext } from "../runtime/service-module";
 import { idSchema, parseInput } from "../runtime/validation";
 
-export const notificationTypes = ["order_confirmed", "payment_failed", "order_shipped"] as const;
+const notificationTypes = ["order_confirmed", "payment_failed", "order_shipped"] as const;
 
 const newNotification = z.strictObject({ type: z.enum(notificationTypes), userId: idSchema, orderId: idSchema });
 const listQuery = z.strictObject({ userId: idSchema });

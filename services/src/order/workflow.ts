@@ -6,6 +6,7 @@ import type { FastifyRequest } from "fastify";
 import { DownstreamError, type CallOptions } from "../runtime/downstream";
 import type { ServiceContext } from "../runtime/service-module";
 import type { ServiceName } from "../runtime/service-names";
+import { maxAmount } from "../runtime/validation";
 import * as store from "./store";
 
 export interface OrderRequest {
@@ -47,6 +48,7 @@ export async function runOrder(
     }
     if (mismatches.length > 0) return reject(409, "prices changed, review the order", mismatches);
     const total = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
+    if (total > maxAmount) return reject(422, "order total exceeds what one payment can carry", { total, max: maxAmount });
     await store.recordLines(db.pool, orderId, lines, total);
 
     const releaseStock = () => call("inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" });

@@ -68,3 +68,17 @@ export function openDatabase(url: string, schema: string, logger: Logger): Datab
 export function isUniqueViolation(error: unknown): boolean {
     return (error as { code?: string }).code === "23505";
 }
+
+// PostgreSQL codes that mean "no usable connection": connection exceptions (08), refused
+// login (28), database missing (3D000) or not accepting connections (55000), too many
+// connections (53300), server shutting down or starting (57P0x).
+const unavailableCodes = /^(08|28|3D000$|55000$|53300$|57P0)/;
+
+/** True when the database could not be reached or used at all, as opposed to a failing query. */
+export function isConnectionError(error: unknown): boolean {
+    const code = (error as { code?: unknown }).code;
+    // Node's network errors: ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ...
+    if (typeof code === "string") return /^E[A-Z]+$/.test(code) || unavailableCodes.test(code);
+    // pg reports a lost or timed-out connection without a code.
+    return error instanceof Error && /timeout|terminated/i.test(error.message);
+}

@@ -1,6 +1,7 @@
 // One error shape for every client-facing failure: `{ error, details? }`. Anything that is
 // not an expected HttpError is logged with its stack and answered with a generic 500.
 import type { FastifyError, FastifyInstance } from "fastify";
+import { isConnectionError } from "./database";
 
 export class HttpError extends Error {
     constructor(
@@ -38,6 +39,11 @@ export function installErrorHandlers(app: FastifyInstance): void {
         }
         const status = error.statusCode ?? 500;
         if (status >= 400 && status < 500) return reply.status(status).send(fastifyClientError(error));
+        // A lost database is temporary and the request is safe to send elsewhere: say 503.
+        if (isConnectionError(error)) {
+            request.log.warn({ err: error }, "database unavailable");
+            return reply.status(503).send({ error: "database unavailable, try again" });
+        }
         request.log.error({ err: error }, "unhandled error");
         return reply.status(500).send({ error: "internal server error" });
     });

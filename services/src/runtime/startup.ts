@@ -2,7 +2,7 @@
 // not ready) is waited for, since the startup probe reports progress meanwhile; a failing
 // migration is a bug and stops the start.
 import type { Logger } from "pino";
-import type { Database } from "./database";
+import { isConnectionError, type Database } from "./database";
 import { migrate, type Migration } from "./migrations";
 
 const maxBackoffMs = 5_000;
@@ -19,11 +19,4 @@ export async function migrateUntilDone(db: Database, migrations: readonly Migrat
             await new Promise((resolve) => setTimeout(resolve, waitMs));
         }
     }
-}
-
-/** Network errors (ECONNREFUSED, ENOTFOUND, timeouts) and PostgreSQL's connection classes 08 and 57P0x. */
-export function isConnectionError(error: unknown): boolean {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string") return /^E[A-Z]+$/.test(code) || code.startsWith("08") || code.startsWith("57P0");
-    return error instanceof Error && /timeout|terminated/i.test(error.message);
 }

@@ -15,8 +15,11 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
 /** Ids in paths and bodies: short, URL-safe, never empty. */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "expected an id of 1-64 letters, digits, _ or -" });
 
+/** Largest amount one payment may carry, in minor units. */
+export const maxAmount = 100_000_000;
+
 /** Money in minor units (cents). */
-export const amountSchema = z.number().int().positive().max(100_000_000);
+export const amountSchema = z.number().int().positive().max(maxAmount);
 
 export const quantitySchema = z.number().int().positive().max(1000);
 
