@@ -68,8 +68,8 @@ describe("render CLI", function () {
         expect(run.stdout).to.include(`compare with ${out}: 2 changed, 0 added, 0 removed`);
         expect(run.stdout).to.include("~ VirtualService ecommerce/product");
         expect(run.stdout).to.include("~ VirtualService ecommerce/ecommerce-gateway");
-        expect(run.stdout).to.match(/spec\.http\[\d+\]\.route\[0\]\.weight: 90 → 75/);
-        expect(run.stdout).to.match(/spec\.http\[\d+\]\.route\[1\]\.weight: 10 → 25/);
+        expect(run.stdout).to.match(/spec\.http\[name=product-default\]\.route\[0\]\.weight: 90 → 75/);
+        expect(run.stdout).to.match(/spec\.http\[name=product-default\]\.route\[1\]\.weight: 10 → 25/);
     });
 
     it("exits 2 when --compare names a dir with no render", () => {

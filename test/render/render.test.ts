@@ -84,12 +84,23 @@ describe("render pipeline", function () {
         expect(comparison.changed.map((c) => c.object)).to.deep.equal(["VirtualService ecommerce/ecommerce-gateway", "VirtualService ecommerce/product"]);
         for (const changed of comparison.changed) {
             expect(changed.changes.map((c) => [c.before, c.after])).to.deep.equal([[90, 75], [10, 25]]);
-            expect(changed.changes.every((c) => /^spec\.http\[\d+\]\.route\[[01]\]\.weight$/.test(c.path))).to.equal(true);
+            expect(changed.changes.every((c) => /^spec\.http\[name=product-default\]\.route\[[01]\]\.weight$/.test(c.path))).to.equal(true);
         }
         // The render dir now holds the new render: comparing with itself shows nothing.
         const again = await renderStack({ projectDir, stack: "prod", sets: ["services.product.canary.weight=25"], compareDir: out });
         expect(again.comparison!.changed).to.deep.equal([]);
         expect(loadRenderDir(out).size).to.equal(result.written.length);
+    });
+
+    it("shows removing a fault as one removed route per VirtualService, matched by route name", async () => {
+        const out = scratchDir("faults");
+        await renderStack({ projectDir, stack: "dev", outDir: out });
+        const result = await renderStack({ projectDir, stack: "dev", sets: ["services.product.faults=null"], compareDir: out });
+        const comparison = result.comparison!;
+        expect(comparison.changed.map((c) => c.object)).to.deep.equal(["VirtualService ecommerce/ecommerce-gateway", "VirtualService ecommerce/product"]);
+        for (const changed of comparison.changed) {
+            expect(changed.changes.map((c) => [c.path, "before" in c, "after" in c])).to.deep.equal([["spec.http[name=product-fault-injection]", true, false]]);
+        }
     });
 
     it("replaces the previous render but leaves files it did not write", async () => {

@@ -39,6 +39,15 @@ describe("render units", () => {
         ]);
     });
 
+    it("matches lists of named items by name: an inserted route is one addition", () => {
+        const route = (name: string, weight: number) => ({ name, route: [{ weight }] });
+        const changes = diffValues({ http: [route("pinned", 100), route("default", 90)] }, { http: [route("pinned", 100), route("faults", 100), route("default", 75)] }, "");
+        expect(changes.map(formatChange)).to.deep.equal([
+            "http[name=default].route[0].weight: 90 → 75",
+            'http[name=faults]: (none) → {"name":"faults","route":[{"weight":100}]}',
+        ]);
+    });
+
     it("masks Pulumi secrets keeping their shape, and secret data by its place", () => {
         const wrapped = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: { URL: "postgres://x" } };
         expect(maskSecrets({ stringData: wrapped, keep: 1 })).to.deep.equal({ stringData: { URL: "[secret]" }, keep: 1 });

@@ -104,6 +104,29 @@ export function diffValues(before: unknown, after: unknown, at: string): FieldCh
         });
     }
     if (Array.isArray(before) && Array.isArray(after)) {
+        const beforeNames = namesOf(before);
+        const afterNames = namesOf(after);
+        if (beforeNames && afterNames) {
+            // Lists of named items (routes, containers, env, ports): match by name, so one
+            // inserted route reads as one added route, not as every later route changed.
+            const changes: FieldChange[] = [];
+            const byName = new Map(before.map((item, i) => [beforeNames[i], item]));
+            const afterByName = new Map(after.map((item, i) => [afterNames[i], item]));
+            for (const [name, item] of byName) {
+                const child = `${at}[name=${name}]`;
+                changes.push(...(afterByName.has(name) ? diffValues(item, afterByName.get(name), child) : [{ path: child, before: item }]));
+            }
+            for (const [name, item] of afterByName) {
+                if (!byName.has(name)) {
+                    changes.push({ path: `${at}[name=${name}]`, after: item });
+                }
+            }
+            const common = afterNames.filter((name) => byName.has(name));
+            if (common.join("\n") !== beforeNames.filter((name) => afterByName.has(name)).join("\n")) {
+                changes.push({ path: `${at} (order of names)`, before: beforeNames, after: afterNames });
+            }
+            return changes;
+        }
         const changes: FieldChange[] = [];
         for (let i = 0; i < Math.max(before.length, after.length); i++) {
             const child = `${at}[${i}]`;
@@ -118,6 +141,12 @@ export function diffValues(before: unknown, after: unknown, at: string): FieldCh
         return changes;
     }
     return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path: at || "(whole object)", before, after }];
+}
+
+/** The `name` of every item, when each item is an object with a distinct string name. */
+function namesOf(items: unknown[]): string[] | undefined {
+    const names = items.map((item) => (isRecord(item) && typeof item.name === "string" ? item.name : undefined));
+    return names.every((name): name is string => name !== undefined) && new Set(names).size === names.length && names.length > 0 ? names : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
