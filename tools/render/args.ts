@@ -35,6 +35,11 @@ export class UsageError extends Error {
     }
 }
 
+/** Names a Pulumi.<name>.yaml in the project root, never a path. */
+export function validStackName(stack: string): boolean {
+    return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack);
+}
+
 export function parseRenderArgs(argv: string[]): RenderArgs {
     let parsed;
     try {
@@ -74,6 +79,9 @@ export function parseRenderArgs(argv: string[]): RenderArgs {
         if (value !== undefined && (value === "" || value.startsWith("--"))) {
             throw new UsageError(`${flag} needs a value`);
         }
+    }
+    if (!validStackName(args.stack)) {
+        throw new UsageError(`--stack ${JSON.stringify(args.stack)}: not a stack name (letters, digits, '-', '_', '.')`);
     }
     for (const assignment of args.sets) {
         if (!/^[^=\s]+=/.test(assignment)) {

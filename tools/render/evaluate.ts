@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Capture, captureStack } from "../capture/capture";
 import { readStackFile, setConfigPath, StackFileError } from "../capture/stackFile";
+import { validStackName } from "./args";
 
 export const projectName = "ecommerce-mesh";
 
@@ -12,10 +13,6 @@ export class InputError extends Error {
         super(lines.join("\n"));
         this.name = "InputError";
     }
-}
-
-export function validStackName(stack: string): boolean {
-    return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack);
 }
 
 export async function evaluateStack(projectDir: string, stack: string, sets: string[]): Promise<Capture> {
