@@ -343,6 +343,34 @@ export const gatewayBinding: StackPolicy = {
     },
 };
 
+export const gatewayTls: StackPolicy = {
+    name: "istio-gateway-tls",
+    description:
+        "Every Gateway server that accepts plain HTTP redirects to HTTPS (tls.httpsRedirect) and the Gateway has an HTTPS server with a credentialName, so customer traffic (logins, payments) is encrypted from the client to the mesh edge. Advisory by default: TLS may be terminated in front of the cluster (set allowPlaintextHttp when it is). Equivalent: Istio secure-gateways task and security best practices (istioctl analyze IST0161 InvalidGatewayCredential checks the credential once one is set).",
+    enforcementLevel: "advisory",
+    severity: "high",
+    configSchema: { properties: { allowPlaintextHttp: { type: "boolean", default: false, description: "True when TLS terminates before the ingress gateway (e.g. Azure Front Door)." } } },
+    validateStack: (args, reportViolation) => {
+        const { allowPlaintextHttp = false } = args.getConfig<{ allowPlaintextHttp?: boolean }>();
+        if (allowPlaintextHttp) {
+            return;
+        }
+        const index = meshIndex(args.resources);
+        for (const gateway of index.kind("Gateway")) {
+            const servers = asArray(gateway.spec.servers).map(asObject);
+            const plain = servers.filter((server) => asString(asObject(server.port).protocol)?.toUpperCase() === "HTTP" && asObject(server.tls).httpsRedirect !== true);
+            const https = servers.some((server) => asString(asObject(server.port).protocol)?.toUpperCase() === "HTTPS" && (asObject(server.tls).credentialName || asObject(server.tls).serverCertificate));
+            if (plain.length || !https) {
+                report(reportViolation, {
+                    urn: gateway.urn,
+                    message: `${ref(gateway)}: ${plain.length ? `serves plain HTTP on port ${plain.map((s) => asObject(s.port).number).join(", ")} without redirecting to HTTPS` : "has no server"}${https ? "" : " and no HTTPS server with a certificate"}, so requests cross the internet unencrypted`,
+                    fix: `Add an HTTPS server (port 443, tls.mode SIMPLE, credentialName: <TLS secret in the gateway namespace>) and set tls.httpsRedirect: true on the HTTP server.`,
+                });
+            }
+        }
+    },
+};
+
 // ---- the canary holds at the edge ----------------------------------------------------------
 
 type Split = Map<string, number>;
@@ -418,5 +446,6 @@ export const meshReferencePolicies = [
     unreachableRoutes,
     routeWeightsSum,
     gatewayBinding,
+    gatewayTls,
     edgeSplitMatchesMesh,
 ];

@@ -185,6 +185,27 @@ describe("policies: mesh references", () => {
         });
     });
 
+    describe("istio-gateway-tls", () => {
+        it("advises that the shipped Gateway serves plain HTTP on port 80 (prod)", () => {
+            const found = violationsOf("istio-gateway-tls", prod);
+            expect(found.map((v) => [v.resource?.name, v.enforcementLevel])).to.deep.equal([["ecommerce-gateway", "advisory"]]);
+            expect(found[0].message).to.equal(
+                "Gateway ecommerce/ecommerce-gateway: serves plain HTTP on port 80 without redirecting to HTTPS and no HTTPS server with a certificate, so requests cross the internet unencrypted",
+            );
+        });
+
+        it("passes a Gateway with an HTTPS server and an HTTP→HTTPS redirect", () => {
+            const gateway = find(prod, "Gateway", "ecommerce-gateway").inputs.spec;
+            gateway.servers[0].tls = { httpsRedirect: true };
+            gateway.servers.push({ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*"], tls: { mode: "SIMPLE", credentialName: "ecommerce-tls" } });
+            expect(violationsOf("istio-gateway-tls", prod)).to.deep.equal([]);
+        });
+
+        it("is off where TLS terminates elsewhere (local: allowPlaintextHttp)", async () => {
+            expect(violationsOf("istio-gateway-tls", await capture("local"), "local")).to.deep.equal([]);
+        });
+    });
+
     describe("istio-edge-split-matches-mesh", () => {
         it("passes when the gateway routes carry the mesh weights (prod and dev, 90/10)", () => {
             expect(violationsOf("istio-edge-split-matches-mesh", prod)).to.deep.equal([]);
