@@ -83,7 +83,9 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         request.trace.span.setAttribute("http.response.status_code", reply.statusCode);
         if (reply.statusCode >= 500) request.trace.span.setStatus({ code: SpanStatusCode.ERROR });
         request.trace.span.end();
-        request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+        // Probes and scrapes arrive every few seconds; at info they would drown the traffic.
+        const level = alwaysOpenPaths.test(request.url) ? "debug" : "info";
+        request.log[level]({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
     });
 
     installErrorHandlers(app);
