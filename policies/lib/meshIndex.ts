@@ -127,6 +127,11 @@ export class MeshIndex {
         return this.kind("Gateway").find((gateway) => gateway.namespace === namespace && gateway.name === name);
     }
 
+    /** Whether a ServiceEntry of the stack declares the host (external or mesh-external services). */
+    serviceEntryDeclares(host: string): boolean {
+        return this.kind("ServiceEntry").some((entry) => asArray<string>(entry.spec.hosts).some((pattern) => typeof pattern === "string" && (pattern === host || (pattern.startsWith("*.") && host.endsWith(pattern.slice(1))))));
+    }
+
     namespace(name: string): K8sObject | undefined {
         return this.kind("Namespace").find((ns) => ns.name === name);
     }

@@ -10,14 +10,14 @@ import type { StackPolicy } from "../lib/types";
 export const virtualServiceHostsExist: StackPolicy = {
     name: "istio-vs-destination-host-exists",
     description:
-        "Every VirtualService destination host (FQDN <svc>.<ns>.svc.cluster.local, or a short name resolved in the VirtualService's namespace) is a Service this stack deploys. Equivalent: istioctl analyze IST0101 ReferencedResourceNotFound (host).",
+        "Every VirtualService destination host (FQDN <svc>.<ns>.svc.cluster.local, or a short name resolved in the VirtualService's namespace) is a Service this stack deploys or a host a ServiceEntry of the stack declares. Equivalent: istioctl analyze IST0101 ReferencedResourceNotFound (host).",
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, reportViolation) => {
         const index = meshIndex(args.resources);
         for (const vs of index.kind("VirtualService")) {
             for (const destination of index.destinations(vs)) {
-                if (!index.service(destination.host, vs.namespace)) {
+                if (!index.service(destination.host, vs.namespace) && !index.serviceEntryDeclares(destination.host)) {
                     const fqdn = resolveHost(destination.host, vs.namespace);
                     report(reportViolation, {
                         urn: vs.urn,
@@ -103,7 +103,7 @@ export const destinationRuleHostExists: StackPolicy = {
         const index = meshIndex(args.resources);
         for (const rule of index.kind("DestinationRule")) {
             const host = asString(rule.spec.host);
-            if (host && !host.includes("*") && !index.service(host, rule.namespace)) {
+            if (host && !host.includes("*") && !index.service(host, rule.namespace) && !index.serviceEntryDeclares(host)) {
                 report(reportViolation, {
                     urn: rule.urn,
                     message: `${ref(rule)}: host "${host}" (${resolveHost(host, rule.namespace)}) is not a Service of this stack, so its traffic policy (mTLS, pools, outlier detection) applies to nothing`,

@@ -27,6 +27,18 @@ describe("policies: mesh references", () => {
             expect(found[0].fix).to.match(/Service FQDN/);
         });
 
+        it("accepts a host declared by a ServiceEntry", () => {
+            const vs = find(prod, "VirtualService", "payment");
+            vs.inputs.spec.http[1].route[0].destination = { host: "api.payments.example.com", port: { number: 443 } };
+            expect(violationsOf("istio-vs-destination-host-exists", prod)).to.have.length(1);
+            const entry = structuredClone(find(prod, "DestinationRule", "payment"));
+            entry.type = "kubernetes:networking.istio.io/v1:ServiceEntry";
+            entry.name = "payment-provider";
+            entry.urn = entry.urn.replace(/DestinationRule::payment$/, "ServiceEntry::payment-provider");
+            entry.inputs = { kind: "ServiceEntry", metadata: { name: "payment-provider", namespace: "ecommerce" }, spec: { hosts: ["*.payments.example.com"], location: "MESH_EXTERNAL", ports: [{ number: 443, name: "https", protocol: "TLS" }], resolution: "DNS" } };
+            expect(violationsOf("istio-vs-destination-host-exists", [...prod, entry])).to.deep.equal([]);
+        });
+
         it("resolves a short host name in the VirtualService's namespace", () => {
             const vs = find(prod, "VirtualService", "cart");
             vs.inputs.spec.http[0].route[0].destination.host = "cart";
