@@ -66,6 +66,7 @@ describe("input validation on every endpoint", () => {
                 const answer = await call({ raw: '{"oops": ' });
                 expect(answer.status).to.equal(400);
                 expect(answer.body.error).to.equal("malformed JSON body");
+                expect(answer.headers.get("x-service-version")).to.equal("v2");
             });
 
             it(`rejects a wrong type for ${endpoint.field} with 400 naming the field`, async () => {
@@ -90,6 +91,7 @@ describe("input validation on every endpoint", () => {
                 const answer = await call({ json: { ...endpoint.valid, padding: "x".repeat(4096) } });
                 expect(answer.status).to.equal(413);
                 expect(answer.body).to.deep.equal({ error: "request body too large" });
+                expect(answer.headers.get("x-service-version")).to.equal("v2");
                 expect((await get(`${stack.url(endpoint.service)}/health/live`)).status).to.equal(200);
             });
 
