@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
 import { describePolicies, formatViolation, loadPolicyConfig, type PolicyConfig, PolicyConfigError, resolvePolicyConfig, runPolicies } from "../../policies/runner";
 import { allPolicies } from "../../policies/policies";
@@ -67,6 +69,15 @@ describe("policies: offline runner", () => {
         expect(dev.find((p) => p.name === "no-fault-injection")?.enforcementLevel).to.equal("advisory");
         const prodAdvisories = describePolicies(loadPolicyConfig("prod")).filter((p) => p.enforcementLevel !== "mandatory");
         expect(prodAdvisories.map((p) => p.name)).to.deep.equal(["istio-gateway-tls"]);
+    });
+
+    it("keeps the README's policy table in step with the pack and the config files", () => {
+        const readme = readFileSync(path.join(__dirname, "..", "..", "policies", "README.md"), "utf8");
+        const short = (level: string) => ({ mandatory: "M", advisory: "A", disabled: "–" })[level] ?? level;
+        const [local, dev, prod] = ["local", "dev", "prod"].map((env) => describePolicies(loadPolicyConfig(env)));
+        prod.forEach((policy, i) => {
+            expect(readme).to.contain(`| \`${policy.name}\` | ${short(local[i].enforcementLevel)} | ${short(dev[i].enforcementLevel)} | ${short(policy.enforcementLevel)} |`);
+        });
     });
 
     it("skips computed values the engine does not know during a preview instead of failing the policy", () => {
