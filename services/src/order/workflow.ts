@@ -31,15 +31,19 @@ export async function runOrder(
     const { downstream, db } = context;
     const call = <Body>(target: ServiceName, path: string, options?: CallOptions) => downstream.call<Body>(request, target, path, options);
 
-    const user = await call<{ address: string | null }>("user", `/api/users/${encodeURIComponent(order.userId)}`);
+    // The customer and the prices are independent look-ups: ask for them at once.
+    const [user, products] = await Promise.all([
+        call<{ address: string | null }>("user", `/api/users/${encodeURIComponent(order.userId)}`),
+        Promise.all(order.items.map((item) => call<{ product: { price: number } }>("product", `/api/products/${encodeURIComponent(item.productId)}`))),
+    ]);
     if (user.status === 404) return reject(422, "unknown user", { userId: order.userId });
     expectStatus("user", user.status, 200);
     if (!user.body.address) return reject(422, "user has no shipping address", { userId: order.userId });
 
     const lines: store.OrderLine[] = [];
     const mismatches = [];
-    for (const item of order.items) {
-        const product = await call<{ product: { price: number } }>("product", `/api/products/${encodeURIComponent(item.productId)}`);
+    for (const [index, item] of order.items.entries()) {
+        const product = products[index];
         if (product.status === 404) return reject(422, "unknown product", { productId: item.productId });
         expectStatus("product", product.status, 200);
         const price = product.body.product.price;
