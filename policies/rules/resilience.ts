@@ -211,15 +211,16 @@ export const outlierDetectionSafe: StackPolicy = {
 };
 
 /** Fields Istio's API marks deprecated, with their replacement. */
-function deprecatedFields(object: K8sObject): { path: string; replacement: string }[] {
-    const found: { path: string; replacement: string }[] = [];
+function deprecatedFields(object: K8sObject): { path: string; replacement: string; removed?: boolean }[] {
+    const found: { path: string; replacement: string; removed?: boolean }[] = [];
     if (object.kind === "VirtualService") {
         httpRoutes(object).forEach(({ route, name }) => {
             const fault = asObject(route.fault);
-            for (const kind of ["delay", "abort"]) {
-                if (asObject(fault[kind]).percent !== undefined) {
-                    found.push({ path: `http "${name}" fault.${kind}.percent`, replacement: `fault.${kind}.percentage.value` });
-                }
+            if (asObject(fault.delay).percent !== undefined) {
+                found.push({ path: `http "${name}" fault.delay.percent`, replacement: "fault.delay.percentage.value" });
+            }
+            if (asObject(fault.abort).percent !== undefined) {
+                found.push({ path: `http "${name}" fault.abort.percent`, replacement: "fault.abort.percentage.value", removed: true });
             }
             if (route.mirrorPercent !== undefined || route.mirror_percent !== undefined) {
                 found.push({ path: `http "${name}" mirrorPercent`, replacement: "mirrorPercentage.value" });
@@ -235,8 +236,15 @@ function deprecatedFields(object: K8sObject): { path: string; replacement: strin
             if (asObject(trafficPolicy.outlierDetection).consecutiveErrors !== undefined) {
                 found.push({ path: `${where}.outlierDetection.consecutiveErrors`, replacement: "consecutive5xxErrors (or consecutiveGatewayErrors)" });
             }
-            if (asObject(trafficPolicy.loadBalancer).simple === "LEAST_CONN") {
+            const loadBalancer = asObject(trafficPolicy.loadBalancer);
+            if (loadBalancer.simple === "LEAST_CONN") {
                 found.push({ path: `${where}.loadBalancer.simple LEAST_CONN`, replacement: "LEAST_REQUEST" });
+            }
+            if (asObject(loadBalancer.consistentHash).minimumRingSize !== undefined) {
+                found.push({ path: `${where}.loadBalancer.consistentHash.minimumRingSize`, replacement: "consistentHash.ringHash.minimumRingSize" });
+            }
+            if (loadBalancer.warmupDurationSecs !== undefined) {
+                found.push({ path: `${where}.loadBalancer.warmupDurationSecs`, replacement: "loadBalancer.warmup.duration" });
             }
             asArray(trafficPolicy.portLevelSettings).forEach((setting, i) => visit(setting, `${where}.portLevelSettings[${i}]`));
         };
@@ -249,16 +257,16 @@ function deprecatedFields(object: K8sObject): { path: string; replacement: strin
 export const noDeprecatedIstioFields: StackPolicy = {
     name: "istio-no-deprecated-fields",
     description:
-        "No deprecated Istio fields: outlierDetection.consecutiveErrors (use consecutive5xxErrors), fault delay/abort `percent` (use percentage.value), mirrorPercent (use mirrorPercentage), corsPolicy.allowOrigin (use allowOrigins), loadBalancer LEAST_CONN (use LEAST_REQUEST). ROUND_ROBIN stays valid. Equivalent: istioctl analyze IST0002 Deprecated.",
+        "No deprecated Istio fields: outlierDetection.consecutiveErrors (use consecutive5xxErrors), fault delay `percent` (use percentage.value; abort `percent` is removed altogether), mirrorPercent (use mirrorPercentage), corsPolicy.allowOrigin (use allowOrigins), loadBalancer LEAST_CONN (use LEAST_REQUEST), consistentHash.minimumRingSize (use ringHash.minimumRingSize), warmupDurationSecs (use warmup). ROUND_ROBIN stays valid. Equivalent: istioctl analyze IST0002 Deprecated.",
     enforcementLevel: "mandatory",
     severity: "low",
     validateStack: (args, reportViolation) => {
         const index = meshIndex(args.resources);
         for (const object of [...index.kind("VirtualService"), ...index.kind("DestinationRule")]) {
-            for (const { path, replacement } of deprecatedFields(object)) {
+            for (const { path, replacement, removed } of deprecatedFields(object)) {
                 report(reportViolation, {
                     urn: object.urn,
-                    message: `${ref(object)}: ${path} is deprecated in Istio and may stop working`,
+                    message: `${ref(object)}: ${path} ${removed ? "was removed from Istio's API (the CRD rejects it)" : "is deprecated in Istio and may stop working"}`,
                     fix: `Use ${replacement} instead.`,
                 });
             }

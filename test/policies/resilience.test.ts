@@ -112,6 +112,14 @@ describe("policies: resilience", () => {
             ]);
         });
 
+        it("flags the removed fault.abort.percent as removed, not merely deprecated", async () => {
+            const prodWithAbort = await capture("prod", "services.cart.faults.header=x-fault", "services.cart.faults.abort.percentage=1", "services.cart.faults.abort.httpStatus=503");
+            find(prodWithAbort, "VirtualService", "cart").inputs.spec.http[0].fault.abort.percent = 1;
+            expect(violationsOf("istio-no-deprecated-fields", prodWithAbort).map((v) => v.message)).to.deep.equal([
+                "VirtualService ecommerce/cart: http \"cart-fault-injection\" fault.abort.percent was removed from Istio's API (the CRD rejects it)",
+            ]);
+        });
+
         it("accepts ROUND_ROBIN, which is not deprecated", async () => {
             expect(violationsOf("istio-no-deprecated-fields", await capture("prod", "services.user.loadBalancer=ROUND_ROBIN"))).to.deep.equal([]);
         });
