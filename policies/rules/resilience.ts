@@ -298,4 +298,66 @@ export const noFaultInjection: StackPolicy = {
     },
 };
 
-export const resiliencePolicies = [retryBudgetFitsTimeout, noRetriesWithFaults, noUnsafeWriteRetries, outlierDetectionSafe, noDeprecatedIstioFields, noFaultInjection];
+/** How long one try of a route may take: perTryTimeout when it retries, else the route timeout. */
+function tryBudget(route: Plain): number | undefined {
+    const retries = asObject(route.retries);
+    const perTry = typeof retries.attempts === "number" && retries.attempts > 0 ? durationMs(retries.perTryTimeout) : undefined;
+    return perTry ?? durationMs(route.timeout);
+}
+
+export const timeoutCoversDownstreamCalls: StackPolicy = {
+    name: "timeout-covers-downstream-calls",
+    description:
+        "A service's own try budget (perTryTimeout, else its route timeout) is at least the route timeout of every service it calls (found from the <NAME>_URL env vars of its pods): otherwise the caller's proxy cuts the request while the callee's own retries are still running, the client gets a 504 and the work may still complete downstream (a retried order can be placed twice). Advisory: a design check of nested timeouts. Equivalent: none in istioctl/Kyverno/Gatekeeper; Envoy/Istio timeout and retry semantics.",
+    enforcementLevel: "advisory",
+    severity: "medium",
+    validateStack: (args, reportViolation) => {
+        const index = meshIndex(args.resources);
+        const meshVs = (fqdn: string) => index.kind("VirtualService").find((vs) => index.gatewayRefs(vs).includes("mesh") && asArray<string>(vs.spec.hosts).some((h) => resolveHost(h, vs.namespace) === fqdn));
+        const fqdnOf = (service: K8sObject) => `${service.name}.${service.namespace}.svc.cluster.local`;
+        const reported = new Set<string>();
+        for (const caller of index.kind("Service").filter((s) => !s.read)) {
+            const callerVs = meshVs(fqdnOf(caller));
+            if (!callerVs) {
+                continue;
+            }
+            const budgets = httpRoutes(callerVs).map(({ route, name }) => ({ name, budget: tryBudget(route) })).filter((b): b is { name: string; budget: number } => b.budget !== undefined);
+            if (budgets.length === 0) {
+                continue;
+            }
+            // The tightest try budget; on a tie the later route (the default one that takes writes).
+            const tightest = budgets.reduce((a, b) => (b.budget <= a.budget ? b : a));
+            const callees = new Set<string>();
+            for (const { pod, object } of index.workloadsOfService(caller)) {
+                for (const c of asArray(pod.spec.containers).map(asObject)) {
+                    for (const env of asArray(c.env).map(asObject)) {
+                        const match = typeof env.value === "string" ? /^https?:\/\/([^/:]+)/.exec(env.value) : null;
+                        const callee = match ? index.service(match[1], object.namespace) : undefined;
+                        if (callee && callee !== caller) {
+                            callees.add(fqdnOf(callee));
+                        }
+                    }
+                }
+            }
+            for (const callee of [...callees].sort()) {
+                const calleeVs = meshVs(callee);
+                const calleeTimeouts = calleeVs ? httpRoutes(calleeVs).map(({ route }) => durationMs(route.timeout)).filter((t): t is number => t !== undefined) : [];
+                if (calleeTimeouts.length === 0) {
+                    continue;
+                }
+                const calleeBudget = Math.max(...calleeTimeouts);
+                const key = `${caller.urn}|${callee}`;
+                if (tightest.budget < calleeBudget && !reported.has(key)) {
+                    reported.add(key);
+                    report(reportViolation, {
+                        urn: callerVs.urn,
+                        message: `${ref(callerVs)}: a try of route "${tightest.name}" is cut after ${formatMs(tightest.budget)}, but ${caller.name} calls ${callee}, whose route allows up to ${formatMs(calleeBudget)} (its own retries included); the caller gives up first`,
+                        fix: `Give ${caller.name} a perTryTimeout (and timeout) of at least ${formatMs(calleeBudget)}, or shrink ${callee.split(".")[0]}'s timeout/retries to fit inside ${formatMs(tightest.budget)}.`,
+                    });
+                }
+            }
+        }
+    },
+};
+
+export const resiliencePolicies = [retryBudgetFitsTimeout, timeoutCoversDownstreamCalls, noRetriesWithFaults, noUnsafeWriteRetries, outlierDetectionSafe, noDeprecatedIstioFields, noFaultInjection];

@@ -10,10 +10,15 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy; its one advisory is the HTTP-only Gateway", async () => {
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy; its advisories are the HTTP-only Gateway and nested timeouts", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
-        expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal(["advisory istio-gateway-tls ecommerce-gateway"]);
+        expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
+            "advisory istio-gateway-tls ecommerce-gateway",
+            "advisory timeout-covers-downstream-calls cart",
+            "advisory timeout-covers-downstream-calls cart",
+            ...Array(6).fill("advisory timeout-covers-downstream-calls order"),
+        ]);
     });
 
     for (const stack of ["dev", "local"] as StackName[]) {
@@ -23,13 +28,18 @@ describe("policies: acceptance", () => {
         });
     }
 
-    it("dev reports only advisories: the fault demo, single replicas and the HTTP-only Gateway", async () => {
+    it("dev reports only advisories: the fault demo, single replicas, the HTTP-only Gateway and nested timeouts", async () => {
         const violations = runPolicies(await capture("dev"), { environment: "dev" });
         const counts: Record<string, number> = {};
         for (const v of violations) {
             counts[`${v.enforcementLevel} ${v.policy}`] = (counts[`${v.enforcementLevel} ${v.policy}`] ?? 0) + 1;
         }
-        expect(counts).to.deep.equal({ "advisory istio-gateway-tls": 1, "advisory no-fault-injection": 2, "advisory workload-high-availability": 9 });
+        expect(counts).to.deep.equal({
+            "advisory istio-gateway-tls": 1,
+            "advisory timeout-covers-downstream-calls": 8,
+            "advisory no-fault-injection": 2,
+            "advisory workload-high-availability": 9,
+        });
     });
 
     it("local reports nothing: no Azure resources, HA checks off, images from localhost:5001, plain HTTP allowed on kind", async () => {

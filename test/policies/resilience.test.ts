@@ -24,6 +24,22 @@ describe("policies: resilience", () => {
         });
     });
 
+    describe("timeout-covers-downstream-calls", () => {
+        it("advises that order's 2s tries are shorter than payment's 15s budget (and cart's than inventory's)", () => {
+            const found = violationsOf("timeout-covers-downstream-calls", prod);
+            expect(found.every((v) => v.enforcementLevel === "advisory")).to.equal(true);
+            expect(found.map((v) => v.message)).to.include(
+                'VirtualService ecommerce/order: a try of route "order-default" is cut after 2s, but order calls payment.ecommerce.svc.cluster.local, whose route allows up to 15s (its own retries included); the caller gives up first',
+            );
+            expect(found.map((v) => v.resource?.name).sort()).to.deep.equal(["cart", "cart", "order", "order", "order", "order", "order", "order"]);
+        });
+
+        it("passes once callers' try budgets cover their callees", async () => {
+            const resources = await capture("prod", "services.order.timeout=60s", "services.order.retries.perTryTimeout=15s", "services.order.retries.attempts=3", "services.cart.retries.perTryTimeout=8s", "services.cart.timeout=32s");
+            expect(violationsOf("timeout-covers-downstream-calls", resources)).to.deep.equal([]);
+        });
+    });
+
     describe("no-retries-with-fault-injection", () => {
         it("passes the dev fault demo, whose fault route has attempts 0", async () => {
             expect(violationsOf("no-retries-with-fault-injection", await capture("dev"), "dev")).to.deep.equal([]);
