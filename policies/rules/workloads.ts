@@ -350,9 +350,23 @@ export const servicePortProtocol: ResourcePolicy = {
         "Every Service port declares its protocol for Istio: appProtocol set, or a name `<protocol>` / `<protocol>-<suffix>` (http, http2, https, grpc, grpc-web, tcp, tls, udp, mongo, mysql, redis); otherwise Istio sniffs the protocol and HTTP routing, retries and metrics may not apply. Equivalent: istioctl analyze IST0118 PortNameIsNotUnderNamingConvention.",
     enforcementLevel: "mandatory",
     severity: "medium",
+    configSchema: {
+        properties: {
+            ignoreServices: {
+                type: "array",
+                items: { type: "string" },
+                default: ["istio-ingress/istio-ingressgateway"],
+                description: "namespace/name of Services owned by Istio's charts (their status-port is Istio's own).",
+            },
+        },
+    },
     validateResource: (args, reportViolation) => {
         const object = k8sObject(args, asObject(materialize(args.props)));
         if (!object || object.kind !== "Service" || object.read) {
+            return;
+        }
+        const { ignoreServices = ["istio-ingress/istio-ingressgateway"] } = args.getConfig<{ ignoreServices?: string[] }>();
+        if (ignoreServices.includes(`${object.namespace}/${object.name}`)) {
             return;
         }
         for (const port of asArray(object.spec.ports).map(asObject)) {

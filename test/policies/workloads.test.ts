@@ -199,6 +199,16 @@ describe("policies: workloads", () => {
             expect(violationsOf("service-port-protocol", prod)).to.deep.equal([]);
         });
 
+        it("leaves the ingress gateway chart's Service (status-port) to Istio", () => {
+            const gateway = find(prod, "core/v1:Service", "ingress-gateway");
+            delete gateway.readId; // as the engine sees it: the live object, not a read marker
+            gateway.inputs = { metadata: { name: "istio-ingressgateway", namespace: "istio-ingress" }, spec: { type: "LoadBalancer", ports: [{ name: "status-port", port: 15021 }, { name: "http2", port: 80 }] } };
+            expect(violationsOf("service-port-protocol", prod)).to.deep.equal([]);
+            expect(violationsOf("service-port-protocol", prod, { "service-port-protocol": { ignoreServices: [] } }).map((v) => v.message)).to.deep.equal([
+                'Service istio-ingress/istio-ingressgateway: port 15021 is named "status-port" with no appProtocol, so Istio has to guess its protocol',
+            ]);
+        });
+
         it("flags a port named web without appProtocol, accepts http-api", () => {
             const ports = find(prod, "core/v1:Service", "cart").inputs.spec.ports;
             ports[0].name = "web";
