@@ -14,6 +14,8 @@ export interface AksClusterArgs {
     /** Zones both pools spread over; empty for regions without zones. */
     availabilityZones: string[];
     disableLocalAccounts: boolean;
+    /** What kind of identity runs Pulumi: it is granted cluster admin. */
+    deployerPrincipalType: "User" | "ServicePrincipal";
     /** Entra ID groups that administer the cluster. */
     adminGroupObjectIds: string[];
     /** Registry the kubelet pulls from, granted AcrPull. */
@@ -119,7 +121,12 @@ export class AksCluster extends pulumi.ComponentResource {
         const deployer = authorization.getClientConfigOutput();
         const deployerIsAdmin = new authorization.RoleAssignment(
             `${name}-deployer-admin`,
-            { scope: cluster.id, principalId: deployer.objectId, roleDefinitionId: roleDefinition(roles.aksRbacClusterAdmin) },
+            {
+                scope: cluster.id,
+                principalId: deployer.objectId,
+                principalType: args.deployerPrincipalType,
+                roleDefinitionId: roleDefinition(roles.aksRbacClusterAdmin),
+            },
             child,
         );
 

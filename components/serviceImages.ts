@@ -8,6 +8,8 @@ export interface ServiceImagesArgs {
     loginServer: pulumi.Input<string>;
     registryId: pulumi.Input<string>;
     tag: string;
+    /** What kind of identity runs Pulumi: it is granted AcrPush. */
+    deployerPrincipalType: "User" | "ServicePrincipal";
     /** Build context holding the services package and its Dockerfile. */
     contextDir: string;
 }
@@ -33,6 +35,7 @@ export class ServiceImages extends pulumi.ComponentResource {
             {
                 scope: args.registryId,
                 principalId: client.objectId,
+                principalType: args.deployerPrincipalType,
                 roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${acrPushRole}`,
             },
             { parent: this },

@@ -36,6 +36,7 @@ export function provisionPlatform(config: StackConfig, stack: string): Platform 
         userPool: cluster.userPool,
         availabilityZones: cluster.availabilityZones,
         disableLocalAccounts: cluster.disableLocalAccounts,
+        deployerPrincipalType: cluster.deployerPrincipalType,
         adminGroupObjectIds: cluster.adminGroupObjectIds,
         registryId: registry.registryId,
     });

@@ -67,6 +67,7 @@ function serviceImages(config: StackConfig, platform: Platform): (service: Servi
             loginServer: platform.registry.loginServer,
             registryId: platform.registry.registryId,
             tag: images.tag,
+            deployerPrincipalType: config.cluster.deployerPrincipalType,
             contextDir: "services",
         });
         return (service) => built.refs[service];

@@ -145,6 +145,8 @@ export const stackConfigSchema = z
             }),
             availabilityZones: z.array(matching(/^[1-3]$/, "an availability zone: 1, 2 or 3"), says("is not a list of availability zones")),
             disableLocalAccounts: flag,
+            // Azure checks a role assignment's principal type: a user at a laptop, a service principal in CI.
+            deployerPrincipalType: oneOf(["User", "ServicePrincipal"]),
             adminGroupObjectIds: z.array(
                 matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "an Entra ID group object id (a GUID)"),
                 says("is not a list of Entra ID group object ids"),

@@ -11,6 +11,11 @@ describe("AKS and ACR (prod)", () => {
         c = await capture("prod");
     });
 
+    it("grants cluster admin to a service principal when CI deploys", async () => {
+        const ci = await capture("prod", "cluster.deployerPrincipalType=ServicePrincipal");
+        expect(inputs(one(ci, "azure-native:authorization:RoleAssignment", "aks-deployer-admin")).principalType).to.equal("ServicePrincipal");
+    });
+
     it("creates AKS with Entra ID + Azure RBAC, no local accounts, workload identity and Cilium network policy", () => {
         const aks = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks"));
         expect(aks.kubernetesVersion).to.equal("1.33");
@@ -43,6 +48,7 @@ describe("AKS and ACR (prod)", () => {
     it("grants the deployer AKS RBAC Cluster Admin and points kubelogin at the Azure CLI session", () => {
         const admin = inputs(one(c, "azure-native:authorization:RoleAssignment", "aks-deployer-admin"));
         expect(admin.roleDefinitionId).to.match(/\/roleDefinitions\/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b$/);
+        expect(admin.principalType).to.equal("User");
         const provider = inputs(one(c, "pulumi:providers:kubernetes", "aks"));
         expect(provider.kubeconfig).to.match(/--login\n\s+- azurecli/);
         expect(c.outputs.kubeconfig).to.equal("[secret]");

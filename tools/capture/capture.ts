@@ -16,7 +16,10 @@ export interface CapturedResource {
     id: string;
     /** Set for resources read with `.get` rather than created. */
     readId?: string;
+    /** Inputs with secrets revealed, as CrossGuard's policy host shows them to validators. */
     inputs: Record<string, unknown>;
+    /** Inputs as the engine receives them: secret values still wrapped in Pulumi's secret marker. */
+    markedInputs: Record<string, unknown>;
     /** URNs this resource waits for (`dependsOn` and resources its inputs came from). */
     dependencies: string[];
 }
@@ -55,7 +58,7 @@ export async function captureStack({ projectDir, project, stack, config }: Captu
         {
             newResource: ({ type, name, inputs, custom, id: readId }) => {
                 const id = readId || `${name}-${shortHash(type)}`;
-                registered.push({ type, name, id, custom: custom ?? false, ...(readId ? { readId } : {}), inputs: revealSecrets(inputs) });
+                registered.push({ type, name, id, custom: custom ?? false, ...(readId ? { readId } : {}), inputs: revealSecrets(inputs), markedInputs: inputs });
                 return { id, state: { ...providerComputedState(type, inputs), ...inputs } };
             },
             call: ({ token, inputs }) => offlineInvoke(token, inputs),
@@ -158,7 +161,7 @@ function withUrns(registered: Registered[], dependencies: Map<string, string[]>)
 const secretSig = "4dabf18193072939515e22adb298388d";
 const secretMarker = "1b47061264138c4ac30d75fd1eb44270";
 
-/** Unwraps secret markers so tests and policies read values as the engine's policy host does. */
+/** Unwraps secret markers, for tests and policies that read values as the policy host does. */
 function revealSecrets<T>(value: T): T {
     if (Array.isArray(value)) {
         return value.map(revealSecrets) as T;

@@ -64,7 +64,7 @@ export function buildModel(capture: Capture): RenderModel {
         if (!resource.custom) {
             continue; // components carry no inputs of their own
         }
-        const inputs = maskSensitive(resource.type, maskSecrets(resource.inputs) as Record<string, unknown>);
+        const inputs = maskSensitive(resource.type, maskSecrets(resource.markedInputs) as Record<string, unknown>);
         if (resource.readId !== undefined) {
             other.push({ type: resource.type, name: resource.name, inputs, readId: resource.readId });
         } else if (resource.type.startsWith("kubernetes:helm.sh/")) {
@@ -137,9 +137,9 @@ export function maskSecrets(value: unknown, secret = false): unknown {
 const sensitiveKeys = new Set(["kubeconfig", "password", "adminPassword", "clientSecret", "clientKey", "connectionString", "token", "secretValue", "primaryKey", "secondaryKey"]);
 
 /**
- * Masks what is secret by its place, whether or not the capture kept Pulumi's secret marker:
- * the data of a Kubernetes Secret and credential-named inputs. (The capture harness unwraps
- * secrets, so a value the program marked with pulumi.secret() arrives here in the clear.)
+ * Masks what is secret by its place as well as by Pulumi's secret marker: the data of a
+ * Kubernetes Secret and credential-named inputs stay hidden even if the program forgot to
+ * mark them with pulumi.secret().
  */
 export function maskSensitive(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
     const masked: Record<string, unknown> = maskKeys(inputs) as Record<string, unknown>;
