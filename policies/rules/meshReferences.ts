@@ -284,6 +284,9 @@ export const routeWeightsSum: StackPolicy = {
 
 // ---- gateways ------------------------------------------------------------------------------
 
+/** Target ports of the Istio `gateway` chart's Service when its values do not set service.ports. */
+const gatewayChartPorts = [15021, 80, 443];
+
 /** Pod labels of the Istio `gateway` Helm chart for a release: `app: <release>`, `istio: <release without "istio-">`. */
 function gatewayChartLabels(releaseName: string, values: Plain): Record<string, string> {
     const labels: Record<string, string> = { app: releaseName, istio: releaseName.replace(/^istio-/, "") };
@@ -298,7 +301,7 @@ function gatewayChartLabels(releaseName: string, values: Plain): Record<string, 
 export const gatewayBinding: StackPolicy = {
     name: "istio-gateway-binding",
     description:
-        "A gateway-bound VirtualService names a Gateway that exists, every host it declares is served by that Gateway, and the Gateway's selector matches gateway pods this stack installs (a Deployment, or the Istio `gateway` Helm chart). Equivalent: istioctl analyze IST0101 ReferencedResourceNotFound (gateway, gateway selector) and IST0132 VirtualServiceHostNotFoundInGateway.",
+        "A gateway-bound VirtualService names a Gateway that exists, every host it declares is served by that Gateway, and the Gateway's selector matches gateway pods this stack installs (a Deployment, or the Istio `gateway` Helm chart) whose Service exposes each server port. Equivalent: istioctl analyze IST0101 ReferencedResourceNotFound (gateway, gateway selector), IST0132 VirtualServiceHostNotFoundInGateway and IST0162 GatewayPortNotDefinedOnService (which replaced the retired IST0104 GatewayPortNotOnWorkload).",
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, reportViolation) => {
@@ -331,8 +334,22 @@ export const gatewayBinding: StackPolicy = {
                 continue;
             }
             const deployed = index.workloads.some((w) => selects(selector, w.pod.labels));
-            const fromChart = index.helmReleases.some((release) => release.chart === "gateway" && selects(selector, gatewayChartLabels(release.name, release.values)));
-            if (!deployed && !fromChart) {
+            const charts = index.helmReleases.filter((release) => release.chart === "gateway" && selects(selector, gatewayChartLabels(release.name, release.values)));
+            for (const release of charts) {
+                const servicePorts = asArray(asObject(release.values.service).ports).map(asObject);
+                const targetPorts = servicePorts.length ? servicePorts.map((p) => Number(p.targetPort ?? p.port)) : gatewayChartPorts;
+                for (const server of asArray(gateway.spec.servers).map(asObject)) {
+                    const port = Number(asObject(server.port).number);
+                    if (Number.isFinite(port) && !targetPorts.includes(port)) {
+                        report(reportViolation, {
+                            urn: gateway.urn,
+                            message: `${ref(gateway)}: listens on port ${port}, which the Service of gateway release ${release.namespace}/${release.name} does not expose (target ports ${targetPorts.join(", ")}), so no client reaches it`,
+                            fix: `Use a port the gateway Service exposes (80 or 443 by default) or add it to the release's service.ports.`,
+                        });
+                    }
+                }
+            }
+            if (!deployed && charts.length === 0) {
                 report(reportViolation, {
                     urn: gateway.urn,
                     message: `${ref(gateway)}: selector ${JSON.stringify(selector)} matches no gateway pods installed by this stack, so no proxy serves it`,

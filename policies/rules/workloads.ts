@@ -315,6 +315,35 @@ export const highAvailability: StackPolicy = {
     },
 };
 
+export const ingressGatewayAvailability: StackPolicy = {
+    name: "ingress-gateway-availability",
+    description:
+        "Every Istio `gateway` Helm release runs at least `minReplicas` pods (replicaCount, or autoscaling.minReplicas when autoscaling is on; the chart defaults to autoscaling from 1) and sets podDisruptionBudget (the chart creates none by default), so a node drain or AKS upgrade never takes the only way in down. Equivalent: Kyverno best-practices require-pdb and Gatekeeper K8sPodDisruptionBudget, applied to the chart's values. Advisory until the program sets a PDB for the gateway; make it mandatory in prod then.",
+    enforcementLevel: "advisory",
+    severity: "high",
+    configSchema: { properties: { minReplicas: { type: "integer", default: 2, minimum: 1, description: "Fewest ingress gateway pods." } } },
+    validateStack: (args, reportViolation) => {
+        const { minReplicas = 2 } = args.getConfig<{ minReplicas?: number }>();
+        for (const release of meshIndex(args.resources).helmReleases.filter((r) => r.chart === "gateway")) {
+            const scaling = asObject(release.values.autoscaling);
+            const autoscaled = scaling.enabled !== false;
+            const replicas = autoscaled ? (typeof scaling.minReplicas === "number" ? scaling.minReplicas : 1) : typeof release.values.replicaCount === "number" ? release.values.replicaCount : 1;
+            const pdb = asObject(release.values.podDisruptionBudget);
+            const problems = [
+                replicas < minReplicas ? `runs ${replicas} pod(s)${autoscaled ? " (autoscaling.minReplicas)" : ""}, fewer than ${minReplicas}` : "",
+                Object.keys(pdb).length === 0 ? "sets no podDisruptionBudget, so a drain may evict every gateway pod at once" : "",
+            ].filter(Boolean);
+            if (problems.length) {
+                report(reportViolation, {
+                    urn: release.urn,
+                    message: `Helm release ${release.namespace}/${release.name} (Istio gateway): ${problems.join("; ")}`,
+                    fix: `Set replicaCount (or autoscaling.minReplicas) ≥ ${minReplicas} and podDisruptionBudget: { minAvailable: 1 } in the release values.`,
+                });
+            }
+        }
+    },
+};
+
 export const serviceExposure: ResourcePolicy = {
     name: "service-no-external-exposure",
     description:
@@ -382,4 +411,4 @@ export const servicePortProtocol: ResourcePolicy = {
     },
 };
 
-export const workloadPolicies = [podProbes, podResources, imagePinned, imageAllowedRegistry, podSecurityContext, podHostIsolation, sidecarInjection, highAvailability, serviceExposure, servicePortProtocol];
+export const workloadPolicies = [podProbes, podResources, imagePinned, imageAllowedRegistry, podSecurityContext, podHostIsolation, sidecarInjection, highAvailability, ingressGatewayAvailability, serviceExposure, servicePortProtocol];

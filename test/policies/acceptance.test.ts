@@ -10,7 +10,7 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy; its advisories are the HTTP-only Gateway and nested timeouts", async () => {
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy; its advisories are the HTTP-only Gateway, nested timeouts and the gateway's missing PDB", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
         expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
@@ -18,6 +18,7 @@ describe("policies: acceptance", () => {
             "advisory timeout-covers-downstream-calls cart",
             "advisory timeout-covers-downstream-calls cart",
             ...Array(6).fill("advisory timeout-covers-downstream-calls order"),
+            "advisory ingress-gateway-availability istio-ingressgateway",
         ]);
     });
 
@@ -39,6 +40,7 @@ describe("policies: acceptance", () => {
             "advisory timeout-covers-downstream-calls": 8,
             "advisory no-fault-injection": 2,
             "advisory workload-high-availability": 9,
+            "advisory ingress-gateway-availability": 1,
         });
     });
 

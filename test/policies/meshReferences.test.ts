@@ -188,6 +188,14 @@ describe("policies: mesh references", () => {
             expect(found[0].message).to.contain("api.example.com are not served by Gateway ecommerce/ecommerce-gateway");
         });
 
+        it("flags a Gateway port the gateway chart's Service does not expose", () => {
+            find(prod, "Gateway", "ecommerce-gateway").inputs.spec.servers[0].port.number = 8080;
+            const found = violationsOf("istio-gateway-binding", prod);
+            expect(found.map((v) => v.message)).to.deep.equal([
+                "Gateway ecommerce/ecommerce-gateway: listens on port 8080, which the Service of gateway release istio-ingress/istio-ingressgateway does not expose (target ports 15021, 80, 443), so no client reaches it",
+            ]);
+        });
+
         it("flags a Gateway selector that matches no gateway pods", () => {
             find(prod, "Gateway", "ecommerce-gateway").inputs.spec.selector = { istio: "ingress" };
             const found = violationsOf("istio-gateway-binding", prod);

@@ -179,6 +179,22 @@ describe("policies: workloads", () => {
         });
     });
 
+    describe("ingress-gateway-availability", () => {
+        it("advises that the prod gateway release (3 replicas) sets no podDisruptionBudget", () => {
+            expect(summary(violationsOf("ingress-gateway-availability", prod))).to.deep.equal([
+                "istio-ingressgateway: Helm release istio-ingress/istio-ingressgateway (Istio gateway): sets no podDisruptionBudget, so a drain may evict every gateway pod at once",
+            ]);
+        });
+
+        it("passes with two or more replicas and a PDB; counts autoscaling.minReplicas when autoscaling is on", () => {
+            const values = find(prod, "Release", "istio-ingressgateway").inputs.values;
+            values.podDisruptionBudget = { minAvailable: 1 };
+            expect(violationsOf("ingress-gateway-availability", prod)).to.deep.equal([]);
+            values.autoscaling = { enabled: true };
+            expect(violationsOf("ingress-gateway-availability", prod)[0].message).to.contain("runs 1 pod(s) (autoscaling.minReplicas), fewer than 2");
+        });
+    });
+
     describe("service-no-external-exposure", () => {
         it("passes: app Services are ClusterIP, the ingress gateway is exposed by its chart", () => {
             expect(violationsOf("service-no-external-exposure", prod)).to.deep.equal([]);
