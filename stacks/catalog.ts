@@ -1,19 +1,11 @@
 // The fixed shape of the application: which services exist, where the edge routes them
 // and whom each one calls. Tunable settings (replicas, canary, resilience) live in the
 // stack config schema; this file only holds what a config edit must never change.
+// Names and the call graph come from the services package, which needs them at run time
+// and must build without the rest of the repo.
+import { downstreamsOf, type ServiceName, serviceNames } from "../services/src/runtime/service-names";
 
-export const serviceNames = [
-    "product",
-    "cart",
-    "order",
-    "payment",
-    "user",
-    "inventory",
-    "shipping",
-    "notification",
-] as const;
-
-export type ServiceName = (typeof serviceNames)[number];
+export { serviceNames, type ServiceName };
 
 export interface ServiceSpec {
     /** Path prefix the ingress gateway and the local router send to this service. */
@@ -28,26 +20,24 @@ export interface ServiceSpec {
     readonly idempotentWrites: boolean;
 }
 
-export const catalog: Readonly<Record<ServiceName, ServiceSpec>> = {
-    product: { routePrefix: "/api/products", calls: [], idempotentWrites: true },
-    cart: { routePrefix: "/api/cart", calls: ["inventory", "product"], idempotentWrites: true },
-    order: {
-        routePrefix: "/api/orders",
-        calls: ["product", "inventory", "payment", "shipping", "notification", "user"],
-        idempotentWrites: false,
-    },
-    payment: { routePrefix: "/api/payments", calls: [], idempotentWrites: false },
-    user: { routePrefix: "/api/users", calls: [], idempotentWrites: true },
-    inventory: { routePrefix: "/api/inventory", calls: [], idempotentWrites: true },
-    shipping: { routePrefix: "/api/shipments", calls: [], idempotentWrites: true },
-    notification: { routePrefix: "/api/notifications", calls: [], idempotentWrites: true },
+const edge: Record<ServiceName, Omit<ServiceSpec, "calls">> = {
+    product: { routePrefix: "/api/products", idempotentWrites: true },
+    cart: { routePrefix: "/api/cart", idempotentWrites: true },
+    order: { routePrefix: "/api/orders", idempotentWrites: false },
+    payment: { routePrefix: "/api/payments", idempotentWrites: false },
+    user: { routePrefix: "/api/users", idempotentWrites: true },
+    inventory: { routePrefix: "/api/inventory", idempotentWrites: true },
+    shipping: { routePrefix: "/api/shipments", idempotentWrites: true },
+    notification: { routePrefix: "/api/notifications", idempotentWrites: true },
 };
+
+export const catalog: Readonly<Record<ServiceName, ServiceSpec>> = Object.fromEntries(
+    serviceNames.map((name) => [name, { ...edge[name], calls: downstreamsOf[name] }]),
+) as Record<ServiceName, ServiceSpec>;
 
 /** Container port every service listens on (`PORT`), and the Service port in front of it. */
 export const containerPort = 8080;
 export const servicePort = 80;
 
 /** Name of the env var that holds a downstream service's base URL, e.g. `INVENTORY_URL`. */
-export function downstreamUrlEnv(service: ServiceName): string {
-    return `${service.toUpperCase()}_URL`;
-}
+export { urlVariable as downstreamUrlEnv } from "../services/src/runtime/service-names";

@@ -1,5 +1,6 @@
-// The eight services and whom each one calls. Mirrors stacks/catalog.ts, which the
-// Pulumi program uses to set the `<NAME>_URL` variables a service receives.
+// The eight services and whom each one calls: the one copy of these facts. The Pulumi
+// program reads this file too (stacks/catalog.ts) to set the `<NAME>_URL` variables and
+// AuthorizationPolicies, so it imports nothing and builds on its own.
 
 export const serviceNames = [
     "product",
