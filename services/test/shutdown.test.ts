@@ -97,7 +97,8 @@ describe("shutdown: SIGTERM under load", function () {
         const database = await createTestDatabase();
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
-        const shutdownDelayMs = 1_000;
+        // Long enough that a busy CI machine still stops sending well before the listener closes.
+        const shutdownDelayMs = 3_000;
         const [command, ...args] = serviceFromSources;
         const service = new Child({
             name: "product",
@@ -134,8 +135,8 @@ describe("shutdown: SIGTERM under load", function () {
             const sigtermAt = performance.now();
             const stopped = service.stop(15_000);
             await notReady(url);
-            // The mesh takes a moment to stop routing; keep sending for part of the delay.
-            await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs / 2));
+            // The mesh takes a moment to stop routing: keep sending until half the delay is over.
+            await new Promise((resolve) => setTimeout(resolve, Math.max(0, sigtermAt + shutdownDelayMs / 2 - performance.now())));
             routing = false;
             await stream;
             await listenerClosed(port);
