@@ -83,7 +83,13 @@ export class IstioMesh extends pulumi.ComponentResource {
             ingressReleaseName,
             "gateway",
             ingress,
-            { replicaCount: args.ingress.replicas, service: { type: args.ingress.serviceType }, autoscaling: { enabled: false } },
+            {
+                replicaCount: args.ingress.replicas,
+                service: { type: args.ingress.serviceType },
+                autoscaling: { enabled: false },
+                // The chart creates no PDB by default: without one a drain can evict every gateway pod at once.
+                podDisruptionBudget: { maxUnavailable: 1 },
+            },
             [istiod],
         );
 

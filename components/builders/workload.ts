@@ -18,6 +18,8 @@ export interface WorkloadTarget {
     databaseSecret: string;
     /** OTLP/HTTP endpoint the app exports traces to, when the mesh has a collector. */
     otlpEndpoint?: string;
+    /** How long the app waits on one downstream call: the longest route timeout among its callees. */
+    downstreamTimeoutMs?: number;
 }
 
 export function deploymentSpec(target: WorkloadTarget): k8s.types.input.apps.v1.DeploymentSpec {
@@ -98,6 +100,7 @@ function environment(target: WorkloadTarget): k8s.types.input.core.v1.EnvVar[] {
         { name: "PORT", value: String(containerPort) },
         { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: databaseSecret, key: "DATABASE_URL" } } },
         ...catalog[service].calls.map((callee) => ({ name: downstreamUrlEnv(callee), value: `http://${serviceHost(callee, namespace)}` })),
+        ...(target.downstreamTimeoutMs ? [{ name: "DOWNSTREAM_TIMEOUT_MS", value: String(target.downstreamTimeoutMs) }] : []),
         { name: "OTEL_SERVICE_NAME", value: service },
         ...(otlpEndpoint ? [{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpEndpoint }] : []),
     ];

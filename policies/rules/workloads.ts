@@ -318,8 +318,8 @@ export const highAvailability: StackPolicy = {
 export const ingressGatewayAvailability: StackPolicy = {
     name: "ingress-gateway-availability",
     description:
-        "Every Istio `gateway` Helm release runs at least `minReplicas` pods (replicaCount, or autoscaling.minReplicas when autoscaling is on; the chart defaults to autoscaling from 1) and sets podDisruptionBudget (the chart creates none by default), so a node drain or AKS upgrade never takes the only way in down. Equivalent: Kyverno best-practices require-pdb and Gatekeeper K8sPodDisruptionBudget, applied to the chart's values. Advisory until the program sets a PDB for the gateway; make it mandatory in prod then.",
-    enforcementLevel: "advisory",
+        "Every Istio `gateway` Helm release runs at least `minReplicas` pods (replicaCount, or autoscaling.minReplicas when autoscaling is on; the chart defaults to autoscaling from 1) and sets podDisruptionBudget (the chart creates none by default), so a node drain or AKS upgrade never takes the only way in down. Equivalent: Kyverno best-practices require-pdb and Gatekeeper K8sPodDisruptionBudget, applied to the chart's values.",
+    enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: { minReplicas: { type: "integer", default: 2, minimum: 1, description: "Fewest ingress gateway pods." } } },
     validateStack: (args, reportViolation) => {
@@ -337,7 +337,7 @@ export const ingressGatewayAvailability: StackPolicy = {
                 report(reportViolation, {
                     urn: release.urn,
                     message: `Helm release ${release.namespace}/${release.name} (Istio gateway): ${problems.join("; ")}`,
-                    fix: `Set replicaCount (or autoscaling.minReplicas) ≥ ${minReplicas} and podDisruptionBudget: { minAvailable: 1 } in the release values.`,
+                    fix: `Set replicaCount (or autoscaling.minReplicas) ≥ ${minReplicas} and podDisruptionBudget: { maxUnavailable: 1 } in the release values.`,
                 });
             }
         }

@@ -180,16 +180,20 @@ describe("policies: workloads", () => {
     });
 
     describe("ingress-gateway-availability", () => {
-        it("advises that the prod gateway release (3 replicas) sets no podDisruptionBudget", () => {
-            expect(summary(violationsOf("ingress-gateway-availability", prod))).to.deep.equal([
-                "istio-ingressgateway: Helm release istio-ingress/istio-ingressgateway (Istio gateway): sets no podDisruptionBudget, so a drain may evict every gateway pod at once",
-            ]);
+        it("passes prod: 3 gateway replicas and a PodDisruptionBudget in the release values", () => {
+            expect(find(prod, "Release", "istio-ingressgateway").inputs.values.podDisruptionBudget).to.deep.equal({ maxUnavailable: 1 });
+            expect(violationsOf("ingress-gateway-availability", prod)).to.deep.equal([]);
         });
 
-        it("passes with two or more replicas and a PDB; counts autoscaling.minReplicas when autoscaling is on", () => {
+        it("blocks prod without a podDisruptionBudget; counts autoscaling.minReplicas when autoscaling is on", () => {
             const values = find(prod, "Release", "istio-ingressgateway").inputs.values;
-            values.podDisruptionBudget = { minAvailable: 1 };
-            expect(violationsOf("ingress-gateway-availability", prod)).to.deep.equal([]);
+            delete values.podDisruptionBudget;
+            const found = violationsOf("ingress-gateway-availability", prod);
+            expect(found.map((v) => v.enforcementLevel)).to.deep.equal(["mandatory"]);
+            expect(summary(found)).to.deep.equal([
+                "istio-ingressgateway: Helm release istio-ingress/istio-ingressgateway (Istio gateway): sets no podDisruptionBudget, so a drain may evict every gateway pod at once",
+            ]);
+            values.podDisruptionBudget = { maxUnavailable: 1 };
             values.autoscaling = { enabled: true };
             expect(violationsOf("ingress-gateway-availability", prod)[0].message).to.contain("runs 1 pod(s) (autoscaling.minReplicas), fewer than 2");
         });

@@ -71,7 +71,7 @@ describe("Istio install", () => {
         }
         expect(release("istiod").dependencies).to.include(release("istio-base").urn);
         expect(release("istio-ingressgateway").dependencies).to.include(release("istiod").urn);
-        expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer" } });
+        expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer" }, podDisruptionBudget: { maxUnavailable: 1 } });
         expect(inputs(release("istiod")).values.meshConfig).to.include({ accessLogFile: "/dev/stdout" });
     });
 
@@ -133,7 +133,10 @@ describe("MeshService", () => {
             DATABASE_URL: { secretKeyRef: { name: "ecommerce-db", key: "DATABASE_URL" } },
             INVENTORY_URL: "http://inventory.ecommerce.svc.cluster.local",
             PAYMENT_URL: "http://payment.ecommerce.svc.cluster.local",
+            DOWNSTREAM_TIMEOUT_MS: "15000", // payment's route timeout, the longest of order's callees
         });
+        const [product] = spec(one(prod, "apps/v1:Deployment", "product-v1")).template.spec.containers;
+        expect(product.env.map((e: Json) => e.name)).to.not.include("DOWNSTREAM_TIMEOUT_MS");
         expect(container.image).to.equal("ecommercemeshprod.azurecr.io/order:0.1.0");
         const [v2] = spec(one(prod, "apps/v1:Deployment", "product-v2")).template.spec.containers;
         expect(v2.image).to.equal("ecommercemeshprod.azurecr.io/product:0.1.0");

@@ -23,7 +23,8 @@ describe("stack config", () => {
 
     it("lays stack values over the reference defaults", () => {
         const config = loadStackConfig(fromPulumiConfig(stackConfig("prod").values));
-        expect(config.services.order.timeout).to.equal("10s");
+        expect(config.services.order.timeout).to.equal("30s"); // set by Pulumi.prod.yaml
+        expect(config.services.inventory.timeout).to.equal("8s"); // the default
         expect(config.services.payment.retries).to.deep.equal({ attempts: 2, perTryTimeout: "5s", retryOn: "5xx,reset,connect-failure", writeRetryOn: "connect-failure,refused-stream" });
         expect(config.services.product.canary).to.deep.equal({ stable: "v1", canary: "v2", weight: 10, header: "x-version" });
         expect(config.services.product.outlierDetection.consecutive5xxErrors).to.equal(5);
