@@ -2,9 +2,9 @@
 // services package's dev orchestrator (PostgreSQL, all services, the local router) with it.
 // Usage: node -r ts-node/register/transpile-only tools/dev.ts [stack]   (stack defaults to dev)
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parse } from "yaml";
+import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
+import { readStackFile } from "./capture/stackFile";
 
 export interface ProductSplit {
     stable: string;
@@ -17,14 +17,15 @@ export interface ProductSplit {
 
 const repoRoot = path.resolve(__dirname, "..");
 const servicesDir = path.join(repoRoot, "services");
-const defaultSplit: ProductSplit = { stable: "v1", canary: "v2", weight: 10, header: "x-version" };
 
-/** The product canary split of a stack: `ecommerce-mesh:services` → `product.canary` over the defaults. */
-export function productSplitFromStack(stackName: string): ProductSplit {
-    const file = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
-    if (!existsSync(file)) throw new Error(`no stack "${stackName}": ${path.relative(repoRoot, file)} does not exist`);
-    const config = parse(readFileSync(file, "utf8"))?.config ?? {};
-    return { ...defaultSplit, ...config["ecommerce-mesh:services"]?.product?.canary };
+/** The product canary split of a stack, read and validated exactly as `pulumi up` would. */
+export function productSplitFromStack(stackName: string, projectDir = repoRoot): ProductSplit {
+    const config = loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
+    const canary = config.services.product.canary;
+    if (!canary) {
+        throw new Error(`Pulumi.${stackName}.yaml runs product without a canary; the local router needs services.product.canary`);
+    }
+    return canary;
 }
 
 function main(): void {

@@ -1,0 +1,27 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { StackConfigError } from "../../stacks";
+import { StackFileError } from "../../tools/capture/stackFile";
+import { productSplitFromStack } from "../../tools/dev";
+
+describe("npm run dev: the product split", () => {
+    it("takes the dev stack's canary over the defaults", () => {
+        expect(productSplitFromStack("dev")).to.deep.equal({ stable: "v1", canary: "v2", weight: 10, header: "x-version" });
+    });
+
+    it("follows another stack when named", () => {
+        expect(productSplitFromStack("local").weight).to.equal(50);
+    });
+
+    it("refuses an unknown stack", () => {
+        expect(() => productSplitFromStack("staging")).to.throw(StackFileError, "no stack file Pulumi.staging.yaml");
+    });
+
+    it("refuses a stack whose config is invalid, with the config error", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "dev-split-"));
+        writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config:\n  ecommerce-mesh:environment: dev\n  ecommerce-mesh:images: { tag: '1' }\n  ecommerce-mesh:registry: { name: ecommercemesh }\n  ecommerce-mesh:services:\n    product:\n      canary: { weight: 150 }\n");
+        expect(() => productSplitFromStack("broken", dir)).to.throw(StackConfigError, "ecommerce-mesh:services.product.canary.weight: 150 is not an integer from 0 to 100");
+    });
+});
