@@ -3,6 +3,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
+import { builtInRoles, roleDefinitionId } from "./builders/azureRoles";
 
 export interface AksClusterArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -21,12 +22,6 @@ export interface AksClusterArgs {
     /** Registry the kubelet pulls from, granted AcrPull. */
     registryId: pulumi.Input<string>;
 }
-
-// Built-in Azure role definition ids (the same in every tenant).
-const roles = {
-    acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-    aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
-};
 
 /**
  * AKS with Entra ID sign-in and Azure RBAC for Kubernetes, workload identity, Azure CNI
@@ -112,7 +107,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 scope: args.registryId,
                 principalId: kubeletObjectId,
                 principalType: "ServicePrincipal",
-                roleDefinitionId: roleDefinition(roles.acrPull),
+                roleDefinitionId: roleDefinitionId(builtInRoles.acrPull),
             },
             child,
         );
@@ -125,7 +120,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 scope: cluster.id,
                 principalId: deployer.objectId,
                 principalType: args.deployerPrincipalType,
-                roleDefinitionId: roleDefinition(roles.aksRbacClusterAdmin),
+                roleDefinitionId: roleDefinitionId(builtInRoles.aksRbacClusterAdmin),
             },
             child,
         );
@@ -143,10 +138,6 @@ export class AksCluster extends pulumi.ComponentResource {
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, oidcIssuerUrl: this.oidcIssuerUrl });
     }
-}
-
-function roleDefinition(id: string): pulumi.Output<string> {
-    return authorization.getClientConfigOutput().subscriptionId.apply((sub) => `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${id}`);
 }
 
 /**

@@ -2,6 +2,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { type ServiceName } from "../stacks";
+import { builtInRoles, roleDefinitionId } from "./builders/azureRoles";
 
 export interface ServiceImagesArgs {
     services: readonly ServiceName[];
@@ -14,7 +15,6 @@ export interface ServiceImagesArgs {
     contextDir: string;
 }
 
-const acrPushRole = "8311e382-0749-4cb8-b61a-304f252e45ec";
 // ACR's fixed user name for tokens obtained through the Entra ID exchange.
 const acrTokenUser = "00000000-0000-0000-0000-000000000000";
 
@@ -36,7 +36,7 @@ export class ServiceImages extends pulumi.ComponentResource {
                 scope: args.registryId,
                 principalId: client.objectId,
                 principalType: args.deployerPrincipalType,
-                roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${acrPushRole}`,
+                roleDefinitionId: roleDefinitionId(builtInRoles.acrPush),
             },
             { parent: this },
         );

@@ -222,6 +222,9 @@ describe("images.build", () => {
         expect(cart.tags).to.deep.equal(["ecommercemeshdev.azurecr.io/cart:0.1.0"]);
         expect(cart.buildArgs).to.deep.equal({ SERVICE: "cart" });
         expect(cart.registries[0]).to.include({ address: "ecommercemeshdev.azurecr.io", username: "00000000-0000-0000-0000-000000000000" });
+        const push = inputs(one(c, "azure-native:authorization:RoleAssignment", "images-acr-push"));
+        expect(push.scope).to.equal(one(c, "azure-native:containerregistry:Registry", "registry").id);
+        expect(push.roleDefinitionId).to.match(/\/roleDefinitions\/8311e382-0749-4cb8-b61a-304f252e45ec$/);
         const image = spec(one(c, "apps/v1:Deployment", "cart-v1")).template.spec.containers[0].image;
         expect(image).to.match(/^ecommercemeshdev\.azurecr\.io\/cart:0\.1\.0@sha256:[0-9a-f]{64}$/);
     });

@@ -1,0 +1,17 @@
+// Built-in Azure roles the program grants, and the one way to name their definitions.
+import * as authorization from "@pulumi/azure-native/authorization";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Built-in role definition ids: the same in every tenant. */
+export const builtInRoles = {
+    acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    acrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
+    aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+};
+
+/** The subscription-scoped resource id of a built-in role definition. */
+export function roleDefinitionId(roleId: string): pulumi.Output<string> {
+    return authorization
+        .getClientConfigOutput()
+        .subscriptionId.apply((subscription) => `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`);
+}
