@@ -381,7 +381,7 @@ export const gatewayTls: StackPolicy = {
                 report(reportViolation, {
                     urn: gateway.urn,
                     message: `${ref(gateway)}: ${plain.length ? `serves plain HTTP on port ${plain.map((s) => asObject(s.port).number).join(", ")} without redirecting to HTTPS` : "has no server"}${https ? "" : " and no HTTPS server with a certificate"}, so requests cross the internet unencrypted`,
-                    fix: `Add an HTTPS server (port 443, tls.mode SIMPLE, credentialName: <TLS secret in the gateway namespace>) and set tls.httpsRedirect: true on the HTTP server.`,
+                    fix: `Set the stack key istio.ingress.tlsCredentialName to a TLS Secret in the gateway namespace: the program then adds an HTTPS server on 443 (tls.mode SIMPLE) and redirects port 80.`,
                 });
             }
         }

@@ -16,6 +16,10 @@ describe("policies: acceptance", () => {
         expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal(["advisory istio-gateway-tls ecommerce-gateway"]);
     });
 
+    it("prod with a TLS credential for the gateway has no finding at all", async () => {
+        expect(runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls"), { environment: "prod" })).to.deep.equal([]);
+    });
+
     for (const stack of ["dev", "local"] as StackName[]) {
         it(`the shipped Pulumi.${stack}.yaml has no mandatory violation under config/${stack}.json`, async () => {
             const violations = runPolicies(await capture(stack), { environment: stack });
