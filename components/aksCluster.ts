@@ -3,7 +3,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
-import { builtInRoles, roleDefinitionId } from "./builders/azureRoles";
+import { builtInRoles, grantDeployer, roleDefinitionId } from "./builders/azureRoles";
 
 export interface AksClusterArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -113,15 +113,9 @@ export class AksCluster extends pulumi.ComponentResource {
         );
 
         // The identity running Pulumi administers the cluster through Azure RBAC (no local admin account).
-        const deployer = authorization.getClientConfigOutput();
-        const deployerIsAdmin = new authorization.RoleAssignment(
+        const deployerIsAdmin = grantDeployer(
             `${name}-deployer-admin`,
-            {
-                scope: cluster.id,
-                principalId: deployer.objectId,
-                principalType: args.deployerPrincipalType,
-                roleDefinitionId: roleDefinitionId(builtInRoles.aksRbacClusterAdmin),
-            },
+            { scope: cluster.id, roleId: builtInRoles.aksRbacClusterAdmin, principalType: args.deployerPrincipalType },
             child,
         );
 

@@ -2,7 +2,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { type ServiceName } from "../stacks";
-import { builtInRoles, roleDefinitionId } from "./builders/azureRoles";
+import { builtInRoles, grantDeployer } from "./builders/azureRoles";
 
 export interface ServiceImagesArgs {
     services: readonly ServiceName[];
@@ -29,15 +29,9 @@ export class ServiceImages extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServiceImagesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:platform:ServiceImages", name, {}, opts);
-        const client = authorization.getClientConfigOutput();
-        const canPush = new authorization.RoleAssignment(
+        const canPush = grantDeployer(
             `${name}-acr-push`,
-            {
-                scope: args.registryId,
-                principalId: client.objectId,
-                principalType: args.deployerPrincipalType,
-                roleDefinitionId: roleDefinitionId(builtInRoles.acrPush),
-            },
+            { scope: args.registryId, roleId: builtInRoles.acrPush, principalType: args.deployerPrincipalType },
             { parent: this },
         );
         const password = pulumi.secret(

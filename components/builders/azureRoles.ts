@@ -15,3 +15,25 @@ export function roleDefinitionId(roleId: string): pulumi.Output<string> {
         .getClientConfigOutput()
         .subscriptionId.apply((subscription) => `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`);
 }
+
+export interface DeployerRoleArgs {
+    /** Resource id the role applies to. */
+    scope: pulumi.Input<string>;
+    roleId: string;
+    /** What kind of identity runs Pulumi: Azure checks it against the principal. */
+    principalType: "User" | "ServicePrincipal";
+}
+
+/** Grants the identity running Pulumi a built-in role, so later steps of the same run can act. */
+export function grantDeployer(name: string, args: DeployerRoleArgs, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
+    return new authorization.RoleAssignment(
+        name,
+        {
+            scope: args.scope,
+            principalId: authorization.getClientConfigOutput().objectId,
+            principalType: args.principalType,
+            roleDefinitionId: roleDefinitionId(args.roleId),
+        },
+        opts,
+    );
+}
