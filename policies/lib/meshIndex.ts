@@ -83,6 +83,11 @@ export class MeshIndex {
         return this.byKindMap.get(kind) ?? [];
     }
 
+    /** Every HTTP route of every VirtualService, with the VirtualService it belongs to. */
+    virtualServiceRoutes(): { vs: K8sObject; route: Plain; index: number; name: string }[] {
+        return this.kind("VirtualService").flatMap((vs) => httpRoutes(vs).map((route) => ({ vs, ...route })));
+    }
+
     /** Resources that are not Kubernetes objects, by type token. */
     ofType(type: string): { resource: StackResource; props: Plain }[] {
         return this.others.filter((entry) => entry.resource.type === type);

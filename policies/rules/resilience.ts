@@ -16,24 +16,22 @@ export const retryBudgetFitsTimeout: StackPolicy = {
     severity: "medium",
     validateStack: (args, reportViolation) => {
         const index = meshIndex(args.resources);
-        for (const vs of index.kind("VirtualService")) {
-            for (const { route, name } of httpRoutes(vs)) {
-                const retries = asObject(route.retries);
-                const attempts = typeof retries.attempts === "number" ? retries.attempts : 0;
-                const perTry = durationMs(retries.perTryTimeout);
-                const timeout = durationMs(route.timeout);
-                if (attempts <= 0 || perTry === undefined || timeout === undefined || timeout === 0) {
-                    continue;
-                }
-                const needed = (attempts + 1) * perTry;
-                if (needed > timeout) {
-                    const fittingPerTry = Math.floor(timeout / (attempts + 1));
-                    report(reportViolation, {
-                        urn: vs.urn,
-                        message: `${ref(vs)}: route "${name}" allows ${attempts + 1} tries × ${formatMs(perTry)} = ${formatMs(needed)}, more than its ${formatMs(timeout)} timeout, so the last retries are cut off`,
-                        fix: `Raise timeout to at least ${formatMs(needed)}, lower perTryTimeout to ${formatMs(fittingPerTry)}, or use ${Math.max(0, Math.floor(timeout / perTry) - 1)} attempts.`,
-                    });
-                }
+        for (const { vs, route, name } of index.virtualServiceRoutes()) {
+            const retries = asObject(route.retries);
+            const attempts = typeof retries.attempts === "number" ? retries.attempts : 0;
+            const perTry = durationMs(retries.perTryTimeout);
+            const timeout = durationMs(route.timeout);
+            if (attempts <= 0 || perTry === undefined || timeout === undefined || timeout === 0) {
+                continue;
+            }
+            const needed = (attempts + 1) * perTry;
+            if (needed > timeout) {
+                const fittingPerTry = Math.floor(timeout / (attempts + 1));
+                report(reportViolation, {
+                    urn: vs.urn,
+                    message: `${ref(vs)}: route "${name}" allows ${attempts + 1} tries × ${formatMs(perTry)} = ${formatMs(needed)}, more than its ${formatMs(timeout)} timeout, so the last retries are cut off`,
+                    fix: `Raise timeout to at least ${formatMs(needed)}, lower perTryTimeout to ${formatMs(fittingPerTry)}, or use ${Math.max(0, Math.floor(timeout / perTry) - 1)} attempts.`,
+                });
             }
         }
     },
@@ -47,16 +45,14 @@ export const noRetriesWithFaults: StackPolicy = {
     severity: "medium",
     validateStack: (args, reportViolation) => {
         const index = meshIndex(args.resources);
-        for (const vs of index.kind("VirtualService")) {
-            for (const { route, name } of httpRoutes(vs)) {
-                const attempts = asObject(route.retries).attempts;
-                if (route.fault && attempts !== 0) {
-                    report(reportViolation, {
-                        urn: vs.urn,
-                        message: `${ref(vs)}: route "${name}" injects faults but ${route.retries ? `asks for ${attempts} retries` : "leaves Istio's default retries (2 attempts) in place"}`,
-                        fix: `Set retries: { attempts: 0 } on "${name}".`,
-                    });
-                }
+        for (const { vs, route, name } of index.virtualServiceRoutes()) {
+            const attempts = asObject(route.retries).attempts;
+            if (route.fault && attempts !== 0) {
+                report(reportViolation, {
+                    urn: vs.urn,
+                    message: `${ref(vs)}: route "${name}" injects faults but ${route.retries ? `asks for ${attempts} retries` : "leaves Istio's default retries (2 attempts) in place"}`,
+                    fix: `Set retries: { attempts: 0 } on "${name}".`,
+                });
             }
         }
     },
@@ -120,26 +116,24 @@ export const noUnsafeWriteRetries: StackPolicy = {
         const { nonIdempotentServices = ["order", "payment"] } = args.getConfig<{ nonIdempotentServices?: string[] }>();
         const index = meshIndex(args.resources);
         const isProtected = (fqdn: string) => nonIdempotentServices.some((entry) => (entry.includes(".") ? entry === fqdn : fqdn.split(".")[0] === entry));
-        for (const vs of index.kind("VirtualService")) {
-            for (const { route, name } of httpRoutes(vs)) {
-                const targets = [...new Set(asArray(route.route).map((d) => resolveHost(String(asObject(asObject(d).destination).host ?? ""), vs.namespace)))].filter(isProtected);
-                if (targets.length === 0 || !routeCanMatchMethod(route, "POST")) {
-                    continue;
-                }
-                const retries = route.retries === undefined ? undefined : asObject(route.retries);
-                if (retries && retries.attempts === 0) {
-                    continue;
-                }
-                const retryOn = retries ? (asString(retries.retryOn) ?? istioDefaultRetryOn) : istioDefaultRetryOn;
-                const unsafe = retryOn.split(",").map((c) => c.trim()).filter((c) => c && !safeWriteRetryConditions.includes(c));
-                if (unsafe.length) {
-                    const origin = retries === undefined ? "no retries block, so Istio's default policy" : retries.retryOn === undefined ? "retries without retryOn, so Istio's default conditions" : `retryOn "${retryOn}"`;
-                    report(reportViolation, {
-                        urn: vs.urn,
-                        message: `${ref(vs)}: route "${name}" can match POST to ${targets.join(", ")} (non-idempotent writes) and has ${origin} retrying on ${unsafe.join(", ")}: a retried POST can place an order or charge twice`,
-                        fix: `Retry writes only on connect-failure,refused-stream (stack config services.<svc>.retries.writeRetryOn), or restrict this route to GET|HEAD|OPTIONS.`,
-                    });
-                }
+        for (const { vs, route, name } of index.virtualServiceRoutes()) {
+            const targets = [...new Set(asArray(route.route).map((d) => resolveHost(String(asObject(asObject(d).destination).host ?? ""), vs.namespace)))].filter(isProtected);
+            if (targets.length === 0 || !routeCanMatchMethod(route, "POST")) {
+                continue;
+            }
+            const retries = route.retries === undefined ? undefined : asObject(route.retries);
+            if (retries && retries.attempts === 0) {
+                continue;
+            }
+            const retryOn = retries ? (asString(retries.retryOn) ?? istioDefaultRetryOn) : istioDefaultRetryOn;
+            const unsafe = retryOn.split(",").map((c) => c.trim()).filter((c) => c && !safeWriteRetryConditions.includes(c));
+            if (unsafe.length) {
+                const origin = retries === undefined ? "no retries block, so Istio's default policy" : retries.retryOn === undefined ? "retries without retryOn, so Istio's default conditions" : `retryOn "${retryOn}"`;
+                report(reportViolation, {
+                    urn: vs.urn,
+                    message: `${ref(vs)}: route "${name}" can match POST to ${targets.join(", ")} (non-idempotent writes) and has ${origin} retrying on ${unsafe.join(", ")}: a retried POST can place an order or charge twice`,
+                    fix: `Retry writes only on connect-failure,refused-stream (stack config services.<svc>.retries.writeRetryOn), or restrict this route to GET|HEAD|OPTIONS.`,
+                });
             }
         }
     },
@@ -282,17 +276,15 @@ export const noFaultInjection: StackPolicy = {
     severity: "high",
     validateStack: (args, reportViolation) => {
         const index = meshIndex(args.resources);
-        for (const vs of index.kind("VirtualService")) {
-            for (const { route, name } of httpRoutes(vs)) {
-                if (route.fault) {
-                    const fault = asObject(route.fault);
-                    const what = [fault.delay ? `a ${asObject(fault.delay).fixedDelay ?? ""} delay` : "", fault.abort ? `an HTTP ${asObject(fault.abort).httpStatus ?? ""} abort` : ""].filter(Boolean).join(" and ");
-                    report(reportViolation, {
-                        urn: vs.urn,
-                        message: `${ref(vs)}: route "${name}" injects ${what || "a fault"}`,
-                        fix: `Remove the fault (stack config: delete services.<svc>.faults) before this reaches production.`,
-                    });
-                }
+        for (const { vs, route, name } of index.virtualServiceRoutes()) {
+            if (route.fault) {
+                const fault = asObject(route.fault);
+                const what = [fault.delay ? `a ${asObject(fault.delay).fixedDelay ?? ""} delay` : "", fault.abort ? `an HTTP ${asObject(fault.abort).httpStatus ?? ""} abort` : ""].filter(Boolean).join(" and ");
+                report(reportViolation, {
+                    urn: vs.urn,
+                    message: `${ref(vs)}: route "${name}" injects ${what || "a fault"}`,
+                    fix: `Remove the fault (stack config: delete services.<svc>.faults) before this reaches production.`,
+                });
             }
         }
     },
