@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { otlpPorts } from "./observability/endpoints";
 
 export interface IstioMeshArgs {
     /** Pinned Istio release; every chart is installed at this version. */
@@ -20,8 +21,8 @@ export const ingressNamespace = "istio-ingress";
 /** Helm release of the gateway chart: its pods are labelled `istio: ingressgateway`. */
 export const ingressReleaseName = "istio-ingressgateway";
 export const ingressSelector = "ingressgateway";
-/** OTLP gRPC port Envoy sends spans to; the apps use OTLP/HTTP on 4318 of the same collector. */
-const otlpGrpcPort = 4317;
+/** The mesh's tracing provider (meshConfig.extensionProviders), named by the Telemetry resource. */
+export const tracingProvider = "otel-tracing";
 
 /**
  * Istio installed the way its Helm docs order it (base CRDs → istiod → ingress gateway),
@@ -72,8 +73,14 @@ export class IstioMesh extends pulumi.ComponentResource {
                     accessLogFile: args.accessLog ? "/dev/stdout" : "",
                     accessLogEncoding: "JSON",
                     // Apps start only once their sidecar is ready, so start-up calls do not fail.
-                    defaultConfig: { holdApplicationUntilProxyStarts: true },
-                    extensionProviders: [{ name: "otel-tracing", opentelemetry: { service: args.tracing.collector, port: otlpGrpcPort } }],
+                    defaultConfig: {
+                        holdApplicationUntilProxyStarts: true,
+                        // Envoy keeps outlier-detection stats only when asked: the circuit-breaker alert reads them.
+                        proxyStatsMatcher: { inclusionRegexps: [".*outlier_detection.*"] },
+                    },
+                    // The pods' prometheus.io annotations move to the agent's merged endpoint (15020), outside mTLS.
+                    enablePrometheusMerge: true,
+                    extensionProviders: [{ name: tracingProvider, opentelemetry: { service: args.tracing.collector, port: otlpPorts.grpc } }],
                 },
                 pilot: { autoscaleMin: args.highAvailability ? 2 : 1 },
             },
@@ -110,7 +117,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                 apiVersion: "telemetry.istio.io/v1",
                 kind: "Telemetry",
                 metadata: { name: "mesh-default", namespace: istioSystemNamespace },
-                spec: { tracing: [{ providers: [{ name: "otel-tracing" }], randomSamplingPercentage: args.tracing.sampling }] },
+                spec: { tracing: [{ providers: [{ name: tracingProvider }], randomSamplingPercentage: args.tracing.sampling }] },
             },
             { ...child, dependsOn: [istiod] },
         );

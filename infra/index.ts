@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IstioMesh } from "../components/istioMesh";
+import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
 import { provisionPlatform } from "./platform";
 import { deployWorkloads } from "./workloads";
@@ -35,6 +36,7 @@ const mesh = new IstioMesh(
 );
 
 const services = deployWorkloads(config, platform, mesh);
+const observability = observe(config, platform, mesh);
 
 const ingressService = k8s.core.v1.Service.get("ingress-gateway", `${mesh.ingressNamespace}/${mesh.ingressServiceName}`, {
     provider: platform.provider,
@@ -52,4 +54,6 @@ export const registryLoginServer = platform.registry?.loginServer ?? config.imag
 export { ingressAddress };
 export const ingressUrl = ingressAddress.apply((address) => (/\s/.test(address) ? address : `http://${address}`));
 /** Percentage of traffic per version for every service, as the mesh and the edge route it. */
+/** Secret; the Grafana `admin` password (unset when observability.grafana is off). */
+export const grafanaAdminPassword = observability.grafanaAdminPassword;
 export const canaryWeights = Object.fromEntries(services.map((service) => [service.host.split(".")[0], service.weights]));

@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EdgeGateway } from "../components/edgeGateway";
+import { otlpHttpEndpoint } from "../components/observability/endpoints";
 import { IstioMesh, ingressSelector } from "../components/istioMesh";
 import { MeshService } from "../components/meshService";
 import { ServiceImages } from "../components/serviceImages";
@@ -36,7 +37,7 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
                     config: config.services[service],
                     image: imageOf(service),
                     databaseSecret: config.database.secretName,
-                    otlpEndpoint: `http://${config.istio.tracing.collector}:4318`,
+                    otlpEndpoint: otlpHttpEndpoint(config.istio.tracing.collector),
                     downstreamTimeoutMs: longestCalleeTimeout(config, service),
                     ingressPrincipal: mesh.ingressPrincipal,
                 },

@@ -1,6 +1,7 @@
 // The reference design, applied under whatever a stack file sets. Stack files then say only
 // what differs per environment (replica counts, autoscaling, the canary, fault demos).
 import { type ServiceName, serviceNames } from "./catalog";
+import { defaultObservability } from "./observability";
 
 const readRetryOn = "5xx,reset,connect-failure";
 // Failures where the request never reached the app, so replaying a POST cannot act twice.
@@ -73,6 +74,7 @@ export function defaultConfig() {
         },
         mtls: "STRICT",
         database: { secretName: "ecommerce-db" },
+        observability: defaultObservability(),
         services: Object.fromEntries(serviceNames.map((name) => [name, defaultService(name)])),
     };
 }

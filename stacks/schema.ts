@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { serviceNames } from "./catalog";
 import { parseDuration } from "./durations";
+import { observabilityIssues, observabilitySchema } from "./observability";
 
 const says = (text: string) => ({ error: text });
 
@@ -183,6 +184,7 @@ export const stackConfigSchema = z
             // A secret: its form is checked by the services at start, where the value is visible.
             url: z.string(says("is not a connection URL")).min(1, says("is not a connection URL")).optional(),
         }),
+        observability: observabilitySchema,
         services: z.strictObject(Object.fromEntries(serviceNames.map((name) => [name, serviceSchema])) as Record<(typeof serviceNames)[number], typeof serviceSchema>),
     })
     .superRefine((config, ctx) => {
@@ -198,6 +200,9 @@ export const stackConfigSchema = z
         const pool = config.cluster.userPool;
         if (pool.minCount > pool.maxCount) {
             ctx.addIssue({ code: "custom", path: ["cluster", "userPool", "minCount"], input: pool.minCount, message: `is more than cluster.userPool.maxCount (${pool.maxCount})` });
+        }
+        for (const issue of observabilityIssues(config)) {
+            ctx.addIssue({ code: "custom", ...issue });
         }
     });
 

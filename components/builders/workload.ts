@@ -2,6 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { catalog, containerPort, downstreamUrlEnv, type ServiceConfig, type ServiceName } from "../../stacks";
+import { scrapeAnnotations } from "../observability/scrape";
 import { serviceHost, versionSelector, workloadLabels } from "./labels";
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
@@ -37,7 +38,8 @@ function podTemplate(target: WorkloadTarget): PodTemplate {
     const { service, version } = target;
     const selector = versionSelector(service, version);
     return {
-        metadata: { labels: workloadLabels(service, version) },
+        // Istio's metrics merging moves these to its agent's port 15020 (see observability/scrape.ts).
+        metadata: { labels: workloadLabels(service, version), annotations: scrapeAnnotations(containerPort) },
         spec: {
             serviceAccountName: service,
             automountServiceAccountToken: false,

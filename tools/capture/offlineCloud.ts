@@ -17,6 +17,8 @@ export function providerComputedState(type: string, inputs: Record<string, any>)
                 identityProfile: { kubeletidentity: { objectId: zeroGuid, clientId: zeroGuid } },
                 oidcIssuerProfile: { enabled: true, issuerURL: `https://oidc.example.invalid/${inputs.resourceName}/` },
             };
+        case "random:index/randomPassword:RandomPassword":
+            return { result: "offline-random-password" };
         case "docker-build:index:Image":
             return { ref: `${inputs.tags?.[0]}@sha256:${"0".repeat(64)}` };
         default:

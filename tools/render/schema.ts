@@ -39,7 +39,9 @@ export function schemaModule(apiVersion: string, kind: string): ModelType | unde
     }
     const module = group.endsWith(".istio.io")
         ? `@kubernetes-models/istio/${group}/${version}/${kind}`
-        : `kubernetes-models/${group ? `${group}/` : ""}${version}/${kind}`;
+        : group === "monitoring.coreos.com"
+          ? `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`
+          : `kubernetes-models/${group ? `${group}/` : ""}${version}/${kind}`;
     return { module, interfaceName: `I${kind}` };
 }
 
@@ -110,6 +112,7 @@ const commonKinds: Pick<KubeObject, "apiVersion" | "kind">[] = [
     { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
     ...["PeerAuthentication", "AuthorizationPolicy"].map((kind) => ({ apiVersion: "security.istio.io/v1", kind })),
     { apiVersion: "telemetry.istio.io/v1", kind: "Telemetry" },
+    { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule" },
     ...["Gateway", "DestinationRule", "VirtualService"].map((kind) => ({ apiVersion: "networking.istio.io/v1", kind })),
 ];
 

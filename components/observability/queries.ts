@@ -1,0 +1,105 @@
+// Every PromQL expression the observability stack uses, as functions of (service, version,
+// window). Dashboards, PrometheusRules, the local Prometheus's rules and the canary gate all
+// call these, so a query is written once. Plain data: importing this loads no Pulumi.
+
+/** A PromQL range such as `5m`. */
+export type Window = string;
+
+/** Metric names the services export (services/src/runtime/metrics.ts). */
+export const appMetrics = {
+    requests: "http_requests_total",
+    duration: "http_request_duration_seconds",
+    downstream: "downstream_requests_total",
+    business: "business_events_total",
+} as const;
+
+/** Metric names from outside the services, with who exports them. */
+export const platformMetrics = {
+    /** Envoy's outlier detection gauge, kept by the mesh's proxyStatsMatcher (istioMesh.ts). */
+    ejectionsActive: "envoy_cluster_outlier_detection_ejections_active",
+    /** kube-state-metrics, installed with kube-prometheus-stack. */
+    restarts: "kube_pod_container_status_restarts_total",
+} as const;
+
+function selector(labels: Record<string, string | undefined>, extra: string[] = []): string {
+    const matchers = Object.entries(labels)
+        .filter((entry): entry is [string, string] => entry[1] !== undefined)
+        .map(([name, value]) => `${name}="${value}"`);
+    return `{${[...matchers, ...extra].join(",")}}`;
+}
+
+/** The series of one service, one version of it, or (version undefined) all its versions. */
+export interface Target {
+    service: string;
+    version?: string;
+    /** Narrows to one endpoint: the route template as Fastify registers it. */
+    method?: string;
+    route?: string;
+}
+
+const labelsOf = (t: Target) => ({ service: t.service, version: t.version, method: t.method, route: t.route });
+const serverError = `status=~"5.."`;
+
+/** Requests per second. */
+export function requestRate(t: Target, window: Window): string {
+    return `sum(rate(${appMetrics.requests}${selector(labelsOf(t))}[${window}]))`;
+}
+
+/** Requests answered in the window (the canary gate's sample size). */
+export function requestCount(t: Target, window: Window): string {
+    return `sum(increase(${appMetrics.requests}${selector(labelsOf(t))}[${window}]))`;
+}
+
+/** Share of requests answered with a 5xx, 0–1. */
+export function errorRatio(t: Target, window: Window): string {
+    return `sum(rate(${appMetrics.requests}${selector(labelsOf(t), [serverError])}[${window}])) / sum(rate(${appMetrics.requests}${selector(labelsOf(t))}[${window}]))`;
+}
+
+/** Share of requests answered without a 5xx, 0–1. */
+export function successRatio(t: Target, window: Window): string {
+    return `1 - (${errorRatio(t, window)})`;
+}
+
+/** Latency quantile in seconds, e.g. q = 0.99 for p99. */
+export function latencyQuantile(q: number, t: Target, window: Window): string {
+    return `histogram_quantile(${q}, sum by (le) (rate(${appMetrics.duration}_bucket${selector(labelsOf(t))}[${window}])))`;
+}
+
+/** Calls a service makes to others, per target and outcome. */
+export function downstreamRate(service: string, window: Window): string {
+    return `sum by (target, status) (rate(${appMetrics.downstream}${selector({ service })}[${window}]))`;
+}
+
+/** Domain events per second, e.g. ("order_placed", "confirmed"). */
+export function businessRate(event: string, status: string, window: Window): string {
+    return `sum(rate(${appMetrics.business}${selector({ event, status })}[${window}]))`;
+}
+
+/** Hosts Envoy currently ejects from a service's pool, by calling workload and cluster. */
+export function ejectionsActive(service: string, namespace: string): string {
+    return `sum by (namespace, pod, cluster_name) (${platformMetrics.ejectionsActive}{cluster_name=~"outbound\\\\|.*\\\\|${service}\\\\.${namespace}\\\\.svc\\\\.cluster\\\\.local"})`;
+}
+
+/** Container restarts in a namespace over the window. */
+export function restarts(namespace: string, window: Window): string {
+    return `sum by (namespace, pod, container) (increase(${platformMetrics.restarts}{namespace="${namespace}"}[${window}]))`;
+}
+
+/**
+ * The canary gate: canary vs stable on success rate, p99 and a minimum sample. `promote` and
+ * `verify --prometheus` evaluate these; the canary alerts are built from the same three.
+ */
+export const canaryGate = {
+    successRatio: (service: string, version: string, window: Window) => successRatio({ service, version }, window),
+    p99: (service: string, version: string, window: Window) => latencyQuantile(0.99, { service, version }, window),
+    requests: (service: string, version: string, window: Window) => requestCount({ service, version }, window),
+};
+
+/** The availability SLO's endpoint and the burn-rate windows of the Google SRE workbook (ch. 5). */
+export const ordersEndpoint: Target = { service: "order", method: "POST", route: "/api/orders" };
+export const burnRateWindows = [
+    { severity: "critical", long: "1h", short: "5m", factor: 14.4 },
+    { severity: "critical", long: "6h", short: "30m", factor: 6 },
+    { severity: "warning", long: "1d", short: "2h", factor: 3 },
+    { severity: "warning", long: "3d", short: "6h", factor: 1 },
+] as const;

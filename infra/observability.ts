@@ -1,0 +1,36 @@
+// The observability stack beside the mesh: what to scrape, which canaries to watch and the
+// SLO thresholds, all read from the stack config.
+import { IstioMesh, istioSystemNamespace } from "../components/istioMesh";
+import { Observability } from "../components/observability";
+import { parseDuration, serviceNames, type StackConfig } from "../stacks";
+import { type Platform } from "./platform";
+
+export function observe(config: StackConfig, platform: Platform, mesh: IstioMesh): Observability {
+    const o = config.observability;
+    const canaries = serviceNames.flatMap((service) => {
+        const canary = config.services[service].canary;
+        return canary ? [{ service, stable: canary.stable, canary: canary.canary, weight: canary.weight }] : [];
+    });
+    return new Observability(
+        "observability",
+        {
+            config: o,
+            collectorHost: config.istio.tracing.collector,
+            istioVersion: config.istio.version,
+            istioNamespace: istioSystemNamespace,
+            scrapeNamespaces: [config.namespace, istioSystemNamespace, mesh.ingressNamespace],
+            appNamespace: config.namespace,
+            services: [...serviceNames],
+            canaries,
+            slo: {
+                errorRatio: o.slo.errorRatio,
+                latencyP99Seconds: (parseDuration(o.slo.latencyP99) ?? 0) / 1000,
+                for: o.slo.for,
+                ordersAvailability: o.slo.ordersAvailability,
+                canary: o.slo.canary,
+                restarts: o.slo.restarts,
+            },
+        },
+        { provider: platform.provider, dependsOn: mesh.ready },
+    );
+}
