@@ -2,14 +2,15 @@
 // SLO thresholds, all read from the stack config.
 import { IstioMesh, istioSystemNamespace } from "../components/istioMesh";
 import { Observability } from "../components/observability";
-import { parseDuration, serviceNames, type StackConfig } from "../stacks";
+import { sloThresholds } from "../components/observability/rules";
+import { serviceNames, type StackConfig } from "../stacks";
 import { type Platform } from "./platform";
 
 export function observe(config: StackConfig, platform: Platform, mesh: IstioMesh): Observability {
     const o = config.observability;
     const canaries = serviceNames.flatMap((service) => {
         const canary = config.services[service].canary;
-        return canary ? [{ service, stable: canary.stable, canary: canary.canary, weight: canary.weight }] : [];
+        return canary ? [{ service, stable: canary.stable, canary: canary.canary }] : [];
     });
     return new Observability(
         "observability",
@@ -22,14 +23,7 @@ export function observe(config: StackConfig, platform: Platform, mesh: IstioMesh
             appNamespace: config.namespace,
             services: [...serviceNames],
             canaries,
-            slo: {
-                errorRatio: o.slo.errorRatio,
-                latencyP99Seconds: (parseDuration(o.slo.latencyP99) ?? 0) / 1000,
-                for: o.slo.for,
-                ordersAvailability: o.slo.ordersAvailability,
-                canary: o.slo.canary,
-                restarts: o.slo.restarts,
-            },
+            slo: sloThresholds(o.slo),
         },
         { provider: platform.provider, dependsOn: mesh.ready },
     );

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
 import { readStackFile } from "./capture/stackFile";
+import { localPrometheusSpec } from "./devPrometheus";
 
 export interface ProductSplit {
     stable: string;
@@ -31,8 +32,10 @@ export function productSplitFromStack(stackName: string, projectDir = repoRoot):
 function main(): void {
     const stack = process.argv[2] ?? "dev";
     let split: ProductSplit;
+    let prometheus: ReturnType<typeof localPrometheusSpec>;
     try {
         split = productSplitFromStack(stack);
+        prometheus = localPrometheusSpec(loadStackConfig(fromPulumiConfig(readStackFile(repoRoot, stack, projectName).values)));
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
         process.exit(2);
@@ -46,6 +49,7 @@ function main(): void {
                 ...process.env,
                 TS_NODE_PROJECT: path.join(servicesDir, "dev", "tsconfig.json"),
                 DEV_PRODUCT_SPLIT: JSON.stringify(split),
+                DEV_PROMETHEUS: JSON.stringify(prometheus),
                 DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
             },
         },

@@ -3,7 +3,6 @@
 // from a ConfigMap; the tests and the dev end-to-end run read the same queries back.
 import { DashboardBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
-import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import * as q from "./queries";
 
@@ -14,7 +13,7 @@ const window = "1m";
 
 export interface DashboardInputs {
     services: string[];
-    canaries: { service: string; stable: string; canary: string; weight: number }[];
+    canaries: { service: string; stable: string; canary: string }[];
 }
 
 export interface Dashboard {
@@ -41,17 +40,13 @@ function build(uid: string, title: string, fill: (d: DashboardBuilder) => void):
 
 function canaryDashboard({ canaries }: DashboardInputs): Dashboard {
     return build("ecommerce-canary", "ecommerce / canary", (d) => {
-        for (const { service, stable, canary, weight } of canaries) {
+        for (const { service, stable, canary } of canaries) {
             const versions = [stable, canary];
             d.withRow(new RowBuilder(`${service}: ${stable} vs ${canary}`));
+            // The weight itself lives in the two VirtualServices only (a canary edit touches nothing
+            // else); this panel shows it as routed: each version's share of the service's requests.
             d.withPanel(
-                new StatPanel()
-                    .title(`${canary} weight (configured)`)
-                    .unit("percent")
-                    .datasource(prometheusDatasource)
-                    .height(8)
-                    .span(4)
-                    .withTarget(target(`vector(${weight})`, "weight").instant().refId("A")),
+                timeseries("traffic share (the configured weight, as routed)", "percentunit", versions.map((v) => [`${q.requestRate({ service, version: v }, window)} / ${q.requestRate({ service }, window)}`, v])).span(4),
             );
             d.withPanel(timeseries("request rate", "reqps", versions.map((v) => [q.requestRate({ service, version: v }, window), v])).span(5));
             d.withPanel(timeseries("success rate", "percentunit", versions.map((v) => [q.successRatio({ service, version: v }, window), v])).span(5).min(0).max(1));

@@ -19,7 +19,7 @@ export interface ObservabilityArgs {
     scrapeNamespaces: string[];
     appNamespace: string;
     services: string[];
-    canaries: { service: string; stable: string; canary: string; weight: number }[];
+    canaries: { service: string; stable: string; canary: string }[];
     slo: SloThresholds;
 }
 
@@ -41,7 +41,7 @@ export class Observability extends pulumi.ComponentResource {
         const ns = config.namespace;
         const svc = uiServices(ns, args.collectorHost);
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "ecommerce-mesh" } } }, child);
+        const namespace = new k8s.core.v1.Namespace(ns, { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "ecommerce-mesh" } } }, child);
         const release = (releaseName: string, pin: ChartPin, values: Record<string, unknown>, dependsOn: pulumi.Resource[] = []) =>
             new k8s.helm.v3.Release(
                 releaseName,

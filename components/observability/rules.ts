@@ -35,6 +35,12 @@ export interface RuleInputs {
 
 const round = (n: number) => Number(n.toPrecision(12));
 
+/** The thresholds as the stack config states them (observability.slo), in the units the rules use. */
+export function sloThresholds(slo: { errorRatio: number; latencyP99: string; for: string; ordersAvailability: number; canary: SloThresholds["canary"]; restarts: SloThresholds["restarts"] }): SloThresholds {
+    const p99 = /^(\d+)(ms|s)$/.exec(slo.latencyP99)!;
+    return { ...slo, latencyP99Seconds: Number(p99[1]) / (p99[2] === "ms" ? 1000 : 1) };
+}
+
 function perService({ services, slo }: RuleInputs): AlertRule[] {
     return services.flatMap((service) => [
         {

@@ -2,12 +2,14 @@
 // with one "ready" line, and a clean stop of every child on SIGINT/SIGTERM.
 //
 // Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (else a cluster in DEV_STATE_DIR,
-// default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_VERBOSE=1 (service logs
+// default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_PROMETHEUS (the local
+// Prometheus's relabelling and rules, JSON from the stack config; unset: no Prometheus), DEV_VERBOSE=1 (service logs
 // at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
 import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
+import { startLocalPrometheus, type LocalPrometheus, type PrometheusSpec } from "./prometheus";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
 
@@ -43,10 +45,12 @@ async function main(): Promise<number> {
     process.on("SIGTERM", () => stopSignal.abort());
     let postgres: LocalPostgres | undefined;
     let stack: RunningStack | undefined;
+    let prometheus: LocalPrometheus | undefined;
     // If this process dies unexpectedly, take the children with it rather than orphan them.
     process.on("exit", () => {
         stack?.instances.forEach(({ child }) => child.kill());
         postgres?.server.kill();
+        prometheus?.server.kill();
     });
 
     let failed = false;
@@ -77,7 +81,12 @@ async function main(): Promise<number> {
             serviceEnv: { LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? "info" : "warn") },
             signal: stopSignal.signal,
         });
-        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)})\n`);
+        if (process.env.DEV_PROMETHEUS) {
+            const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "..", ".prometheus");
+            prometheus = await startLocalPrometheus(stateDir, JSON.parse(process.env.DEV_PROMETHEUS) as PrometheusSpec, stack.instances, verbose);
+        }
+        const metrics = prometheus ? `, Prometheus on ${prometheus.url}` : "";
+        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)})${metrics}\n`);
         reportCrashesAfterStart(stack);
         if (!stopSignal.signal.aborted) await once(stopSignal.signal, "abort");
     } catch (err) {
@@ -90,8 +99,9 @@ async function main(): Promise<number> {
     progress("stopping");
     const servicesClean = stack ? await stack.stop() : true;
     const databaseClean = postgres ? await stopDatabase(postgres) : true;
-    progress(servicesClean && databaseClean ? "stopped" : "stopped, not cleanly (see above)");
-    return failed || !servicesClean || !databaseClean ? 1 : 0;
+    const prometheusClean = prometheus ? await prometheus.stop() : true;
+    progress(servicesClean && databaseClean && prometheusClean ? "stopped" : "stopped, not cleanly (see above)");
+    return failed || !servicesClean || !databaseClean || !prometheusClean ? 1 : 0;
 }
 
 main().then(

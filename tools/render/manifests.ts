@@ -23,7 +23,7 @@ export function renderFiles(model: RenderModel): RenderFiles {
     model.kubernetes.forEach((object, i) => files.set(object.file, documents[i]));
     files.set(
         combinedFile,
-        header("Kubernetes objects in apply order: namespaces, core objects, then Istio objects (apply after helm-releases.yaml installs Istio's CRDs)") +
+        header("Kubernetes objects in apply order: namespaces, core objects, then custom resources (apply after helm-releases.yaml installs Istio's and the Prometheus Operator's CRDs)") +
             documents.map((doc) => `---\n${doc}`).join(""),
     );
     files.set(
