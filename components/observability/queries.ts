@@ -50,9 +50,9 @@ export function requestCount(t: Target, window: Window): string {
     return `sum(increase(${appMetrics.requests}${selector(labelsOf(t))}[${window}]))`;
 }
 
-/** Share of requests answered with a 5xx, 0–1. */
+/** Share of requests answered with a 5xx, 0–1; 0 (not empty) when traffic had no 5xx series yet. */
 export function errorRatio(t: Target, window: Window): string {
-    return `sum(rate(${appMetrics.requests}${selector(labelsOf(t), [serverError])}[${window}])) / sum(rate(${appMetrics.requests}${selector(labelsOf(t))}[${window}]))`;
+    return `(sum(rate(${appMetrics.requests}${selector(labelsOf(t), [serverError])}[${window}])) or vector(0)) / sum(rate(${appMetrics.requests}${selector(labelsOf(t))}[${window}]))`;
 }
 
 /** Share of requests answered without a 5xx, 0–1. */
