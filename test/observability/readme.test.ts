@@ -1,0 +1,31 @@
+// The README's observability tables are the code's: the port-forward lines name the Services
+// the charts create, and the chart table lists the pins the program installs.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { charts } from "../../components/observability/charts";
+import { portForwardLine, portForwards, uiServices } from "../../components/observability/endpoints";
+import { defaultObservability } from "../../stacks/observability";
+import { defaultConfig } from "../../stacks/defaults";
+
+const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+const section = readme.slice(readme.indexOf("## Observability"), readme.indexOf("## Check a change offline"));
+
+describe("README observability section", () => {
+    const namespace = defaultObservability().namespace;
+    const services = uiServices(namespace, defaultConfig().istio.tracing.collector);
+
+    it("gives the port-forward line and local URL of every UI", () => {
+        for (const { ui, service, local, path: urlPath } of portForwards) {
+            const target = services[service];
+            expect(section).to.include(`| ${ui} | \`${portForwardLine(namespace, target.name, local, target.port)}\` | http://localhost:${local}${urlPath} |`);
+        }
+        expect([...section.matchAll(/port-forward svc\//g)]).to.have.length(portForwards.length);
+    });
+
+    it("lists every pinned chart with its version and where it was read", () => {
+        for (const pin of Object.values(charts)) {
+            expect(section).to.include(`| \`${pin.chart}\` | ${pin.version} | ${pin.appVersion} | ${pin.repository} | ${pin.source}, read ${pin.read} |`);
+        }
+    });
+});
