@@ -2,6 +2,7 @@
 // "<key>: <value> ..." in an error, so a user sees what is wrong and what is allowed.
 import { z } from "zod";
 import { serviceNames } from "./catalog";
+import { canaryRollout } from "./rollout";
 import { parseDuration } from "./durations";
 import { observabilityIssues, observabilitySchema } from "./observability";
 
@@ -62,6 +63,20 @@ export const serviceSchema = z
                 canary: dnsLabel,
                 weight: intFrom(0, 100),
                 header: headerName,
+                steps: z
+                    .array(intFrom(1, 100), says("is not a list of weights from 1 to 100"))
+                    .min(1, says("needs at least one step"))
+                    .refine((steps) => steps.every((w, i) => i === 0 || w > steps[i - 1]) && steps.at(-1) === 100, says("must rise step by step and end at 100"))
+                    .default(() => [...canaryRollout.steps]),
+                // Leaf defaults, so any service's canary can override one threshold alone.
+                analysis: z
+                    .strictObject({
+                        interval: duration.default(canaryRollout.analysis.interval),
+                        successRate: percentage().default(canaryRollout.analysis.successRate),
+                        maxP99: duration.default(canaryRollout.analysis.maxP99),
+                        minRequests: intFrom(1, 1_000_000).default(canaryRollout.analysis.minRequests),
+                    })
+                    .prefault({}),
             })
             .optional(),
         timeout: duration,

@@ -6,6 +6,7 @@ import path from "node:path";
 import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
 import { readStackFile } from "./capture/stackFile";
 import { localPrometheusSpec } from "./devPrometheus";
+import { routingFromConfig, watchRouting } from "./devRouting";
 
 export interface ProductSplit {
     stable: string;
@@ -33,9 +34,12 @@ function main(): void {
     const stack = process.argv[2] ?? "dev";
     let split: ProductSplit;
     let prometheus: ReturnType<typeof localPrometheusSpec>;
+    let faults: ReturnType<typeof routingFromConfig>["faults"];
     try {
         split = productSplitFromStack(stack);
-        prometheus = localPrometheusSpec(loadStackConfig(fromPulumiConfig(readStackFile(repoRoot, stack, projectName).values)));
+        const config = loadStackConfig(fromPulumiConfig(readStackFile(repoRoot, stack, projectName).values));
+        prometheus = localPrometheusSpec(config);
+        faults = routingFromConfig(config, stack).faults;
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
         process.exit(2);
@@ -44,22 +48,28 @@ function main(): void {
         process.execPath,
         ["-r", require.resolve("ts-node/register/transpile-only", { paths: [servicesDir] }), path.join(servicesDir, "dev", "main.ts")],
         {
-            stdio: "inherit",
+            stdio: ["inherit", "inherit", "inherit", "ipc"],
             env: {
                 ...process.env,
                 TS_NODE_PROJECT: path.join(servicesDir, "dev", "tsconfig.json"),
                 DEV_PRODUCT_SPLIT: JSON.stringify(split),
                 DEV_PROMETHEUS: JSON.stringify(prometheus),
+                DEV_FAULTS: JSON.stringify(faults),
                 DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
             },
         },
     );
     // A terminal Ctrl-C reaches both processes; a plain `kill` reaches only this one, so pass
     // it on. The orchestrator treats repeated stop signals as one.
+    // The router follows the stack file (promote --local edits it); a bad edit keeps the old split.
+    const unwatch = watchRouting(repoRoot, stack, (routing) => orchestrator.connected && orchestrator.send({ type: "routing", ...routing }), (message) => process.stderr.write(`ecommerce-mesh dev: stack file change ignored: ${message}\n`));
     const forward = () => orchestrator.kill("SIGTERM");
     process.on("SIGINT", forward);
     process.on("SIGTERM", forward);
-    orchestrator.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+    orchestrator.on("exit", (code, signal) => {
+        unwatch();
+        process.exit(code ?? (signal ? 1 : 0));
+    });
 }
 
 if (require.main === module) main();

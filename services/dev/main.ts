@@ -4,12 +4,16 @@
 // Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (else a cluster in DEV_STATE_DIR,
 // default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_PROMETHEUS (the local
 // Prometheus's relabelling and rules, JSON from the stack config; unset: no Prometheus), DEV_VERBOSE=1 (service logs
-// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise).
+// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise), DEV_FAULTS
+// (the router's fault injection, JSON from the stack config), DEV_CANARY_FAILURE_RATE (0-1: the
+// product canary answers that share of requests 500, to watch `promote` roll it back).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
 import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
 import { startLocalPrometheus, type LocalPrometheus, type PrometheusSpec } from "./prometheus";
+import { describeFaults, parseFaults } from "./faults";
+import { followStackFile } from "./reload";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
 
@@ -56,6 +60,8 @@ async function main(): Promise<number> {
     let failed = false;
     try {
         const split = parseProductSplit(process.env.DEV_PRODUCT_SPLIT);
+        const faults = parseFaults(process.env.DEV_FAULTS);
+        const canaryFailureRate = process.env.DEV_CANARY_FAILURE_RATE;
         const verbose = process.env.DEV_VERBOSE === "1";
         const port = routerPort();
         let databaseUrl = process.env.DATABASE_URL;
@@ -72,6 +78,8 @@ async function main(): Promise<number> {
         stack = await startStack({
             databaseUrl,
             split,
+            faults,
+            instanceEnv: (service, version): Record<string, string> => (canaryFailureRate && service === "product" && version === split.canary ? { DEV_FAILURE_RATE: canaryFailureRate } : {}),
             host: process.env.HOST ?? "127.0.0.1",
             port,
             progress,
@@ -86,8 +94,9 @@ async function main(): Promise<number> {
             prometheus = await startLocalPrometheus(stateDir, JSON.parse(process.env.DEV_PROMETHEUS) as PrometheusSpec, stack.instances, verbose);
         }
         const metrics = prometheus ? `, Prometheus on ${prometheus.url}` : "";
-        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)})${metrics}\n`);
+        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)}; ${describeFaults(faults)})${metrics}\n`);
         reportCrashesAfterStart(stack);
+        followStackFile(stack, progress);
         if (!stopSignal.signal.aborted) await once(stopSignal.signal, "abort");
     } catch (err) {
         // An abort during start is a requested stop; startStack already stopped what it started.

@@ -3,13 +3,16 @@
 // reach the caller exactly as the services sent them.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { decideFault, type Faults } from "./faults";
 import { chooseBackend, type Backend, type ProductSplit, type RandomSource } from "./routes";
 
 /** Base URL of the process serving a backend, or undefined when none is running. */
 export type BackendUrl = (backend: Backend) => string | undefined;
 
 export interface RouterOptions {
-    readonly split: ProductSplit;
+    /** Read on every request, so the stack can swap split and faults while running (reroute). */
+    split: ProductSplit;
+    faults?: Faults;
     readonly backendUrl: BackendUrl;
     readonly random?: RandomSource;
 }
@@ -56,6 +59,18 @@ export function createRouter(options: RouterOptions): http.Server {
             sendJson(res, 503, { error: "backend_unavailable", service: name, message: `${name} is not running` });
             return;
         }
+        const fault = decideFault(options.faults?.[backend.service], req.headers, options.random ?? Math.random);
+        if (fault.abortStatus !== undefined) {
+            const abort = () => sendJson(res, fault.abortStatus!, { error: "fault_injected", service: name, message: `fault injection: abort ${fault.abortStatus}` });
+            fault.delayMs ? setTimeout(abort, fault.delayMs) : abort();
+            return;
+        }
+        if (fault.delayMs) setTimeout(() => forward(req, res, base, name), fault.delayMs);
+        else forward(req, res, base, name);
+    });
+
+    function forward(req: http.IncomingMessage, res: http.ServerResponse, base: string, name: string): void {
+        const path = req.url ?? "/";
         const headers = forwardable(req.headers);
         // Append the caller, as Envoy does, so an address set by an outer proxy is kept.
         const client = req.socket.remoteAddress ?? "";
@@ -84,7 +99,7 @@ export function createRouter(options: RouterOptions): http.Server {
             if (!res.writableFinished) upstream.destroy();
         });
         req.pipe(upstream);
-    });
+    }
     server.on("close", () => agent.destroy());
     return server;
 }

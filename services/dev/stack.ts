@@ -7,6 +7,7 @@ import path from "node:path";
 import { serviceNames, urlVariable, type ServiceName } from "../src/runtime/service-names";
 import { Child } from "./child";
 import { DevError } from "./errors";
+import type { Faults } from "./faults";
 import { freePort } from "./ports";
 import { createRouter, listenRouter } from "./router";
 import type { Backend, ProductSplit, RandomSource } from "./routes";
@@ -14,11 +15,15 @@ import type { Backend, ProductSplit, RandomSource } from "./routes";
 export interface StackOptions {
     readonly databaseUrl: string;
     readonly split: ProductSplit;
+    /** Faults the router injects, per service (the stack's `faults`). */
+    readonly faults?: Faults;
     /** Router address; port 0 picks a free one. */
     readonly host: string;
     readonly port: number;
     /** Extra environment for every service, e.g. PAYMENT_FAILURE_RATE=0 in tests. */
     readonly serviceEnv?: Readonly<Record<string, string>>;
+    /** Environment for one process only, e.g. DEV_FAILURE_RATE for the product canary. */
+    readonly instanceEnv?: (service: ServiceName, version: string) => Readonly<Record<string, string>>;
     /** Copy service logs to stderr. */
     readonly echoLogs?: boolean;
     readonly progress?: (line: string) => void;
@@ -40,6 +45,8 @@ export interface Instance {
 export interface RunningStack {
     readonly routerUrl: string;
     readonly instances: readonly Instance[];
+    /** Swaps the router's split and faults (a stack file edit); refuses versions that are not running. */
+    reroute(split: ProductSplit, faults: Faults): void;
     /** Stops every service (SIGTERM, drain), then the router. Resolves true when all exited cleanly. */
     stop(): Promise<boolean>;
 }
@@ -117,7 +124,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const key = (service: string, version: string) => `${service}@${version}`;
     const backendUrl = (backend: Backend) => byBackend.get(key(backend.service, backend.version ?? defaultVersion));
 
-    const router = createRouter({ split: options.split, backendUrl, random: options.random });
+    const routing = { split: options.split, faults: options.faults ?? {}, backendUrl, random: options.random };
+    const router = createRouter(routing);
+    const running = versionsOf("product", options.split);
+    const reroute = (split: ProductSplit, faults: Faults) => {
+        const missing = [split.stable, split.canary].filter((v) => !running.includes(v));
+        if (missing.length) throw new DevError(`product ${missing.join(", ")} is not running (running: ${running.join(", ")}); restart npm run dev for new versions`);
+        Object.assign(routing, { split, faults });
+    };
     try {
         const routerUrl = await listenRouter(router, options.port, options.host).catch((err: NodeJS.ErrnoException) => {
             if (err.code !== "EADDRINUSE") throw err;
@@ -140,6 +154,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                         ...process.env,
                         ...downstream,
                         ...options.serviceEnv,
+                        ...options.instanceEnv?.(service, version),
                         SERVICE_NAME: service,
                         SERVICE_VERSION: version,
                         HOST: "127.0.0.1",
@@ -158,7 +173,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                 progress(`${instance.child.name} ready`);
             }),
         );
-        return { routerUrl, instances, stop: async () => reportStop(await stopAll(router, instances), progress) };
+        return { routerUrl, instances, reroute, stop: async () => reportStop(await stopAll(router, instances), progress) };
     } catch (err) {
         // The error says what went wrong; how the others reacted to being stopped is noise.
         await stopAll(router, instances);

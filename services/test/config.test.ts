@@ -26,6 +26,7 @@ describe("configuration from the environment", () => {
             otelServiceName: "payment",
             logLevel: "info",
             paymentFailureRate: 0.1,
+            devFailureRate: 0,
             bodyLimitBytes: 65536,
             shutdownGraceMs: 10000,
             shutdownDelayMs: 2000,

@@ -68,6 +68,9 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         if (!lifecycle.started && !alwaysOpenPaths.test(request.url)) {
             return reply.status(503).send({ error: "service is starting" });
         }
+        if (config.devFailureRate > 0 && !alwaysOpenPaths.test(request.url) && Math.random() < config.devFailureRate) {
+            return reply.status(500).send({ error: "injected failure (DEV_FAILURE_RATE)" });
+        }
     });
     app.addHook("onSend", async (_request, reply, payload) => {
         reply.header("x-service-version", config.version);
