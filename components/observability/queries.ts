@@ -17,6 +17,8 @@ export const appMetrics = {
 export const platformMetrics = {
     /** Envoy's outlier detection gauge, kept by the mesh's proxyStatsMatcher (istioMesh.ts). */
     ejectionsActive: "envoy_cluster_outlier_detection_ejections_active",
+    /** Istio's standard request counter; the ingress gateway's Envoy reports it too. */
+    istioRequests: "istio_requests_total",
     /** kube-state-metrics, installed with kube-prometheus-stack. */
     restarts: "kube_pod_container_status_restarts_total",
 } as const;
@@ -94,6 +96,16 @@ export const canaryGate = {
     p99: (service: string, version: string, window: Window) => latencyQuantile(0.99, { service, version }, window),
     requests: (service: string, version: string, window: Window) => requestCount({ service, version }, window),
 };
+
+/** Scrape targets in the ingress gateway's namespace (none under `npm run dev`, whose router has no metrics). */
+export function ingressTargets(namespace: string): string {
+    return `up${selector({ namespace })}`;
+}
+
+/** Requests the ingress gateway handled in the window (`verify --prometheus`). */
+export function ingressRequests(namespace: string, window: Window): string {
+    return `sum(increase(${platformMetrics.istioRequests}${selector({ namespace })}[${window}]))`;
+}
 
 /** The availability SLO's endpoint and the burn-rate windows of the Google SRE workbook (ch. 5). */
 export const ordersEndpoint: Target = { service: "order", method: "POST", route: "/api/orders" };

@@ -105,6 +105,8 @@ export async function startLocalPrometheus(stateDir: string, spec: PrometheusSpe
         await server.stop(5_000);
         throw error;
     }
+    // `promote --local` finds this Prometheus here when no --prometheus is given.
+    writeFileSync(path.join(stateDir, "url"), `${url}\n`);
     return {
         url,
         server,

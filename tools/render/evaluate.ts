@@ -2,7 +2,8 @@
 // harness, turning the ways that can fail on input into an InputError with readable lines.
 import * as pulumi from "@pulumi/pulumi";
 import { type Capture, captureStack } from "../capture/capture";
-import { readStackFile, setConfigPath, StackFileError } from "../capture/stackFile";
+import { readStackFile, setConfigPath, StackFileError, type StackFileConfig } from "../capture/stackFile";
+import { fromPulumiConfig, loadStackConfig, StackConfigError, type StackConfig } from "../../stacks";
 import { validStackName } from "./args";
 
 export const projectName = "ecommerce-mesh";
@@ -15,7 +16,8 @@ export class InputError extends Error {
     }
 }
 
-export async function evaluateStack(projectDir: string, stack: string, sets: string[]): Promise<Capture> {
+/** Pulumi.<stack>.yaml with the --set overrides applied, as the program will receive it. */
+export function readStackInput(projectDir: string, stack: string, sets: string[]): StackFileConfig {
     if (!validStackName(stack)) {
         throw new InputError([`--stack ${JSON.stringify(stack)}: not a stack name (letters, digits, '-', '_', '.')`]);
     }
@@ -35,6 +37,23 @@ export async function evaluateStack(projectDir: string, stack: string, sets: str
         }
         throw error;
     }
+    return config;
+}
+
+/** The validated config of a stack, its errors as the same lines `render` prints (verify, promote). */
+export function loadStackInput(projectDir: string, stack: string, sets: string[]): StackConfig {
+    try {
+        return loadStackConfig(fromPulumiConfig(readStackInput(projectDir, stack, sets).values));
+    } catch (error) {
+        if (error instanceof StackConfigError) {
+            throw new InputError(error.message.split("\n").map((line) => line.trimEnd()).filter(Boolean));
+        }
+        throw error;
+    }
+}
+
+export async function evaluateStack(projectDir: string, stack: string, sets: string[]): Promise<Capture> {
+    const config = readStackInput(projectDir, stack, sets);
     try {
         return await captureStack({ projectDir, project: projectName, stack, config });
     } catch (error) {

@@ -1,0 +1,88 @@
+// Command-line arguments of `npm run verify`; --stack and --set mean what they mean to render.
+import { parseArgs } from "node:util";
+import { parseDuration } from "../../stacks";
+import { UsageError, validStackName } from "../render/args";
+
+export const usage = `usage: npm run verify -- --target <base url> --stack <name> [--set key.path=value ...] [--prometheus <url>] [--json]
+
+Checks a live system through its gateway against what Pulumi.<name>.yaml says it runs: every
+service answers, the product split matches canary.weight (binomial test), x-version pins a
+version, faults do what they say, the guide's order goes through, and (with --prometheus) the
+metrics move.
+
+  --target <url>          the gateway: npm run dev's router or the stack's ingressUrl
+  --stack <name>          stack whose config is expected (Pulumi.<name>.yaml)
+  --set key.path=value    override a config value as render does (repeatable)
+  --prometheus <url>      also check the metrics in this Prometheus
+  --max-requests <n>      request budget (default 4000)
+  --timeout <duration>    time budget, e.g. 3m (default 5m)
+  --json                  print one JSON document on stdout instead of the table
+  --help                  print this help
+
+exit status: 0 every check passes; 1 a check failed; 2 bad usage or invalid stack config.`;
+
+export interface VerifyArgs {
+    help: boolean;
+    target: string;
+    stack: string;
+    sets: string[];
+    prometheus?: string;
+    maxRequests: number;
+    timeoutMs: number;
+    json: boolean;
+}
+
+function httpUrl(flag: string, value: string): string {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        throw new UsageError(`${flag} ${JSON.stringify(value)}: not a URL such as http://127.0.0.1:8080`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${flag} ${value}: must be http:// or https://`);
+    return value;
+}
+
+export function parseVerifyArgs(argv: string[]): VerifyArgs {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                target: { type: "string" },
+                stack: { type: "string" },
+                set: { type: "string", multiple: true },
+                prometheus: { type: "string" },
+                "max-requests": { type: "string" },
+                timeout: { type: "string" },
+                json: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
+        }));
+    } catch (error) {
+        throw new UsageError((error as Error).message.split(/\. To specify/)[0]);
+    }
+    if (values.help) return { help: true, target: "", stack: "", sets: [], maxRequests: 0, timeoutMs: 0, json: false };
+    if (!values.target) throw new UsageError("--target <base url> is required");
+    if (!values.stack) throw new UsageError("--stack <name> is required");
+    if (!validStackName(values.stack)) throw new UsageError(`--stack ${JSON.stringify(values.stack)}: not a stack name (letters, digits, '-', '_', '.')`);
+    for (const assignment of values.set ?? []) {
+        if (!/^[^=\s]+=/.test(assignment)) throw new UsageError(`--set ${assignment}: expected key.path=value`);
+    }
+    const maxRequests = Number(values["max-requests"] ?? 4000);
+    if (!Number.isInteger(maxRequests) || maxRequests < 500) throw new UsageError(`--max-requests ${values["max-requests"]}: not an integer of at least 500 (the split alone needs 400)`);
+    const timeoutMs = parseDuration(values.timeout ?? "5m");
+    if (timeoutMs === undefined) throw new UsageError(`--timeout ${values.timeout}: not a duration such as 90s or 5m`);
+    return {
+        help: false,
+        target: httpUrl("--target", values.target),
+        stack: values.stack,
+        sets: values.set ?? [],
+        prometheus: values.prometheus === undefined ? undefined : httpUrl("--prometheus", values.prometheus),
+        maxRequests,
+        timeoutMs,
+        json: values.json ?? false,
+    };
+}
