@@ -73,6 +73,8 @@ export class IstioMesh extends pulumi.ComponentResource {
                     accessLogEncoding: "JSON",
                     // Apps start only once their sidecar is ready, so start-up calls do not fail.
                     defaultConfig: { holdApplicationUntilProxyStarts: true },
+                    // Sidecars reach only hosts in the registry: Services and the MeshPerimeter's ServiceEntries.
+                    outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
                     extensionProviders: [{ name: "otel-tracing", opentelemetry: { service: args.tracing.collector, port: otlpGrpcPort } }],
                 },
                 pilot: { autoscaleMin: args.highAvailability ? 2 : 1 },
