@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
 import { serviceEntries } from "../../components/builders/perimeter";
 import { type Capture } from "../../tools/capture/capture";
@@ -109,5 +111,46 @@ describe("the mesh perimeter, per shipped stack", () => {
             "ecommerce-mesh:istio.tracing.collector: otel-collector is not a Service name <name>.<namespace>[.svc.cluster.local]",
         );
         expect(await failure("database.url=not a url")).to.contain("ecommerce-mesh:database.url: is not a connection URL");
+    });
+});
+
+describe("README: the NetworkPolicy table", () => {
+    const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const start = readme.indexOf("| NetworkPolicy | Direction | Peers | Ports |");
+    const table = readme.slice(start, readme.indexOf("\n\n", start));
+
+    const describePeer = (peer: Json) => {
+        const parts: string[] = [];
+        if (peer.namespaceSelector) {
+            parts.push(`namespace \`${peer.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]}\``);
+        }
+        if (peer.podSelector && Object.keys(peer.podSelector).length) {
+            parts.push(`pods ${Object.entries(peer.podSelector.matchLabels).map(([k, v]) => `\`${k}=${v}\``).join(", ")}`);
+        }
+        if (peer.podSelector && !peer.namespaceSelector && !Object.keys(peer.podSelector).length) {
+            parts.push("every pod of the namespace");
+        }
+        return parts.join(", ");
+    };
+    const rows = (name: string, np: Json): string[] => {
+        if (!np.ingress && !np.egress) {
+            return [`| \`${name}\` | ${np.policyTypes.map((t: string) => t.toLowerCase()).join(", ")} | none | none |`];
+        }
+        return (["ingress", "egress"] as const).flatMap((direction) =>
+            (np[direction] ?? []).map((rule: Json) => {
+                const peers = (rule.from ?? rule.to).map(describePeer).join("; ");
+                return `| \`${name}\` | ${direction} | ${peers} | ${rule.ports.map((p: Json) => `${p.protocol} ${p.port}`).join(", ")} |`;
+            }),
+        );
+    };
+
+    it("lists every allow of the prod objects with its peers and ports, and the database allow", async () => {
+        const c = await capture("prod");
+        const expected = Object.entries(policiesOf(c)).flatMap(([name, np]) => rows(name, np));
+        const documented = table.split("\n").filter((line) => line.startsWith("| `"));
+        expect(documented.filter((line) => !line.startsWith("| `allow-database`"))).to.deep.equal(
+            [...expected].sort((a, b) => documented.indexOf(a) - documented.indexOf(b)),
+        );
+        expect(documented.filter((line) => line.startsWith("| `allow-database`"))).to.have.length(1);
     });
 });
