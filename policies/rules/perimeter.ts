@@ -84,9 +84,15 @@ export const networkPolicyDefaultDeny: StackPolicy = {
         "Every namespace that runs the stack's workloads has a default-deny NetworkPolicy (empty podSelector, policyTypes Ingress and Egress, no rules), no NetworkPolicy there admits any peer on any port, and the allows the mesh cannot run without are present: egress to DNS (port 53) and to istiod (port 15012). The network layer then holds when a sidecar is bypassed. Equivalent: Kubernetes 'default deny all' NetworkPolicy recipe; Kyverno best-practices add-network-policy; AKS baseline (network policies with Cilium).",
     enforcementLevel: "mandatory",
     severity: "high",
+    configSchema: {
+        properties: {
+            ignoreNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces whose workloads another layer fences in (their own NetworkPolicies are not checked)." },
+        },
+    },
     validateStack: (args, reportViolation) => {
+        const { ignoreNamespaces = [] } = args.getConfig<{ ignoreNamespaces?: string[] }>();
         const index = meshIndex(args.resources);
-        const namespaces = [...new Set(index.workloads.filter((w) => !w.object.read).map((w) => w.object.namespace))].sort();
+        const namespaces = [...new Set(index.workloads.filter((w) => !w.object.read).map((w) => w.object.namespace))].filter((ns) => !ignoreNamespaces.includes(ns)).sort();
         const policies = index.kind("NetworkPolicy");
         for (const namespace of namespaces) {
             const here = policies.filter((np) => np.namespace === namespace);

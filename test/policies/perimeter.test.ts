@@ -59,6 +59,11 @@ describe("policies: perimeter", () => {
             ]);
         });
 
+        it("skips the namespaces its ignoreNamespaces setting names", async () => {
+            const prod = withoutResource(await capture("prod"), "NetworkPolicy", "default-deny");
+            expect(violationsOf("network-policy-default-deny", prod, { "network-policy-default-deny": { enforcementLevel: "mandatory", ignoreNamespaces: ["ecommerce"] } })).to.deep.equal([]);
+        });
+
         it("flags a default deny that cuts the sidecars off DNS and istiod", async () => {
             let prod = await capture("prod");
             prod = withoutResource(withoutResource(prod, "NetworkPolicy", "allow-dns"), "NetworkPolicy", "allow-istiod");
