@@ -47,7 +47,7 @@ const targetsRegistry = (endpoint: Plain, registryName: string, registries: numb
 export const acrPrivateNetwork: StackPolicy = {
     name: "acr-private-network",
     description:
-        "Every container registry is reachable only privately: publicNetworkAccess Disabled, the Premium SKU (the only one with private endpoints), a PrivateEndpoint for its `registry` group, and that endpoint registered in a privatelink.azurecr.io private DNS zone (a PrivateDnsZoneGroup) linked to a virtual network, so nodes resolve the registry to its private address. Mandatory in prod. Equivalent: Azure Policy 'Container registries should use private link' / 'Public network access should be disabled for Container registries' / 'Container registries should have SKUs that support Private Links'.",
+        "Every container registry is reachable only privately: publicNetworkAccess Disabled, the Premium SKU (the only one with private endpoints), a PrivateEndpoint for its `registry` group, and that endpoint registered in a privatelink.azurecr.io private DNS zone (a PrivateDnsZoneGroup) linked to a virtual network, so nodes resolve the registry to its private address. Advisory until the stack's network provides the endpoint subnet, then mandatory in prod. Equivalent: Azure Policy 'Container registries should use private link' / 'Public network access should be disabled for Container registries' / 'Container registries should have SKUs that support Private Links'.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, reportViolation) => {
