@@ -21,6 +21,8 @@ export interface AksClusterArgs {
     adminGroupObjectIds: string[];
     /** Registry the kubelet pulls from, granted AcrPull. */
     registryId: pulumi.Input<string>;
+    /** API server on a private endpoint in the cluster's network instead of the internet. */
+    privateApiServer: boolean;
 }
 
 /**
@@ -78,6 +80,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 ],
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
                 disableLocalAccounts: args.disableLocalAccounts,
+                ...(args.privateApiServer ? { apiServerAccessProfile: privateApiServerProfile } : {}),
                 oidcIssuerProfile: { enabled: true },
                 securityProfile: { workloadIdentity: { enabled: true } },
                 networkProfile: {
@@ -123,6 +126,8 @@ export class AksCluster extends pulumi.ComponentResource {
             resourceGroupName: args.resourceGroupName,
             resourceName: cluster.name,
             format: "exec",
+            // The public name resolves to the private address, so peered networks need no DNS link.
+            ...(args.privateApiServer ? { serverFqdn: "public" } : {}),
         });
         this.kubeconfig = pulumi.secret(
             credentials.kubeconfigs.apply((configs) => useAzureCliLogin(Buffer.from(configs[0].value, "base64").toString("utf8"))),
@@ -133,6 +138,12 @@ export class AksCluster extends pulumi.ComponentResource {
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, oidcIssuerUrl: this.oidcIssuerUrl });
     }
 }
+
+/**
+ * The API server answers only on a private endpoint in the cluster's network. AKS keeps a public
+ * DNS name that resolves to that private address, and `az aks command invoke` as a break-glass.
+ */
+const privateApiServerProfile = { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: true, privateDNSZone: "system" };
 
 /**
  * AKS hands out an exec kubeconfig that runs `kubelogin --login devicecode`, which waits for a

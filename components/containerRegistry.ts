@@ -1,5 +1,17 @@
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as network from "@pulumi/azure-native/network";
+import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as pulumi from "@pulumi/pulumi";
+
+/** Azure's fixed private DNS zone for ACR private endpoints (login and data endpoints). */
+export const registryPrivateDnsZone = "privatelink.azurecr.io";
+
+export interface RegistryPrivateEndpoint {
+    /** Subnet the endpoint's network interface is placed in. */
+    subnetId: pulumi.Input<string>;
+    /** Networks that resolve the registry to the endpoint: the cluster's, and the CI runner's when it is elsewhere. */
+    virtualNetworkIds: pulumi.Input<string>[];
+}
 
 export interface ContainerRegistryArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -7,6 +19,8 @@ export interface ContainerRegistryArgs {
     /** Globally unique ACR name, 5–50 letters and digits. */
     registryName: string;
     sku: "Basic" | "Standard" | "Premium";
+    /** With it, public network access is off and the registry is reached through this endpoint only. */
+    privateEndpoint?: RegistryPrivateEndpoint;
 }
 
 /** The ACR that holds the service images. Pulls use the cluster's identity, never an admin password. */
@@ -16,6 +30,11 @@ export class ContainerRegistry extends pulumi.ComponentResource {
 
     constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:platform:ContainerRegistry", name, {}, opts);
+        const child = { parent: this };
+        const endpoint = args.privateEndpoint;
+        if (endpoint && args.sku !== "Premium") {
+            throw new pulumi.RunError(`ecommerce-mesh:registry.sku: ${args.sku} has no private endpoints; a private registry needs Premium`);
+        }
         const registry = new containerregistry.Registry(
             name,
             {
@@ -24,11 +43,52 @@ export class ContainerRegistry extends pulumi.ComponentResource {
                 location: args.location,
                 sku: { name: args.sku },
                 adminUserEnabled: false,
+                // Trusted Azure services (Defender image scanning) still reach a private registry.
+                ...(endpoint ? { publicNetworkAccess: "Disabled", networkRuleBypassOptions: "AzureServices" } : {}),
             },
-            { parent: this },
+            child,
         );
+        if (endpoint) {
+            privateAccess(name, args, endpoint, registry, child);
+        }
         this.registryId = registry.id;
         this.loginServer = registry.loginServer;
         this.registerOutputs({ registryId: this.registryId, loginServer: this.loginServer });
     }
+}
+
+/** The endpoint in the subnet, and the privatelink zone that maps the registry's names to it. */
+function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: RegistryPrivateEndpoint, registry: containerregistry.Registry, child: pulumi.CustomResourceOptions) {
+    const common = { resourceGroupName: args.resourceGroupName };
+    const zone = new privatedns.PrivateZone(`${name}-dns`, { ...common, privateZoneName: registryPrivateDnsZone, location: "global" }, child);
+    endpoint.virtualNetworkIds.forEach(
+        (virtualNetworkId, i) =>
+            new privatedns.VirtualNetworkLink(
+                `${name}-dns-link-${i}`,
+                { ...common, privateZoneName: registryPrivateDnsZone, virtualNetworkLinkName: `${args.registryName}-${i}`, location: "global", registrationEnabled: false, virtualNetwork: { id: virtualNetworkId } },
+                { ...child, dependsOn: [zone] },
+            ),
+    );
+    const endpointName = `${args.registryName}-registry`;
+    const privateEndpoint = new network.PrivateEndpoint(
+        `${name}-endpoint`,
+        {
+            ...common,
+            location: args.location,
+            privateEndpointName: endpointName,
+            subnet: { id: endpoint.subnetId },
+            privateLinkServiceConnections: [{ name: "registry", privateLinkServiceId: registry.id, groupIds: ["registry"] }],
+        },
+        child,
+    );
+    new network.PrivateDnsZoneGroup(
+        `${name}-endpoint-dns`,
+        {
+            ...common,
+            privateEndpointName: endpointName,
+            privateDnsZoneGroupName: "default",
+            privateDnsZoneConfigs: [{ name: "privatelink-azurecr-io", privateDnsZoneId: zone.id }],
+        },
+        { ...child, dependsOn: [privateEndpoint] },
+    );
 }

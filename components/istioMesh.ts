@@ -80,6 +80,8 @@ export class IstioMesh extends pulumi.ComponentResource {
                     },
                     // The pods' prometheus.io annotations move to the agent's merged endpoint (15020), outside mTLS.
                     enablePrometheusMerge: true,
+                    // Sidecars reach only hosts in the registry: Services and the MeshPerimeter's ServiceEntries.
+                    outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
                     extensionProviders: [{ name: tracingProvider, opentelemetry: { service: args.tracing.collector, port: otlpPorts.grpc } }],
                 },
                 pilot: { autoscaleMin: args.highAvailability ? 2 : 1 },

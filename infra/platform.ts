@@ -4,7 +4,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
-import { ContainerRegistry } from "../components/containerRegistry";
+import { ContainerRegistry, type RegistryPrivateEndpoint } from "../components/containerRegistry";
 import { type StackConfig } from "../stacks";
 
 export interface Platform {
@@ -14,7 +14,8 @@ export interface Platform {
     registry?: ContainerRegistry;
 }
 
-export function provisionPlatform(config: StackConfig, stack: string): Platform {
+/** `registryEndpoint`: where the registry's private endpoint goes; the stack's network provides it. */
+export function provisionPlatform(config: StackConfig, stack: string, registryEndpoint?: RegistryPrivateEndpoint): Platform {
     const { cluster } = config;
     if (cluster.provider === "existing") {
         const provider = new k8s.Provider("existing-cluster", { context: cluster.kubeconfigContext, enableServerSideApply: true });
@@ -26,6 +27,7 @@ export function provisionPlatform(config: StackConfig, stack: string): Platform 
         location: group.location,
         registryName: config.registry.name!,
         sku: config.registry.sku,
+        privateEndpoint: registryEndpoint,
     });
     const aks = new AksCluster("aks", {
         resourceGroupName: group.name,
@@ -39,6 +41,7 @@ export function provisionPlatform(config: StackConfig, stack: string): Platform 
         deployerPrincipalType: cluster.deployerPrincipalType,
         adminGroupObjectIds: cluster.adminGroupObjectIds,
         registryId: registry.registryId,
+        privateApiServer: cluster.privateApiServer,
     });
     return { provider: aks.provider, clusterName: aks.clusterName, kubeconfig: aks.kubeconfig, registry };
 }

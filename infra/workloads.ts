@@ -7,6 +7,7 @@ import { IstioMesh, ingressSelector } from "../components/istioMesh";
 import { MeshService } from "../components/meshService";
 import { ServiceImages } from "../components/serviceImages";
 import { catalog, parseDuration, type ServiceName, serviceNames, type StackConfig } from "../stacks";
+import { deployPerimeter } from "./perimeter";
 import { type Platform } from "./platform";
 
 export function deployWorkloads(config: StackConfig, platform: Platform, mesh: IstioMesh) {
@@ -25,6 +26,8 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
             { provider: platform.provider },
         );
     }
+
+    deployPerimeter(config, mesh, opts);
 
     const services = serviceNames.map(
         (service) =>

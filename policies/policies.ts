@@ -5,9 +5,11 @@ import type { PackPolicy } from "./lib/types";
 import { azurePolicies } from "./rules/azure";
 import { meshReferencePolicies } from "./rules/meshReferences";
 import { mtlsPolicies } from "./rules/mtls";
+import { perimeterPolicies } from "./rules/perimeter";
+import { privateAccessPolicies } from "./rules/privateAccess";
 import { resiliencePolicies } from "./rules/resilience";
 import { workloadPolicies } from "./rules/workloads";
 
 export const packName = "ecommerce-mesh";
 
-export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies];
+export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies];

@@ -60,6 +60,7 @@ export function defaultConfig() {
             userPool: { vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 6 },
             availabilityZones: [],
             disableLocalAccounts: true,
+            privateApiServer: false,
             deployerPrincipalType: "User",
             adminGroupObjectIds: [],
         },

@@ -161,6 +161,8 @@ export const stackConfigSchema = z
             }),
             availabilityZones: z.array(matching(/^[1-3]$/, "an availability zone: 1, 2 or 3"), says("is not a list of availability zones")),
             disableLocalAccounts: flag,
+            // The API server on a private endpoint: CI and admins reach it from the cluster's network.
+            privateApiServer: flag,
             // Azure checks a role assignment's principal type: a user at a laptop, a service principal in CI.
             deployerPrincipalType: oneOf(["User", "ServicePrincipal"]),
             adminGroupObjectIds: z.array(

@@ -10,14 +10,19 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy; its one advisory is the HTTP-only Gateway", async () => {
+    // The registry stays public until the stack's network gives it a private endpoint subnet.
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy; its advisories are the HTTP-only Gateway and the public registry", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
-        expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal(["advisory istio-gateway-tls ecommerce-gateway"]);
+        expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
+            "advisory istio-gateway-tls ecommerce-gateway",
+            "advisory acr-private-network registry",
+        ]);
     });
 
-    it("prod with a TLS credential for the gateway has no finding at all", async () => {
-        expect(runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls"), { environment: "prod" })).to.deep.equal([]);
+    it("prod with a TLS credential for the gateway has no finding but the public registry", async () => {
+        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls"), { environment: "prod" });
+        expect(byPolicy(violations)).to.deep.equal(["acr-private-network registry"]);
     });
 
     for (const stack of ["dev", "local"] as StackName[]) {
@@ -39,6 +44,8 @@ describe("policies: acceptance", () => {
             "advisory no-fault-injection": 2,
             "advisory workload-high-availability": 9,
             "advisory ingress-gateway-availability": 1,
+            "advisory aks-api-server-access": 1,
+            "advisory acr-private-network": 1,
         });
     });
 
@@ -46,9 +53,9 @@ describe("policies: acceptance", () => {
         expect(byPolicy(runPolicies(await capture("local"), { environment: "local" }))).to.deep.equal([]);
     });
 
-    it("the dev stack would be blocked under the prod config (faults, one replica, one gateway pod, small user pool)", async () => {
+    it("the dev stack would be blocked under the prod config (public API server, faults, one replica, one gateway pod, small user pool)", async () => {
         const blocked = new Set(mandatory(runPolicies(await capture("dev"), { environment: "prod" })).map((v) => v.policy));
-        expect([...blocked].sort()).to.deep.equal(["aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "workload-high-availability"]);
+        expect([...blocked].sort()).to.deep.equal(["aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "workload-high-availability"]);
     });
 
     describe("prod configs that must be blocked", () => {

@@ -12,7 +12,7 @@ interface Step {
     env?: Record<string, unknown>;
 }
 interface Job {
-    "runs-on"?: string;
+    "runs-on"?: string | string[];
     needs?: string | string[];
     environment?: string | { name: string };
     permissions?: Record<string, string>;
@@ -53,7 +53,8 @@ describe("GitHub workflows", () => {
 
     it("give every job a runner and steps that each use an action (pinned to a version) or run a command", () => {
         for (const { file, id, job } of allJobs()) {
-            expect(job["runs-on"], `${file} ${id}`).to.be.a("string");
+            const runsOn = job["runs-on"];
+            expect(typeof runsOn === "string" || (Array.isArray(runsOn) && runsOn.length > 0 && runsOn.every((label) => typeof label === "string")), `${file} ${id}: runs-on`).to.equal(true);
             expect(job.steps, `${file} ${id}`).to.be.an("array").that.is.not.empty;
             for (const step of job.steps!) {
                 expect(Boolean(step.uses) !== Boolean(step.run), `${file} ${id}: ${JSON.stringify(step)}`).to.equal(true);
@@ -93,6 +94,20 @@ describe("GitHub workflows", () => {
         const previewAt = order(job, (s) => s === preview);
         expect(order(job, (s) => s.run === "npm test")).to.be.lessThan(previewAt);
         expect(order(job, (s) => s.run === "npm run check")).to.be.lessThan(previewAt);
+    });
+
+    it("deploy prod from the self-hosted runner that reaches the private API server and registry; dev and PRs on GitHub's runners", () => {
+        const jobs = workflows.get("deploy.yml")!.jobs!;
+        const stackOf = (job: Job) => pulumiStep(job, "up")?.with?.["stack-name"] ?? pulumiStep(job, "preview")?.with?.["stack-name"];
+        for (const { file, id, job } of allJobs()) {
+            const labels = ([] as string[]).concat(job["runs-on"] ?? []);
+            if (stackOf(job) === "prod") {
+                expect(labels, `${file} ${id}`).to.deep.equal(["self-hosted", "linux", "ecommerce-mesh-prod"]);
+            } else {
+                expect(labels, `${file} ${id}`).to.deep.equal(["ubuntu-latest"]);
+            }
+        }
+        expect(Object.values(jobs).filter((job) => stackOf(job) === "prod")).to.have.length(1);
     });
 
     it("deploy dev on push to main, then prod after dev behind the production environment", () => {

@@ -36,6 +36,8 @@ export interface CaptureOptions {
     project: string;
     stack: string;
     config: StackFileConfig;
+    /** Program to evaluate; infra/index.ts unless a test evaluates one component on its own. */
+    entry?: string;
 }
 
 type Registered = Omit<CapturedResource, "urn" | "dependencies">;
@@ -51,7 +53,7 @@ interface MockMonitor {
 }
 
 /** Evaluates the program once for the given stack config. Not reentrant: one capture at a time. */
-export async function captureStack({ projectDir, project, stack, config }: CaptureOptions): Promise<Capture> {
+export async function captureStack({ projectDir, project, stack, config, entry }: CaptureOptions): Promise<Capture> {
     const registered: Registered[] = [];
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     await pulumi.runtime.setMocks(
@@ -72,7 +74,7 @@ export async function captureStack({ projectDir, project, stack, config }: Captu
     const realFetch = globalThis.fetch;
     globalThis.fetch = offlineFetch;
     try {
-        const exports = loadProgramFresh(path.join(projectDir, "infra", "index.ts"));
+        const exports = loadProgramFresh(entry ?? path.join(projectDir, "infra", "index.ts"), projectDir);
         await settle();
         const outputs = await resolveOutputs(exports);
         await settle();
@@ -83,8 +85,7 @@ export async function captureStack({ projectDir, project, stack, config }: Captu
 }
 
 /** Requires the program with a cold module cache, so its top level runs again for this capture. */
-function loadProgramFresh(entry: string): Record<string, unknown> {
-    const projectDir = path.resolve(entry, "..", "..");
+function loadProgramFresh(entry: string, projectDir: string): Record<string, unknown> {
     for (const cached of Object.keys(require.cache)) {
         if (cached.startsWith(projectDir) && !cached.includes(`${path.sep}node_modules${path.sep}`)) {
             delete require.cache[cached];

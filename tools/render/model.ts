@@ -169,7 +169,7 @@ function maskKeys(value: unknown): unknown {
 // VirtualServices whose subsets they define.
 const kindOrder = [
     "Namespace",
-    "ServiceAccount", "Secret", "ConfigMap", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
+    "ServiceAccount", "Secret", "ConfigMap", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "NetworkPolicy",
     "Service", "Deployment", "StatefulSet", "DaemonSet", "PodDisruptionBudget", "HorizontalPodAutoscaler",
     "PeerAuthentication", "RequestAuthentication", "AuthorizationPolicy", "Telemetry",
     "ServiceEntry", "Sidecar", "Gateway", "DestinationRule", "VirtualService",
