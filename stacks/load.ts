@@ -115,7 +115,7 @@ function knownKeysAt(path: PropertyKey[]): string[] {
 }
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-    return schema instanceof z.ZodOptional ? unwrap(schema.unwrap()) : schema;
+    return schema instanceof z.ZodOptional || schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault ? unwrap(schema.unwrap() as z.core.$ZodType) : schema;
 }
 
 function suggestKey(unknownKey: string, allowed: string[]): string | undefined {

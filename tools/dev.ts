@@ -23,11 +23,7 @@ const servicesDir = path.join(repoRoot, "services");
 /** The product canary split of a stack, read and validated exactly as `pulumi up` would. */
 export function productSplitFromStack(stackName: string, projectDir = repoRoot): ProductSplit {
     const config = loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
-    const canary = config.services.product.canary;
-    if (!canary) {
-        throw new Error(`Pulumi.${stackName}.yaml runs product without a canary; the local router needs services.product.canary`);
-    }
-    return canary;
+    return routingFromConfig(config, stackName).split;
 }
 
 function main(): void {

@@ -26,7 +26,14 @@ describe("stack config", () => {
         expect(config.services.order.timeout).to.equal("30s"); // set by Pulumi.prod.yaml
         expect(config.services.inventory.timeout).to.equal("8s"); // the default
         expect(config.services.payment.retries).to.deep.equal({ attempts: 2, perTryTimeout: "5s", retryOn: "5xx,reset,connect-failure", writeRetryOn: "connect-failure,refused-stream" });
-        expect(config.services.product.canary).to.deep.equal({ stable: "v1", canary: "v2", weight: 10, header: "x-version" });
+        expect(config.services.product.canary).to.deep.equal({
+            stable: "v1",
+            canary: "v2",
+            weight: 10,
+            header: "x-version",
+            steps: [10, 25, 50, 100],
+            analysis: { interval: "1m", successRate: 99, maxP99: "500ms", minRequests: 100 },
+        });
         expect(config.services.product.outlierDetection.consecutive5xxErrors).to.equal(5);
     });
 
@@ -47,6 +54,10 @@ describe("stack config", () => {
         { set: ["services.product.canary.weight=-5"], line: "ecommerce-mesh:services.product.canary.weight: -5 is not an integer from 0 to 100" },
         { set: ["services.product.canary.weight=12.5"], line: 'ecommerce-mesh:services.product.canary.weight: "12.5" is not an integer from 0 to 100' },
         { set: ["services.product.canary.weight=ten"], line: 'ecommerce-mesh:services.product.canary.weight: "ten" is not an integer from 0 to 100' },
+        { set: ["services.product.canary.steps=[10, 5]"], line: "ecommerce-mesh:services.product.canary.steps: [10,5] must rise step by step and end at 100" },
+        { set: ["services.product.canary.steps=[10, 50]"], line: "ecommerce-mesh:services.product.canary.steps: [10,50] must rise step by step and end at 100" },
+        { set: ["services.product.canary.analysis.successRate=120"], line: "ecommerce-mesh:services.product.canary.analysis.successRate: 120 is not a percentage from 0 to 100" },
+        { set: ["services.product.canary.analysis.interval=soon"], line: 'ecommerce-mesh:services.product.canary.analysis.interval: "soon" is not an Istio duration such as 500ms, 2s or 1m' },
         { set: ["services.product.outlierDetection.consecutiveErrors=5"], line: /^ecommerce-mesh:services\.product\.outlierDetection\.consecutiveErrors: is not a known key; did you mean consecutive5xxErrors/ },
         { set: ["services.produkt.replicas=2"], line: /^ecommerce-mesh:services\.produkt: is not a known key; did you mean product\? Allowed here: product, cart/ },
         { set: ["services.product.timeout=5 seconds"], line: 'ecommerce-mesh:services.product.timeout: "5 seconds" is not an Istio duration such as 500ms, 2s or 1m' },

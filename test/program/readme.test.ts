@@ -18,7 +18,7 @@ function documentedKeys(): string[] {
 }
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-    return schema instanceof z.ZodOptional ? unwrap(schema.unwrap()) : schema;
+    return schema instanceof z.ZodOptional || schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault ? unwrap(schema.unwrap() as z.core.$ZodType) : schema;
 }
 
 /** Leaf keys of the schema; one service stands for `services.<name>`, objects of leaves count whole. */
