@@ -1,0 +1,217 @@
+// verify and promote on the dev stack, end to end on one machine: every service as a process,
+// the router following a copy of Pulumi.dev.yaml as `npm run dev` does, Debian's Prometheus
+// scraping them, real traffic, and the two CLIs run as a user runs them.
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { startLocalPrometheus, type LocalPrometheus } from "../../services/dev/prometheus";
+import { startStack, type RunningStack } from "../../services/dev/stack";
+import { startThrowawayPostgres, type ThrowawayPostgres } from "../../services/scripts/throwaway-postgres";
+import { serviceFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
+import { lockFile } from "../../tools/promote/lock";
+import { StackFileTarget } from "../../tools/promote/target";
+import { loadStackInput } from "../../tools/render/evaluate";
+import { localPrometheusSpec } from "../../tools/devPrometheus";
+import { readRouting, routingFromConfig, watchRouting } from "../../tools/devRouting";
+import { promtool, scratch } from "../observability/support";
+import { projectDir } from "../support/stacks";
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs a tool as `npm run <tool>` does; `onStderr` sees progress as it comes. */
+function runTool(tool: "verify" | "promote", args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+    const env = { ...process.env };
+    delete env.TS_NODE_PROJECT; // set for the services' sources; the tools use the root tsconfig
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", tool, "main.ts"), ...args], { cwd: projectDir, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => {
+        stderr += d;
+        onStderr?.(stderr, child);
+    });
+    return new Promise((resolve) => child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+/** Product traffic until stopped, as users would send it. */
+function traffic(routerUrl: string): () => Promise<void> {
+    let running = true;
+    const loop = async () => {
+        while (running) await fetch(`${routerUrl}/api/products`).then((r) => r.arrayBuffer(), () => undefined);
+    };
+    const loops = Array.from({ length: 4 }, loop);
+    return async () => {
+        running = false;
+        await Promise.all(loops);
+    };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface DevStack {
+    dir: string;
+    stack: RunningStack;
+    prometheus: LocalPrometheus;
+    unwatch: () => void;
+}
+
+/** The dev stack as npm run dev runs it, following its own copy of Pulumi.dev.yaml (the gate's interval shortened). */
+async function startDev(postgres: ThrowawayPostgres, database: string, canaryFailureRate?: string): Promise<DevStack> {
+    const dir = mkdtempSync(path.join(tmpdir(), "promote-e2e-"));
+    copyFileSync(path.join(projectDir, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
+    await new StackFileTarget(dir, "dev", 0).apply([
+        { path: "services.product.canary.analysis.interval", value: "12s" },
+        { path: "services.product.canary.analysis.minRequests", value: 20 },
+    ]);
+    const config = loadStackInput(dir, "dev", []);
+    const { split, faults } = routingFromConfig(config, "dev");
+    const stack = await startStack({
+        databaseUrl: await postgres.createDatabase(database),
+        split,
+        faults,
+        host: "127.0.0.1",
+        port: 0,
+        serviceCommand: serviceFromSources,
+        serviceEnv: { LOG_LEVEL: "warn", SHUTDOWN_DELAY_MS: "0" },
+        instanceEnv: (service, version): Record<string, string> => (canaryFailureRate && service === "product" && version === split.canary ? { DEV_FAILURE_RATE: canaryFailureRate } : {}),
+        readyTimeoutMs: startupTimeoutMs,
+    });
+    const prometheus = await startLocalPrometheus(scratch(database), localPrometheusSpec(config), stack.instances);
+    const unwatch = watchRouting(dir, "dev", (r) => stack.reroute(r.split, r.faults), (message) => process.stderr.write(`stack file refused: ${message}\n`), 200);
+    return { dir, stack, prometheus, unwatch };
+}
+
+async function stopDev(dev: DevStack | undefined): Promise<boolean> {
+    if (!dev) return true;
+    dev.unwatch();
+    const prometheusClean = await dev.prometheus.stop();
+    return (await dev.stack.stop()) && prometheusClean;
+}
+
+const versionsServed = async (routerUrl: string, n: number) =>
+    Promise.all(Array.from({ length: n }, async () => (await fetch(`${routerUrl}/api/products`)).headers.get("x-service-version")));
+
+describe("verify and promote on the dev stack, with its Prometheus and real traffic", function () {
+    this.timeout(startupTimeoutMs + 300_000);
+    let postgres: ThrowawayPostgres;
+
+    before(async () => {
+        promtool(); // installs Debian's prometheus package when it is missing
+        process.env.TS_NODE_PROJECT = path.join(projectDir, "services", "tsconfig.json");
+        postgres = await startThrowawayPostgres();
+    });
+
+    after(() => {
+        postgres?.stop();
+        delete process.env.TS_NODE_PROJECT;
+    });
+
+    describe("a healthy v2", () => {
+        let dev: DevStack;
+        before(async () => {
+            dev = await startDev(postgres, "verify_promote");
+        });
+        after(async () => expect(await stopDev(dev), "every process stopped cleanly").to.equal(true));
+
+        it("verify passes: endpoints, the 90/10 split, pinning, the order, the fault, the metrics", async () => {
+            const run = await runTool("verify", ["--target", dev.stack.routerUrl, "--stack", "dev", "--prometheus", dev.prometheus.url, "--json"]);
+            const report = JSON.parse(run.stdout) as { exitCode: number; failed: number; checks: { check: string; status: string; observed: string }[] };
+            expect(report.checks.filter((c) => c.status === "fail"), run.stderr).to.deep.equal([]);
+            expect(run.code).to.equal(0);
+            const names = report.checks.filter((c) => c.status === "pass").map((c) => c.check);
+            expect(names).to.include.members(["product split v1/v2", "x-version: v1", "x-version: v2", "order created and read back", "product delay with x-fault-inject", "product without x-fault-inject", "metrics of order", "product v2 in Prometheus"]);
+            expect(report.checks.find((c) => c.check === "ingress in Prometheus")?.status).to.equal("skip");
+            expect(run.stderr).to.match(/verify: split: \d+ requests to tell 10% from ±5 points at significance 0.01/);
+        });
+
+        it("verify expecting a split the system does not serve fails on the split, exit 1", async () => {
+            const run = await runTool("verify", ["--target", dev.stack.routerUrl, "--stack", "dev", "--set", "services.product.canary.weight=50"]);
+            expect(run.code, run.stderr).to.equal(1);
+            const failed = run.stdout.split("\n").filter((line) => / FAIL /.test(line));
+            expect(failed).to.have.length(1);
+            expect(failed[0]).to.match(/^product split v1\/v2 +FAIL +v2 \d+\/\d+ = \d+\.\d% \(binomial p = .+\) +50% at significance 0.01$/);
+        });
+
+        it("a stack with an abort fault passes its fault checks", async () => {
+            const set = "services.product.faults.abort={percentage: 50, httpStatus: 503}";
+            const routing = routingFromConfig(loadStackInput(projectDir, "dev", [set]), "dev");
+            dev.stack.reroute(routing.split, routing.faults);
+            try {
+                const run = await runTool("verify", ["--target", dev.stack.routerUrl, "--stack", "dev", "--set", set, "--json"]);
+                const checks = (JSON.parse(run.stdout) as { checks: { check: string; status: string; observed: string }[] }).checks;
+                const fault = checks.filter((c) => c.check.includes("x-fault-inject"));
+                expect(fault.map((c) => [c.check, c.status])).to.deep.equal([
+                    ["product delay with x-fault-inject", "pass"],
+                    ["product abort with x-fault-inject", "pass"],
+                    ["product without x-fault-inject", "pass"],
+                ]);
+                expect(fault[1].observed).to.match(/^\d+\/100 answered 503/);
+                expect(run.code, run.stdout).to.equal(0);
+            } finally {
+                const back = readRouting(dev.dir, "dev");
+                dev.stack.reroute(back.split, back.faults);
+            }
+        });
+
+        it("promote --local refuses a second promote, and SIGINT leaves a consistent file naming the weight", async () => {
+            const stopTraffic = traffic(dev.stack.routerUrl);
+            let second: Run | undefined;
+            const run = await runTool("promote", ["--stack", "dev", "--service", "product", "--local", dev.stack.routerUrl, "--prometheus", dev.prometheus.url, "--cwd", dev.dir], (text, child) => {
+                if (!second && text.includes("step to 25%")) {
+                    second = { code: NaN, stdout: "", stderr: "" };
+                    void runTool("promote", ["--stack", "dev", "--service", "product", "--local", dev.stack.routerUrl, "--prometheus", dev.prometheus.url, "--cwd", dev.dir]).then((r) => {
+                        second = r;
+                        child.kill("SIGINT");
+                    });
+                }
+            });
+            await stopTraffic();
+            expect(second?.code, second?.stderr).to.equal(2);
+            expect(second?.stderr).to.match(/promote: another promote \(pid \d+\) is running on stack dev/);
+            expect(run.code, run.stderr).to.equal(1);
+            expect(run.stderr).to.contain("promote: interrupted: Pulumi.dev.yaml says services.product.canary.weight: 25 (stable v1, canary v2)");
+            expect(loadStackInput(dev.dir, "dev", []).services.product.canary).to.deep.include({ stable: "v1", canary: "v2", weight: 25 });
+            expect(existsSync(lockFile(dev.dir, "dev")), "the lock is released").to.equal(false);
+            await new StackFileTarget(dev.dir, "dev", 1_000).apply([{ path: "services.product.canary.weight", value: 10 }]);
+        });
+
+        it("promote --local steps a healthy v2 to 100 and finishes the release", async () => {
+            const stopTraffic = traffic(dev.stack.routerUrl);
+            const run = await runTool("promote", ["--stack", "dev", "--service", "product", "--local", dev.stack.routerUrl, "--prometheus", dev.prometheus.url, "--cwd", dev.dir]);
+            await stopTraffic();
+            expect(run.code, run.stderr).to.equal(0);
+            for (const weight of [10, 25, 50, 100]) expect(run.stderr).to.match(new RegExp(`promote: ${weight}%: pass: v2 \\d+ requests, success 100.00%, p99 \\d+ ms; v1 `));
+            expect(run.stderr).to.contain("promote: finish the release: v2 is stable: services.product.canary.stable=v2, services.product.canary.canary=v1, services.product.canary.weight=0");
+            expect(loadStackInput(dev.dir, "dev", []).services.product.canary).to.deep.include({ stable: "v2", canary: "v1", weight: 0 });
+            expect(readFileSync(path.join(dev.dir, "Pulumi.dev.yaml"), "utf8")).to.match(/^# Dev: a small AKS cluster/);
+            // The router followed the file: everything unpinned goes to v2 now.
+            expect(new Set(await versionsServed(dev.stack.routerUrl, 30))).to.deep.equal(new Set(["v2"]));
+        });
+    });
+
+    describe("a v2 that fails half its requests (DEV_CANARY_FAILURE_RATE=0.5)", () => {
+        let dev: DevStack;
+        before(async () => {
+            dev = await startDev(postgres, "promote_failing", "0.5");
+        });
+        after(async () => expect(await stopDev(dev), "every process stopped cleanly").to.equal(true));
+
+        it("promote --local rolls it back to 0 and exits 1 naming the failed check", async () => {
+            const stopTraffic = traffic(dev.stack.routerUrl);
+            const run = await runTool("promote", ["--stack", "dev", "--service", "product", "--local", dev.stack.routerUrl, "--prometheus", dev.prometheus.url, "--cwd", dev.dir]);
+            await stopTraffic();
+            expect(run.code, run.stderr).to.equal(1);
+            expect(run.stderr).to.match(/promote: 10%: FAIL successRate: success rate \d+\.\d\d% < 99%; v2 \d+ requests/);
+            expect(run.stderr).to.match(/promote: rolled back to 0: check successRate failed \(success rate \d+\.\d\d% < 99%\); services.product.canary.stable is still v1/);
+            expect(loadStackInput(dev.dir, "dev", []).services.product.canary).to.deep.include({ stable: "v1", canary: "v2", weight: 0 });
+            await sleep(500);
+            expect(new Set(await versionsServed(dev.stack.routerUrl, 30))).to.deep.equal(new Set(["v1"]));
+        });
+    });
+});

@@ -1,0 +1,51 @@
+// The README's "Verify a deploy" and "Promote a canary" sections state figures and defaults
+// that live in code; these tests keep the two in step.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { canaryRollout } from "../../stacks/rollout";
+import { usage as promoteUsage } from "../../tools/promote/args";
+import { orderAttempts } from "../../tools/verify/checks";
+import { usage as verifyUsage } from "../../tools/verify/args";
+import { neighbourDistance, significance, splitSampleSize } from "../../tools/verify/stats";
+
+const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+const between = (start: string, end: string) => readme.slice(readme.indexOf(start), readme.indexOf(end, readme.indexOf(start)));
+const verify = between("## Verify a deploy", "## Promote a canary");
+const promote = between("## Promote a canary", "## Stack configuration reference");
+
+describe("README: verify and promote", () => {
+    it("states verify's statistics as the code applies them", () => {
+        expect(verify).to.contain(`the weights ${neighbourDistance} points either\n  side (at least 400, ${splitSampleSize(10)} for 10%)`);
+        expect(verify).to.contain(`binomial test at significance ${significance}`);
+        expect(verify).to.contain(`up to ${orderAttempts} orders`);
+    });
+
+    it("states verify's bounds as its usage does", () => {
+        expect(verifyUsage).to.contain("request budget (default 4000)");
+        expect(verifyUsage).to.contain("time budget, e.g. 3m (default 5m)");
+        expect(verify).to.contain("`--max-requests` (4000) and `--timeout` (5m)");
+    });
+
+    it("states promote's defaults as the schema applies them", () => {
+        const a = canaryRollout.analysis;
+        expect(promote).to.contain(`(default\n\`[${canaryRollout.steps.join(", ")}]\`)`);
+        expect(promote).to.contain(`\`analysis.successRate\` (${a.successRate}%)`);
+        expect(promote).to.contain(`\`analysis.maxP99\` (${a.maxP99})`);
+        expect(promote).to.contain(`\`analysis.minRequests\` (${a.minRequests})`);
+        expect(promoteUsage).to.contain("how long a step waits for minRequests (default 5 intervals)");
+    });
+
+    it("uses only flags the tools accept in its commands", () => {
+        for (const [section, usage] of [[verify, verifyUsage], [promote, promoteUsage]]) {
+            const flags = [...section.matchAll(/^npm run \w+ -- (.*)$/gm)].flatMap(([, args]) => [...args.matchAll(/--[a-z-]+/g)].map(([flag]) => flag));
+            expect(flags.length).to.be.greaterThan(2);
+            for (const flag of flags) expect(usage, flag).to.contain(`${flag} `);
+        }
+    });
+
+    it("compares with Flagger and Argo Rollouts in one table", () => {
+        expect(promote).to.match(/^\| \| Flagger \| Argo Rollouts \| `npm run promote` \|$/m);
+        expect(promote).to.match(/^\| in the cluster \|/m);
+    });
+});
