@@ -98,8 +98,15 @@ export async function checkOrder({ budget, progress }: CheckContext): Promise<Ch
         const orderId = created.status === 201 ? (JSON.parse(created.text) as { orderId?: string }).orderId : undefined;
         if (!orderId) return [result("order created and read back", false, `${[...tries, `${created.status} ${created.text.slice(0, 120)}`].join("; ")}`, "201 with an orderId")];
         const read = await budget.send(`/api/orders/${orderId}`);
-        const back = read.status === 200 ? (JSON.parse(read.text) as { id?: string; status?: string }) : undefined;
-        return [result("order created and read back", back?.id === orderId && back.status === "confirmed", `created ${orderId} (attempt ${attempt}); read back ${read.status} ${back?.status ?? ""}`.trim(), "201, then 200 confirmed with the same id")];
+        const back = read.status === 200 ? (JSON.parse(read.text) as { orderId?: string; status?: string; trackingId?: string }) : undefined;
+        const results = [result("order created and read back", back?.orderId === orderId && back.status === "confirmed", `created ${orderId} (attempt ${attempt}); read back ${read.status} ${back?.status ?? ""}`.trim(), "201, then 200 confirmed with the same id")];
+        // Shipping's only read needs the tracking id the order got.
+        if (back?.trackingId) {
+            const shipment = await budget.send(`/api/shipments/${back.trackingId}`);
+            const version = shipment.headers.get(versionHeader);
+            results.push(result("shipping GET /api/shipments/:trackingId", shipment.status === 200 && !!version, `${shipment.status}, ${versionHeader}: ${version ?? "missing"}`, `2xx with ${versionHeader}`));
+        }
+        return results;
     }
     return [result("order created and read back", false, tries.join("; "), `a confirmed order within ${orderAttempts} attempts`)];
 }
