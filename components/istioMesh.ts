@@ -22,6 +22,13 @@ export const ingressReleaseName = "istio-ingressgateway";
 export const ingressSelector = "ingressgateway";
 /** OTLP gRPC port Envoy sends spans to; the apps use OTLP/HTTP on 4318 of the same collector. */
 const otlpGrpcPort = 4317;
+/** Where istiod, and the proxies it injects, come from. */
+export const imageHub = "docker.io/istio";
+
+/** A chart from a Helm repository (`https://`) or an OCI registry (`oci://`, where the chart is a path). */
+export function chartSource(repository: string, chart: string): { chart: string; repositoryOpts?: { repo: string } } {
+    return repository.startsWith("oci://") ? { chart: `${repository.replace(/\/+$/, "")}/${chart}` } : { chart, repositoryOpts: { repo: repository } };
+}
 
 /**
  * Istio installed the way its Helm docs order it (base CRDs → istiod → ingress gateway),
@@ -47,10 +54,9 @@ export class IstioMesh extends pulumi.ComponentResource {
                 releaseName,
                 {
                     name: releaseName,
-                    chart,
+                    ...chartSource(args.chartRepository, chart),
                     version: args.version,
                     namespace: ns.metadata.name,
-                    repositoryOpts: { repo: args.chartRepository },
                     values,
                     atomic: true,
                     timeout: 600,
@@ -75,7 +81,14 @@ export class IstioMesh extends pulumi.ComponentResource {
                     defaultConfig: { holdApplicationUntilProxyStarts: true },
                     extensionProviders: [{ name: "otel-tracing", opentelemetry: { service: args.tracing.collector, port: otlpGrpcPort } }],
                 },
-                pilot: { autoscaleMin: args.highAvailability ? 2 : 1 },
+                // The chart's own key: `pilot.` is a legacy prefix it copies up (see test/fixtures/charts).
+                autoscaleMin: args.highAvailability ? 2 : 1,
+                global: {
+                    // Istio 1.31 stops publishing to gcr.io/istio-release and registry.istio.io; Docker Hub stays.
+                    hub: imageHub,
+                    // The container runtime's seccomp profile on istio-proxy and istio-validation (opt-in since 1.28).
+                    proxy: { seccompProfile: { type: "RuntimeDefault" } },
+                },
             },
             [base],
         );

@@ -136,7 +136,7 @@ export const stackConfigSchema = z
             provider: oneOf(["aks", "existing"]),
             kubeconfigContext: z.string(says("is not a kubeconfig context name")).min(1).optional(),
             location: matching(/^[a-z0-9]+$/, "an Azure region name such as westeurope"),
-            kubernetesVersion: matching(/^\d+\.\d+(\.\d+)?$/, "a pinned Kubernetes version such as 1.33 or 1.33.2"),
+            kubernetesVersion: matching(/^\d+\.\d+(\.\d+)?$/, "a pinned Kubernetes version such as 1.36 or 1.36.2"),
             systemPool: z.strictObject({ vmSize: matching(/^Standard_\w+$/, "an Azure VM size such as Standard_D4ds_v5"), count: intFrom(1, 100) }),
             userPool: z.strictObject({
                 vmSize: matching(/^Standard_\w+$/, "an Azure VM size such as Standard_D4ds_v5"),
@@ -162,7 +162,7 @@ export const stackConfigSchema = z
             build: flag,
         }),
         istio: z.strictObject({
-            version: matching(/^\d+\.\d+\.\d+$/, "a pinned Istio version such as 1.27.3"),
+            version: matching(/^\d+\.\d+\.\d+$/, "a pinned Istio version such as 1.31.1"),
             chartRepository: matching(/^(https?|oci):\/\/\S+$/, "a Helm chart repository URL"),
             ingress: z.strictObject({
                 serviceType: oneOf(["LoadBalancer", "NodePort", "ClusterIP"]),
