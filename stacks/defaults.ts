@@ -55,7 +55,7 @@ export function defaultConfig() {
         cluster: {
             provider: "aks",
             location: "westeurope",
-            // Supported by AKS until 2027-06-30 and by Istio 1.30 and 1.31 (stacks/support-table.json).
+            // Supported by AKS until 2027-06-30 and by Istio 1.30 and 1.31 (policies/support-table.json).
             kubernetesVersion: "1.36",
             systemPool: { vmSize: "Standard_D4ds_v5", count: 3 },
             userPool: { vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 6 },

@@ -5,7 +5,7 @@ import { chartDefaults, descopePilot, unknownValues } from "../support/chartValu
 import { capture, type Json, ofKind, projectDir, shippedStacks } from "../support/stacks";
 
 // Each Helm release the program installs, by chart, against that chart's values.yaml at the
-// version stacks/support-table.json pins (test/fixtures/charts, with their source in the header).
+// version policies/support-table.json pins (test/fixtures/charts, with their source in the header).
 const charts = ["base", "istiod", "gateway"] as const;
 
 function releasesOf(c: Capture, chart: string): Json[] {
