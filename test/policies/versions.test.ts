@@ -49,6 +49,15 @@ describe("policies: supported versions", () => {
             expect(summary(violationsOf("istio-supported-version", pinned, on("istio-supported-version", "2026-10-02")))).to.have.length(1);
         });
 
+        it("judges the control plane the namespaces use, not a standby revision kept for the move", async () => {
+            const moved = await capture("prod", "istio.version=1.31.1", "istio.revision=1-31-1", "istio.standbyRevisions={1-29-6: 1.29.6}");
+            expect(violationsOf("istio-supported-version", moved, on("istio-supported-version", "2026-12-01"))).to.deep.equal([]);
+            const onOld = await capture("prod", "istio.version=1.29.6", "istio.revision=1-29-6", "istio.standbyRevisions={1-31-1: 1.31.1}");
+            expect(violationsOf("istio-supported-version", onOld, on("istio-supported-version", "2026-12-01")).map((v) => v.message)).to.deep.equal([
+                "Helm release istio-system/istiod-1-29-6, Helm release istio-ingress/istio-ingressgateway: Istio 1.29.6 reached its end of life on 2026-10-01 and gets no security fixes",
+            ]);
+        });
+
         it("is advisory in dev", async () => {
             const dev = await capture("dev", "istio.version=1.27.3");
             expect(violationsOf("istio-supported-version", dev, "dev").map((v) => v.enforcementLevel)).to.deep.equal(["advisory"]);

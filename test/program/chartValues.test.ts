@@ -2,11 +2,18 @@ import { expect } from "chai";
 import { chartRow } from "../../stacks/support";
 import { type Capture } from "../../tools/capture/capture";
 import { chartDefaults, descopePilot, unknownValues } from "../support/chartValues";
-import { capture, type Json, ofKind, projectDir, shippedStacks } from "../support/stacks";
+import { capture, type Json, ofKind, projectDir } from "../support/stacks";
 
 // Each Helm release the program installs, by chart, against that chart's values.yaml at the
 // version policies/support-table.json pins (test/fixtures/charts, with their source in the header).
 const charts = ["base", "istiod", "gateway"] as const;
+// The shipped stacks, and prod moving between revisions (revision, revisionTags, gateway revision).
+const variants: [string, string[]][] = [
+    ["local", []],
+    ["dev", []],
+    ["prod", []],
+    ["prod", ["istio.revision=1-31-1", "istio.standbyRevisions={1-31-0: 1.31.1}"]],
+];
 
 function releasesOf(c: Capture, chart: string): Json[] {
     return ofKind(c, "helm.sh/v3:Release")
@@ -16,10 +23,10 @@ function releasesOf(c: Capture, chart: string): Json[] {
 
 describe("Helm values against the charts' values.yaml", () => {
     for (const chart of charts) {
-        it(`every value passed to ${chart} is a key of its ${chartRow(chart).version} values.yaml, on every stack`, async () => {
+        it(`every value passed to ${chart} is a key of its ${chartRow(chart).version} values.yaml, on every stack and with revisions`, async () => {
             const defaults = chartDefaults(chartRow(chart).values!, projectDir);
-            for (const stack of shippedStacks) {
-                const releases = releasesOf(await capture(stack), chart);
+            for (const [stack, sets] of variants) {
+                const releases = releasesOf(await capture(stack, ...sets), chart);
                 expect(releases, `${stack}: ${chart} releases`).to.not.be.empty;
                 for (const release of releases) {
                     expect(release.version, `${stack}: ${chart} version`).to.equal(chartRow(chart).version);
