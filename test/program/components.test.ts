@@ -76,6 +76,14 @@ describe("Istio install", () => {
         expect(inputs(release("istiod")).values).to.deep.include({ autoscaleMin: 2, global: { hub: "docker.io/istio", proxy: { seccompProfile: { type: "RuntimeDefault" } } } });
     });
 
+    it("sets outlierDetection.minHealthPercent on every DestinationRule, where Istio 1.31 keeps its pre-1.31 endpoint handling", () => {
+        const rules = ofKind(c, "networking.istio.io/v1:DestinationRule");
+        expect(rules).to.have.length(8);
+        for (const rule of rules) {
+            expect(spec(rule).trafficPolicy.outlierDetection.minHealthPercent, rule.name).to.be.a("number").and.greaterThan(0);
+        }
+    });
+
     it("takes the charts from an OCI registry when istio.chartRepository is oci://", async () => {
         const oci = await capture("prod", "istio.chartRepository=oci://ghcr.io/istio/release/charts");
         const gateway = inputs(one(oci, "helm.sh/v3:Release", "istio-ingressgateway"));
