@@ -24,6 +24,8 @@ const mesh = new IstioMesh(
     "istio",
     {
         version: config.istio.version,
+        revision: config.istio.revision,
+        standbyRevisions: config.istio.standbyRevisions,
         chartRepository: config.istio.chartRepository,
         appNamespace: config.namespace,
         mtlsMode: config.mtls,

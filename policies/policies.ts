@@ -8,8 +8,9 @@ import { mtlsPolicies } from "./rules/mtls";
 import { perimeterPolicies } from "./rules/perimeter";
 import { privateAccessPolicies } from "./rules/privateAccess";
 import { resiliencePolicies } from "./rules/resilience";
+import { versionPolicies } from "./rules/versions";
 import { workloadPolicies } from "./rules/workloads";
 
 export const packName = "ecommerce-mesh";
 
-export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies];
+export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies];

@@ -2,6 +2,7 @@
 // what differs per environment (replica counts, autoscaling, the canary, fault demos).
 import { type ServiceName, serviceNames } from "./catalog";
 import { defaultObservability } from "./observability";
+import { chartRow } from "./support";
 
 const readRetryOn = "5xx,reset,connect-failure";
 // Failures where the request never reached the app, so replaying a POST cannot act twice.
@@ -55,7 +56,8 @@ export function defaultConfig() {
         cluster: {
             provider: "aks",
             location: "westeurope",
-            kubernetesVersion: "1.33",
+            // Supported by AKS until 2027-06-30 and by Istio 1.30 and 1.31 (policies/support-table.json).
+            kubernetesVersion: "1.36",
             systemPool: { vmSize: "Standard_D4ds_v5", count: 3 },
             userPool: { vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 6 },
             availabilityZones: [],
@@ -67,8 +69,9 @@ export function defaultConfig() {
         registry: { sku: "Standard" },
         images: { build: false },
         istio: {
-            version: "1.27.3",
-            chartRepository: "https://istio-release.storage.googleapis.com/charts",
+            // The pinned charts of the support table: Istio 1.31 from its new location.
+            version: chartRow("istiod").version,
+            chartRepository: chartRow("istiod").repository,
             ingress: { serviceType: "LoadBalancer", replicas: 2, hosts: ["*"] },
             tracing: { sampling: 1, collector: "otel-collector.observability.svc.cluster.local" },
             accessLog: true,

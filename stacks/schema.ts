@@ -49,6 +49,10 @@ const retryOn = z
         says(`is not a comma-separated list of retry conditions (${retryConditions.join(", ")} or a status code)`),
     );
 
+const istioVersion = matching(/^\d+\.\d+\.\d+$/, "a pinned Istio version such as 1.31.1");
+// Istio revisions are DNS labels; 1-31-1 for 1.31.1 is the convention its docs use.
+const revisionName = matching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "an Istio revision name (a lowercase DNS label such as 1-31-1)");
+
 const resourceAmounts = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
 
 export const serviceSchema = z
@@ -137,7 +141,7 @@ export const stackConfigSchema = z
             provider: oneOf(["aks", "existing"]),
             kubeconfigContext: z.string(says("is not a kubeconfig context name")).min(1).optional(),
             location: matching(/^[a-z0-9]+$/, "an Azure region name such as westeurope"),
-            kubernetesVersion: matching(/^\d+\.\d+(\.\d+)?$/, "a pinned Kubernetes version such as 1.33 or 1.33.2"),
+            kubernetesVersion: matching(/^\d+\.\d+(\.\d+)?$/, "a pinned Kubernetes version such as 1.36 or 1.36.2"),
             systemPool: z.strictObject({ vmSize: matching(/^Standard_\w+$/, "an Azure VM size such as Standard_D4ds_v5"), count: intFrom(1, 100) }),
             userPool: z.strictObject({
                 vmSize: matching(/^Standard_\w+$/, "an Azure VM size such as Standard_D4ds_v5"),
@@ -165,7 +169,14 @@ export const stackConfigSchema = z
             build: flag,
         }),
         istio: z.strictObject({
-            version: matching(/^\d+\.\d+\.\d+$/, "a pinned Istio version such as 1.27.3"),
+            version: istioVersion,
+            // Revision-based control planes: components/istioRevisions.ts, README "Upgrade Istio".
+            revision: revisionName.refine((name) => name !== "default", says('is reserved: "default" is the istiod without a revision (leave istio.revision unset for it)')).optional(),
+            standbyRevisions: z
+                .record(revisionName, istioVersion, {
+                    error: (issue) => (issue.code === "invalid_key" ? "is not an Istio revision name (a lowercase DNS label such as 1-30-5)" : "is not a map of revision name to Istio version, such as { 1-30-5: 1.30.5 }"),
+                })
+                .optional(),
             chartRepository: matching(/^(https?|oci):\/\/\S+$/, "a Helm chart repository URL"),
             ingress: z.strictObject({
                 serviceType: oneOf(["LoadBalancer", "NodePort", "ClusterIP"]),
@@ -199,6 +210,7 @@ export const stackConfigSchema = z
         if (config.cluster.provider === "aks" && !config.registry.name) {
             ctx.addIssue({ code: "custom", path: ["registry", "name"], input: undefined, message: "is required when cluster.provider is aks: ACR names are global, so pick one (5 to 50 letters and digits)" });
         }
+        checkRevisions(config.istio, ctx);
         const pool = config.cluster.userPool;
         if (pool.minCount > pool.maxCount) {
             ctx.addIssue({ code: "custom", path: ["cluster", "userPool", "minCount"], input: pool.minCount, message: `is more than cluster.userPool.maxCount (${pool.maxCount})` });
@@ -207,6 +219,21 @@ export const stackConfigSchema = z
             ctx.addIssue({ code: "custom", ...issue });
         }
     });
+
+/** Istio's canary upgrades span at most two minors; two control planes may not share a release. */
+function checkRevisions(istio: { version: string; revision?: string; standbyRevisions?: Record<string, string> }, ctx: z.RefinementCtx): void {
+    const minor = (version: string) => Number(version.split(".")[1]);
+    for (const [name, version] of Object.entries(istio.standbyRevisions ?? {})) {
+        const path = ["istio", "standbyRevisions", name];
+        if (name === istio.revision) {
+            ctx.addIssue({ code: "custom", path, input: version, message: `names the active revision (istio.revision ${istio.revision}): a standby is another control plane` });
+        } else if (name === "default" && !istio.revision) {
+            ctx.addIssue({ code: "custom", path, input: version, message: "needs istio.revision: without it the active istiod is the one without a revision (default)" });
+        } else if (Math.abs(minor(version) - minor(istio.version)) > 2 && version.split(".")[0] === istio.version.split(".")[0]) {
+            ctx.addIssue({ code: "custom", path, input: version, message: `is more than two minors from istio.version ${istio.version}: Istio's revision upgrades span at most two minors, so move through one in between (README "Upgrade Istio")` });
+        }
+    }
+}
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;

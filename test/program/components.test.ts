@@ -18,7 +18,7 @@ describe("AKS and ACR (prod)", () => {
 
     it("creates AKS with Entra ID + Azure RBAC, no local accounts, workload identity and Cilium network policy", () => {
         const aks = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks"));
-        expect(aks.kubernetesVersion).to.equal("1.33");
+        expect(aks.kubernetesVersion).to.equal("1.36");
         expect(aks.aadProfile).to.deep.equal({ managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [] });
         expect(aks.disableLocalAccounts).to.equal(true);
         expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
@@ -63,16 +63,32 @@ describe("Istio install", () => {
         c = await capture("prod");
     });
 
-    it("installs base → istiod → gateway at the pinned version from the official chart repository", () => {
+    it("installs base → istiod → gateway at the pinned 1.31.1 from Istio's new chart repository", () => {
         const release = (name: string) => one(c, "helm.sh/v3:Release", name);
-        for (const name of ["istio-base", "istiod", "istio-ingressgateway"]) {
-            expect(inputs(release(name))).to.include({ version: "1.27.3" });
-            expect(inputs(release(name)).repositoryOpts).to.deep.equal({ repo: "https://istio-release.storage.googleapis.com/charts" });
+        for (const [name, chart] of [["istio-base", "base"], ["istiod", "istiod"], ["istio-ingressgateway", "gateway"]]) {
+            expect(inputs(release(name))).to.include({ chart, version: "1.31.1" });
+            expect(inputs(release(name)).repositoryOpts).to.deep.equal({ repo: "https://blob.istio.io/istio-release/charts" });
         }
         expect(release("istiod").dependencies).to.include(release("istio-base").urn);
         expect(release("istio-ingressgateway").dependencies).to.include(release("istiod").urn);
         expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer" }, podDisruptionBudget: { maxUnavailable: 1 } });
         expect(inputs(release("istiod")).values.meshConfig).to.include({ accessLogFile: "/dev/stdout" });
+        expect(inputs(release("istiod")).values).to.deep.include({ autoscaleMin: 2, global: { hub: "docker.io/istio", proxy: { seccompProfile: { type: "RuntimeDefault" } } } });
+    });
+
+    it("sets outlierDetection.minHealthPercent on every DestinationRule, where Istio 1.31 keeps its pre-1.31 endpoint handling", () => {
+        const rules = ofKind(c, "networking.istio.io/v1:DestinationRule");
+        expect(rules).to.have.length(8);
+        for (const rule of rules) {
+            expect(spec(rule).trafficPolicy.outlierDetection.minHealthPercent, rule.name).to.be.a("number").and.greaterThan(0);
+        }
+    });
+
+    it("takes the charts from an OCI registry when istio.chartRepository is oci://", async () => {
+        const oci = await capture("prod", "istio.chartRepository=oci://ghcr.io/istio/release/charts");
+        const gateway = inputs(one(oci, "helm.sh/v3:Release", "istio-ingressgateway"));
+        expect(gateway).to.include({ chart: "oci://ghcr.io/istio/release/charts/gateway", version: "1.31.1" });
+        expect(gateway.repositoryOpts).to.equal(undefined);
     });
 
     it("makes every workload and mesh object wait for istiod", () => {

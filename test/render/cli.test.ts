@@ -89,11 +89,12 @@ describe("render CLI", function () {
         expect(run.stdout).to.include("fix:");
     });
 
-    it("npm run check renders every stack, one summary line each, exit 0 on the shipped stacks", () => {
+    it("npm run check renders every stack, one summary line each and its versions, exit 0 on the shipped stacks", () => {
         const run = runCli("check", []);
         expect(run.status, run.stdout + run.stderr).to.equal(0);
         for (const stack of ["dev", "local", "prod"]) {
             expect(run.stdout).to.match(new RegExp(`^ok +${stack}: \\d+ resources, \\d+ objects, 0 schema errors, policies `, "m"));
+            expect(run.stdout).to.match(new RegExp(`^ok +${stack}: .*\\n {5}versions: Istio 1\\.31\\.1 \\(end not announced\\)`, "m"));
         }
         expect(run.stdout).to.match(/^check: 3\/3 stacks clean$/m);
     });

@@ -7,6 +7,7 @@ import { describeFailure, finish, projectDir } from "./main";
 import { isMandatory } from "./policies";
 import { exitCodeOf, renderStack } from "./pipeline";
 import { formatReport } from "./report";
+import { versionSummary } from "./versions";
 
 export function stackNames(dir: string): string[] {
     return readdirSync(dir)
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
             lines.push(
                 `${code === 0 ? "ok  " : "FAIL"} ${stack}: ${result.model.resourceCount} resources, ${result.model.kubernetes.length} objects, ` +
                     `${result.schemaErrors.length} schema errors, policies ${policies} (${result.seconds.total.toFixed(1)}s)`,
+                `     versions: ${versionSummary(result.versions)}`,
             );
             if (code !== 0) {
                 failed++;
