@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { builtInRoles, grantDeployer, roleDefinitionId } from "./builders/azureRoles";
+import { addressPlan } from "./network";
 
 export interface AksClusterArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -21,6 +22,8 @@ export interface AksClusterArgs {
     adminGroupObjectIds: string[];
     /** Registry the kubelet pulls from, granted AcrPull. */
     registryId: pulumi.Input<string>;
+    /** Subnet of the stack's VNet (components/network.ts) the nodes of both pools join. */
+    nodeSubnetId: pulumi.Input<string>;
 }
 
 /**
@@ -39,6 +42,7 @@ export class AksCluster extends pulumi.ComponentResource {
         super("ecommerce:platform:AksCluster", name, {}, opts);
         const child = { parent: this };
         const zones = args.availabilityZones.length ? { availabilityZones: args.availabilityZones } : {};
+        const onSubnet = { vnetSubnetID: args.nodeSubnetId };
 
         const cluster = new containerservice.ManagedCluster(
             name,
@@ -59,6 +63,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         osSKU: "AzureLinux",
                         type: "VirtualMachineScaleSets",
                         ...zones,
+                        ...onSubnet,
                         // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
                         nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
                     },
@@ -74,6 +79,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         osSKU: "AzureLinux",
                         type: "VirtualMachineScaleSets",
                         ...zones,
+                        ...onSubnet,
                     },
                 ],
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
@@ -85,7 +91,9 @@ export class AksCluster extends pulumi.ComponentResource {
                     networkPluginMode: "overlay",
                     networkDataplane: "cilium",
                     networkPolicy: "cilium",
-                    podCidr: "10.244.0.0/16",
+                    podCidr: addressPlan.aks.podCidr,
+                    serviceCidr: addressPlan.aks.serviceCidr,
+                    dnsServiceIP: addressPlan.aks.dnsServiceIP,
                     loadBalancerSku: "standard",
                 },
                 // A minor-version pin with patch upgrades: security fixes land, the API surface does not move.
@@ -108,6 +116,18 @@ export class AksCluster extends pulumi.ComponentResource {
                 principalId: kubeletObjectId,
                 principalType: "ServicePrincipal",
                 roleDefinitionId: roleDefinitionId(builtInRoles.acrPull),
+            },
+            child,
+        );
+
+        // The cluster's own identity manages the node NICs and load balancer on the stack's subnet.
+        new authorization.RoleAssignment(
+            `${name}-subnet-network-contributor`,
+            {
+                scope: args.nodeSubnetId,
+                principalId: cluster.identity.apply((identity) => identity?.principalId ?? ""),
+                principalType: "ServicePrincipal",
+                roleDefinitionId: roleDefinitionId(builtInRoles.networkContributor),
             },
             child,
         );

@@ -34,7 +34,7 @@ const mesh = new IstioMesh(
     { provider: platform.provider },
 );
 
-const services = deployWorkloads(config, platform, mesh);
+const { services, database } = deployWorkloads(config, platform, mesh);
 
 const ingressService = k8s.core.v1.Service.get("ingress-gateway", `${mesh.ingressNamespace}/${mesh.ingressServiceName}`, {
     provider: platform.provider,
@@ -52,4 +52,7 @@ export const registryLoginServer = platform.registry?.loginServer ?? config.imag
 export { ingressAddress };
 export const ingressUrl = ingressAddress.apply((address) => (/\s/.test(address) ? address : `http://${address}`));
 /** Percentage of traffic per version for every service, as the mesh and the edge route it. */
+/** Where the services' PostgreSQL runs (not a secret), and the Secret they read DATABASE_URL from. */
+export const databaseHost = database.host;
+export const databaseSecretName = database.secretName;
 export const canaryWeights = Object.fromEntries(services.map((service) => [service.host.split(".")[0], service.weights]));
