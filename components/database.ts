@@ -76,7 +76,7 @@ export class Database extends pulumi.ComponentResource {
         // keepers: a new database.passwordRotation value generates new passwords on the next `pulumi up`.
         const keepers = { rotation: args.config.passwordRotation ?? "initial" };
         const password = (id: string) =>
-            new random.RandomPassword(id, { length: 32, special: true, overrideSpecial: "-_.~", minUpper: 2, minLower: 2, minNumeric: 2, keepers }, child).result;
+            pulumi.secret(new random.RandomPassword(id, { length: 32, special: true, overrideSpecial: "-_.~", minUpper: 2, minLower: 2, minNumeric: 2, keepers }, child).result);
         const adminPassword = password(`${name}-admin`);
 
         const server = new dbforpostgresql.Server(

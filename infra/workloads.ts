@@ -14,6 +14,9 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
     const imageOf = serviceImages(config, platform);
 
     const database = provisionDatabase(config, platform, mesh, imageOf(serviceNames[0]));
+    // The Secret (and the logins, where the program makes them) exist before the first pod starts;
+    // the edge is declared with the services it routes to.
+    const servicesOpts = { ...opts, dependsOn: [...mesh.ready, ...database.ready] };
 
     const services = serviceNames.map(
         (service) =>
@@ -32,8 +35,7 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
                     downstreamTimeoutMs: longestCalleeTimeout(config, service),
                     ingressPrincipal: mesh.ingressPrincipal,
                 },
-                // The Secret (and the logins, where the program makes them) exist before the first pod starts.
-                { ...opts, dependsOn: [...mesh.ready, ...database.ready] },
+                servicesOpts,
             ),
     );
 
@@ -47,7 +49,7 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
             gatewaySelector: ingressSelector,
             services: serviceNames.map((service) => ({ service, namespace: namespaceName, config: config.services[service] })),
         },
-        opts,
+        servicesOpts,
     );
     return { services, database };
 }
