@@ -33,8 +33,8 @@ export function loginsFromEnv(env: Readonly<Record<string, string | undefined>>)
 
 /**
  * Creates or updates every login and gives it its schema, as the server admin. Safe to run
- * again (a password rotation runs it with new passwords). Needs PostgreSQL 16 or later: the
- * admin is a CREATEROLE role, not a superuser, as on Azure's Flexible Server.
+ * again (a password rotation runs it with new passwords). The admin is a CREATEROLE role, not a
+ * superuser, as on Azure's Flexible Server.
  */
 export async function provisionLogins(adminUrl: string, logins: readonly Login[]): Promise<void> {
     const client = new pg.Client({ connectionString: adminUrl, application_name: "bootstrap-logins" });
@@ -48,9 +48,9 @@ export async function provisionLogins(adminUrl: string, logins: readonly Login[]
             const role = client.escapeIdentifier(login.role);
             const password = client.escapeLiteral(login.password);
             const exists = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [login.role]);
-            await client.query(`${exists.rowCount ? "ALTER" : "CREATE"} ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`);
+            await client.query(`${exists.rowCount ? "ALTER" : "CREATE"} ROLE ${role} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD ${password}`);
             // The admin may hand the schema to the role only while it can act as that role.
-            await client.query(`GRANT ${role} TO CURRENT_USER WITH INHERIT FALSE, SET TRUE`);
+            await client.query(`GRANT ${role} TO CURRENT_USER`);
             const schema = client.escapeIdentifier(login.service);
             await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${role}`);
             await client.query(`ALTER SCHEMA ${schema} OWNER TO ${role}`);
