@@ -32,12 +32,15 @@ describe("render pipeline", function () {
             for (const object of result.model.kubernetes) {
                 expect(result.written).to.include(object.file);
             }
-            // Namespaces first, Istio objects after every core object.
-            const kinds = result.model.kubernetes.map((o) => ({ kind: o.kind, istio: o.apiVersion.includes("istio.io") }));
+            // Namespaces first, Istio objects after every core object, other custom resources (CloudNativePG's Cluster) last.
+            const kinds = result.model.kubernetes.map((o) => ({ kind: o.kind, istio: o.apiVersion.includes("istio.io"), custom: o.apiVersion.includes(".") }));
             expect(kinds[0].kind).to.equal("Namespace");
             const firstIstio = kinds.findIndex((k) => k.istio);
-            expect(kinds.slice(firstIstio).every((k) => k.istio)).to.equal(true);
-            expect(result.model.helmReleases.map((r) => r.name)).to.have.members(["istio-base", "istiod", "istio-ingressgateway"]);
+            expect(kinds.slice(firstIstio).every((k) => k.custom)).to.equal(true);
+            const firstOther = kinds.findIndex((k) => k.custom && !k.istio);
+            if (firstOther >= 0) expect(kinds.slice(firstOther).some((k) => k.istio)).to.equal(false);
+            // local also installs the CloudNativePG operator for its in-cluster PostgreSQL.
+            expect(result.model.helmReleases.map((r) => r.name)).to.have.members(["istio-base", "istiod", "istio-ingressgateway", ...(stack === "local" ? ["cnpg"] : [])]);
             if (result.policies.ran) {
                 expect(result.policies.violations.filter((v) => v.enforcementLevel === "mandatory"), "mandatory violations").to.deep.equal([]);
             }
