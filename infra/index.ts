@@ -51,8 +51,8 @@ export const kubeconfig = platform.kubeconfig;
 export const registryLoginServer = platform.registry?.loginServer ?? config.images.registry;
 export { ingressAddress };
 export const ingressUrl = ingressAddress.apply((address) => (/\s/.test(address) ? address : `http://${address}`));
-/** Percentage of traffic per version for every service, as the mesh and the edge route it. */
 /** Where the services' PostgreSQL runs (not a secret), and the Secret they read DATABASE_URL from. */
 export const databaseHost = database.host;
 export const databaseSecretName = database.secretName;
+/** Percentage of traffic per version for every service, as the mesh and the edge route it. */
 export const canaryWeights = Object.fromEntries(services.map((service) => [service.host.split(".")[0], service.weights]));
