@@ -14,6 +14,10 @@ export interface MeshServiceArgs {
     /** One image serves every version of the service: SERVICE_VERSION selects the behaviour. */
     image: pulumi.Input<string>;
     databaseSecret: string;
+    /** Key of this service's URL in that Secret (DATABASE_URL unless each service has its own login). */
+    databaseSecretKey?: string;
+    /** A new value restarts the pods, so they read rotated credentials. */
+    databaseRotation?: string;
     otlpEndpoint?: string;
     /** The longest route timeout among the services this one calls, in milliseconds. */
     downstreamTimeoutMs?: number;
@@ -65,6 +69,8 @@ export class MeshService extends pulumi.ComponentResource {
                         image: args.image,
                         config,
                         databaseSecret: args.databaseSecret,
+                        databaseSecretKey: args.databaseSecretKey,
+                        databaseRotation: args.databaseRotation,
                         otlpEndpoint: args.otlpEndpoint,
                         downstreamTimeoutMs: args.downstreamTimeoutMs,
                     }),

@@ -3,6 +3,7 @@
 
 import type { PackPolicy } from "./lib/types";
 import { azurePolicies } from "./rules/azure";
+import { databasePolicies } from "./rules/database";
 import { meshReferencePolicies } from "./rules/meshReferences";
 import { mtlsPolicies } from "./rules/mtls";
 import { perimeterPolicies } from "./rules/perimeter";
@@ -13,4 +14,4 @@ import { workloadPolicies } from "./rules/workloads";
 
 export const packName = "ecommerce-mesh";
 
-export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies];
+export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies, ...databasePolicies];

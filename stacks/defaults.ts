@@ -46,6 +46,7 @@ export function defaultService(name: ServiceName) {
             maxEjectionPercent: 50,
             minHealthPercent: 50,
         },
+        databasePoolSize: 5,
         autoscaling: { enabled: false, minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 70 },
     };
 }

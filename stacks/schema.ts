@@ -4,6 +4,7 @@ import { z } from "zod";
 import { serviceNames } from "./catalog";
 import { parseDuration } from "./durations";
 import { observabilityIssues, observabilitySchema } from "./observability";
+import { databaseKeys, refineDatabase } from "./databaseSchema";
 
 const says = (text: string) => ({ error: text });
 
@@ -98,6 +99,8 @@ export const serviceSchema = z
                 abort: z.strictObject({ percentage: percentage(), httpStatus: intFrom(200, 599) }).optional(),
             })
             .optional(),
+        // Connections each pod's PostgreSQL pool may open (DATABASE_POOL_MAX); the budget policy sums them.
+        databasePoolSize: intFrom(1, 100),
         autoscaling: z.strictObject({
             enabled: flag,
             minReplicas: intFrom(1, 100),
@@ -193,6 +196,7 @@ export const stackConfigSchema = z
         }),
         mtls: oneOf(["STRICT", "PERMISSIVE"]),
         database: z.strictObject({
+            ...databaseKeys({ intFrom, oneOf, matching, flag }),
             secretName: dnsLabel,
             // A secret: its form is checked by the services at start, where the value is visible.
             url: z.string(says("is not a connection URL")).min(1, says("is not a connection URL")).optional(),
@@ -211,6 +215,7 @@ export const stackConfigSchema = z
             ctx.addIssue({ code: "custom", path: ["registry", "name"], input: undefined, message: "is required when cluster.provider is aks: ACR names are global, so pick one (5 to 50 letters and digits)" });
         }
         checkRevisions(config.istio, ctx);
+        refineDatabase(config, ctx);
         const pool = config.cluster.userPool;
         if (pool.minCount > pool.maxCount) {
             ctx.addIssue({ code: "custom", path: ["cluster", "userPool", "minCount"], input: pool.minCount, message: `is more than cluster.userPool.maxCount (${pool.maxCount})` });

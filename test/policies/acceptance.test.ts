@@ -53,9 +53,9 @@ describe("policies: acceptance", () => {
         expect(byPolicy(runPolicies(await capture("local"), { environment: "local" }))).to.deep.equal([]);
     });
 
-    it("the dev stack would be blocked under the prod config (public API server, faults, one replica, one gateway pod, small user pool)", async () => {
+    it("the dev stack would be blocked under the prod config (public API server, faults, one replica, one gateway pod, small user pool, a database without HA)", async () => {
         const blocked = new Set(mandatory(runPolicies(await capture("dev"), { environment: "prod" })).map((v) => v.policy));
-        expect([...blocked].sort()).to.deep.equal(["aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "workload-high-availability"]);
+        expect([...blocked].sort()).to.deep.equal(["aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
     });
 
     describe("prod configs that must be blocked", () => {

@@ -1,6 +1,7 @@
 import { RunError } from "@pulumi/pulumi";
 import { expect } from "chai";
 import { type Capture } from "../../tools/capture/capture";
+import { maskSecrets } from "../../tools/render/model";
 import { capture, type Json, ofKind, one, spec } from "../support/stacks";
 
 const inputs = (r: { inputs: unknown }): Json => r.inputs;
@@ -146,7 +147,9 @@ describe("MeshService", () => {
             SERVICE_NAME: "order",
             SERVICE_VERSION: "v1",
             PORT: "8080",
-            DATABASE_URL: { secretKeyRef: { name: "ecommerce-db", key: "DATABASE_URL" } },
+            // prod's Flexible Server: order logs in as its own role, from its own key of the Secret
+            DATABASE_URL: { secretKeyRef: { name: "ecommerce-db", key: "DATABASE_URL_ORDER" } },
+            DATABASE_POOL_MAX: "5",
             INVENTORY_URL: "http://inventory.ecommerce.svc.cluster.local",
             PAYMENT_URL: "http://payment.ecommerce.svc.cluster.local",
             DOWNSTREAM_TIMEOUT_MS: "15000", // payment's route timeout, the longest of order's callees
@@ -222,10 +225,11 @@ describe("the local stack", () => {
         expect(spec(one(c, "apps/v1:Deployment", "cart-v1")).template.spec.containers[0].image).to.equal("localhost:5001/cart:0.1.0");
     });
 
-    it("stores the database URL it was given in the Secret the pods read", () => {
-        const secret = inputs(one(c, "core/v1:Secret", "database"));
-        expect(secret.metadata).to.include({ name: "ecommerce-db", namespace: "ecommerce" });
-        expect(secret.stringData.DATABASE_URL).to.match(/^postgres:\/\//);
+    it("fills the Secret the pods read from the CloudNativePG operator's generated credentials", () => {
+        const secret = one(c, "core/v1:Secret", "database");
+        expect(inputs(secret).metadata).to.include({ name: "ecommerce-db", namespace: "ecommerce" });
+        expect(inputs(secret).stringData.DATABASE_URL).to.equal("postgresql://ecommerce:offline-password@ecommerce-pg-rw.ecommerce-data:5432/ecommerce");
+        expect(JSON.stringify(maskSecrets(secret.markedInputs))).to.not.contain("offline-password");
     });
 });
 

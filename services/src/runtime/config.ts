@@ -42,6 +42,7 @@ const baseSchema = z.object({
     SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
     SHUTDOWN_DELAY_MS: integer(0, 600_000).default(2_000),
     DOWNSTREAM_TIMEOUT_MS: integer(1, 600_000).default(3_000),
+    DATABASE_POOL_MAX: integer(1, 100).default(10),
 });
 
 export interface ServiceConfig {
@@ -50,6 +51,8 @@ export interface ServiceConfig {
     readonly port: number;
     readonly host: string;
     readonly databaseUrl: string;
+    /** Most connections the pool opens; the deploy sizes it so all pods fit the server. */
+    readonly databasePoolMax: number;
     /** Base URLs of the services this one calls, and only those. */
     readonly downstreams: Readonly<Partial<Record<ServiceName, string>>>;
     readonly otlpEndpoint: string | undefined;
@@ -93,6 +96,7 @@ export function loadConfig(env: Env): ServiceConfig {
         port: values.PORT,
         host: values.HOST,
         databaseUrl: values.DATABASE_URL,
+        databasePoolMax: values.DATABASE_POOL_MAX,
         downstreams,
         otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
         otelServiceName: values.OTEL_SERVICE_NAME ?? values.SERVICE_NAME,

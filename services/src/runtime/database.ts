@@ -15,11 +15,11 @@ export interface Database {
     close(): Promise<void>;
 }
 
-export function openDatabase(url: string, schema: string, logger: Logger): Database {
+export function openDatabase(url: string, schema: string, logger: Logger, poolMax = 10): Database {
     const pool = new pg.Pool({
         connectionString: url,
         options: `-c search_path=${schema}`,
-        max: 10,
+        max: poolMax,
         connectionTimeoutMillis: 2_000,
         idleTimeoutMillis: 30_000,
         application_name: schema,
