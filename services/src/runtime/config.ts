@@ -38,6 +38,11 @@ const baseSchema = z.object({
         .min(0, { error: "a number from 0 to 1" })
         .max(1, { error: "a number from 0 to 1" })
         .default(0.1),
+    PAYMENT_OUTAGE_RATE: z.coerce
+        .number({ error: "a number from 0 to 1" })
+        .min(0, { error: "a number from 0 to 1" })
+        .max(1, { error: "a number from 0 to 1" })
+        .default(0),
     BODY_LIMIT_BYTES: integer(1, 10_485_760).default(65_536),
     SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
     SHUTDOWN_DELAY_MS: integer(0, 600_000).default(2_000),
@@ -55,7 +60,10 @@ export interface ServiceConfig {
     readonly otlpEndpoint: string | undefined;
     readonly otelServiceName: string;
     readonly logLevel: (typeof logLevels)[number];
+    /** Share of charges declined (402, final). */
     readonly paymentFailureRate: number;
+    /** Share of charges answered as a provider outage (503, retryable). */
+    readonly paymentOutageRate: number;
     readonly bodyLimitBytes: number;
     readonly shutdownGraceMs: number;
     /** Time spent reporting not-ready while still serving, so the mesh stops routing here first. */
@@ -98,6 +106,7 @@ export function loadConfig(env: Env): ServiceConfig {
         otelServiceName: values.OTEL_SERVICE_NAME ?? values.SERVICE_NAME,
         logLevel: values.LOG_LEVEL,
         paymentFailureRate: values.PAYMENT_FAILURE_RATE,
+        paymentOutageRate: values.PAYMENT_OUTAGE_RATE,
         bodyLimitBytes: values.BODY_LIMIT_BYTES,
         shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
         shutdownDelayMs: Math.min(values.SHUTDOWN_DELAY_MS, Math.floor(values.SHUTDOWN_GRACE_MS / 2)),

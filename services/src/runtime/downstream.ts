@@ -19,7 +19,7 @@ export interface CallOptions {
     readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** A downstream answered 5xx: the status is kept so callers can tell e.g. a declined payment (503). */
+/** A downstream answered 5xx, timed out or was unreachable: a transient failure, never a final answer. */
 export class DownstreamError extends HttpError {
     constructor(
         readonly target: ServiceName,
