@@ -26,12 +26,14 @@ describe("configuration from the environment", () => {
             otelServiceName: "payment",
             logLevel: "info",
             paymentFailureRate: 0.1,
+            paymentOutageRate: 0,
             bodyLimitBytes: 65536,
             shutdownGraceMs: 10000,
             shutdownDelayMs: 2000,
             downstreamTimeoutMs: 3000,
             otlpEndpoint: undefined,
         });
+        expect(config.orderSweep).to.deep.equal({ intervalMs: 30000, ageMs: 60000 });
         expect(config.downstreams).to.deep.equal({});
     });
 

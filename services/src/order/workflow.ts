@@ -2,13 +2,16 @@
 // ship, notify. Every call is keyed by the order id, so when a transient failure leaves the
 // order pending, a retry runs the same steps again without reserving, charging or shipping
 // twice. Returns the final outcome, or throws (order stays pending) on transient failures.
-import type { FastifyRequest } from "fastify";
-import { DownstreamError, type CallOptions, type DownstreamResponse } from "../runtime/downstream";
+import type { FastifyBaseLogger } from "fastify";
+import { DownstreamError, type CallOptions, type Caller, type DownstreamResponse } from "../runtime/downstream";
 import { HttpError } from "../runtime/errors";
 import type { ServiceContext } from "../runtime/service-module";
 import type { ServiceName } from "../runtime/service-names";
 import { maxAmount } from "../runtime/validation";
 import * as store from "./store";
+
+/** An incoming request, or the sweeper acting for the customer who placed the order. */
+export type OrderCaller = Caller & { readonly log: FastifyBaseLogger };
 
 export interface OrderRequest {
     userId: string;
@@ -28,7 +31,7 @@ const reject = (status: number, error: string, details: unknown): store.Outcome 
 
 export async function runOrder(
     context: ServiceContext,
-    request: FastifyRequest,
+    request: OrderCaller,
     orderId: string,
     order: OrderRequest,
 ): Promise<store.Outcome> {
@@ -121,7 +124,7 @@ export async function runOrder(
 }
 
 /** Notifications are best effort: a customer email failing must not undo a paid order. */
-async function notify(context: ServiceContext, request: FastifyRequest, type: string, userId: string, orderId: string) {
+async function notify(context: ServiceContext, request: OrderCaller, type: string, userId: string, orderId: string) {
     try {
         const sent = await context.downstream.call(request, "notification", "/api/notifications", {
             method: "POST",

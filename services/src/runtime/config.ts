@@ -47,6 +47,8 @@ const baseSchema = z.object({
     SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
     SHUTDOWN_DELAY_MS: integer(0, 600_000).default(2_000),
     DOWNSTREAM_TIMEOUT_MS: integer(1, 600_000).default(3_000),
+    ORDER_SWEEP_INTERVAL_MS: integer(0, 3_600_000).default(30_000),
+    ORDER_SWEEP_AGE_MS: integer(0, 86_400_000).default(60_000),
 });
 
 export interface ServiceConfig {
@@ -69,6 +71,8 @@ export interface ServiceConfig {
     /** Time spent reporting not-ready while still serving, so the mesh stops routing here first. */
     readonly shutdownDelayMs: number;
     readonly downstreamTimeoutMs: number;
+    /** order only: how often pending orders are swept (0: never) and how old they must be. */
+    readonly orderSweep: { readonly intervalMs: number; readonly ageMs: number };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -111,5 +115,6 @@ export function loadConfig(env: Env): ServiceConfig {
         shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
         shutdownDelayMs: Math.min(values.SHUTDOWN_DELAY_MS, Math.floor(values.SHUTDOWN_GRACE_MS / 2)),
         downstreamTimeoutMs: values.DOWNSTREAM_TIMEOUT_MS,
+        orderSweep: { intervalMs: values.ORDER_SWEEP_INTERVAL_MS, ageMs: values.ORDER_SWEEP_AGE_MS },
     };
 }

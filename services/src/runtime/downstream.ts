@@ -13,6 +13,9 @@ export interface DownstreamResponse<Body = unknown> {
     readonly body: Body;
 }
 
+/** Whom a call is made for: an incoming request, or a background job with its own trace. */
+export type Caller = Pick<FastifyRequest, "trace" | "headers">;
+
 export interface CallOptions {
     readonly method?: "GET" | "POST" | "DELETE";
     readonly body?: unknown;
@@ -44,7 +47,7 @@ export class DownstreamClient {
      * to interpret (404, 409, ...); anything else throws a DownstreamError (502 or 504).
      */
     async call<Body = unknown>(
-        incoming: FastifyRequest,
+        incoming: Caller,
         target: ServiceName,
         path: string,
         options: CallOptions = {},
