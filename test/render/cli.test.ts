@@ -1,7 +1,8 @@
 // The render CLI as a user runs it: exit codes, stdout/stderr, --json.
 import { expect } from "chai";
 import * as path from "node:path";
-import { hasPolicyRunner, runCli, scratchDir } from "./support";
+import { stackNames } from "../../tools/capture/stackFile";
+import { hasPolicyRunner, projectDir, runCli, scratchDir } from "./support";
 
 describe("render CLI", function () {
     this.timeout(120_000);
@@ -26,10 +27,11 @@ describe("render CLI", function () {
         expect(run.stderr).to.include("--stack <name> is required");
     });
 
-    it("exits 2 on an unknown stack", () => {
+    it("exits 2 on an unknown stack, listing the stacks that exist", () => {
         const run = runCli("main", ["--stack", "staging", "--out", scratchDir("unknown")]);
         expect(run.status).to.equal(2);
-        expect(run.stderr).to.include("no stack file Pulumi.staging.yaml");
+        expect(run.stderr).to.include(`no stack file Pulumi.staging.yaml in ${projectDir}; the stacks are ${stackNames(projectDir).join(", ")}`);
+        expect(stackNames(projectDir)).to.include.members(["dev", "local", "prod"]);
         expect(run.stderr).not.to.match(/\n\s+at /);
     });
 

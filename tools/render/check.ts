@@ -1,19 +1,12 @@
 // `npm run check`: renders every Pulumi.<stack>.yaml in the project root into out/<stack>/
 // and fails (exit 1) when any stack has a schema error, a mandatory policy violation or
 // invalid config. One summary line per stack on stdout; details of a failing stack after it.
-import { readdirSync } from "node:fs";
 import * as path from "node:path";
+import { stackNames } from "../capture/stackFile";
 import { describeFailure, finish, projectDir } from "./main";
 import { isMandatory } from "./policies";
 import { exitCodeOf, renderStack } from "./pipeline";
 import { formatReport } from "./report";
-
-export function stackNames(dir: string): string[] {
-    return readdirSync(dir)
-        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
-        .filter((stack): stack is string => stack !== undefined)
-        .sort();
-}
 
 async function main(argv: string[]): Promise<void> {
     console.log = console.error;

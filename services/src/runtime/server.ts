@@ -8,6 +8,7 @@ import { openDatabase, type Database } from "./database";
 import { DownstreamClient } from "./downstream";
 import { errorBody, frameworkError, installErrorHandlers } from "./errors";
 import { Lifecycle, registerHealthRoutes } from "./health";
+import { installJsonParser } from "./json-body";
 import { createLogger } from "./logger";
 import { ServiceMetrics } from "./metrics";
 import { migrateUntilDone } from "./startup";
@@ -90,6 +91,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     });
 
     installErrorHandlers(app);
+    installJsonParser(app);
     registerHealthRoutes(app, lifecycle, db);
     app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
     module.registerRoutes(app, { config, db, downstream, metrics, logger });
