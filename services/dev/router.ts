@@ -3,6 +3,7 @@
 // reach the caller exactly as the services sent them.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { normalisePath } from "./paths";
 import { chooseBackend, type Backend, type ProductSplit, type RandomSource } from "./routes";
 
 /** Base URL of the process serving a backend, or undefined when none is running. */
@@ -44,7 +45,12 @@ export function createRouter(options: RouterOptions): http.Server {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
     const server = http.createServer((req, res) => {
-        const path = req.url ?? "/";
+        const normalised = normalisePath(req.url ?? "/");
+        if (!normalised.ok) {
+            sendJson(res, 400, { error: "bad_request", message: normalised.reason });
+            return;
+        }
+        const path = normalised.path;
         const backend = chooseBackend(path, req.headers, options.split, options.random);
         if (!backend) {
             sendJson(res, 404, { error: "not_found", message: `no route for ${path}` });
