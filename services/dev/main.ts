@@ -10,6 +10,7 @@ import { DevError } from "./errors";
 import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
+import { parseRouteTimeouts } from "./timeouts";
 
 const progress = (line: string) => process.stderr.write(`ecommerce-mesh dev: ${line}\n`);
 
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
     let failed = false;
     try {
         const split = parseProductSplit(process.env.DEV_PRODUCT_SPLIT);
+        const routeTimeoutMs = parseRouteTimeouts(process.env.DEV_ROUTE_TIMEOUTS);
         const verbose = process.env.DEV_VERBOSE === "1";
         const port = routerPort();
         let databaseUrl = process.env.DATABASE_URL;
@@ -76,6 +78,7 @@ async function main(): Promise<number> {
             // and push a crash's error lines out of the kept tail.
             serviceEnv: { LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? "info" : "warn") },
             signal: stopSignal.signal,
+            routeTimeoutMs,
         });
         process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)})\n`);
         reportCrashesAfterStart(stack);

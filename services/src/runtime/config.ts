@@ -22,6 +22,9 @@ const integer = (min: number, max: number) =>
         .min(min, { error: `an integer from ${min} to ${max}` })
         .max(max, { error: `an integer from ${min} to ${max}` });
 
+/** BODY_LIMIT_BYTES when unset; the dev router enforces the same limit. */
+export const defaultBodyLimitBytes = 65_536;
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" });
 
 const baseSchema = z.object({
@@ -43,7 +46,7 @@ const baseSchema = z.object({
         .min(0, { error: "a number from 0 to 1" })
         .max(1, { error: "a number from 0 to 1" })
         .default(0),
-    BODY_LIMIT_BYTES: integer(1, 10_485_760).default(65_536),
+    BODY_LIMIT_BYTES: integer(1, 10_485_760).default(defaultBodyLimitBytes),
     SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
     SHUTDOWN_DELAY_MS: integer(0, 600_000).default(2_000),
     DOWNSTREAM_TIMEOUT_MS: integer(1, 600_000).default(3_000),
