@@ -65,13 +65,38 @@ describe("render CLI", function () {
     it("prints the comparison of a canary edit against an earlier render", () => {
         const out = scratchDir("cli-compare");
         expect(runCli("main", ["--stack", "prod", "--out", out]).status).to.equal(0);
-        const run = runCli("main", ["--stack", "prod", "--out", out, "--set", "services.product.canary.weight=25", "--compare", out]);
+        const run = runCli("main", ["--stack", "prod", "--out", scratchDir("cli-compare-next"), "--set", "services.product.canary.weight=25", "--compare", out]);
         expect(run.status, run.stderr).to.equal(0);
         expect(run.stdout).to.include(`compare with ${out}: 2 changed, 0 added, 0 removed`);
         expect(run.stdout).to.include("~ VirtualService ecommerce/product");
         expect(run.stdout).to.include("~ VirtualService ecommerce/ecommerce-gateway");
         expect(run.stdout).to.match(/spec\.http\[name=product-default\]\.route\[0\]\.weight: 90 → 75/);
         expect(run.stdout).to.match(/spec\.http\[name=product-default\]\.route\[1\]\.weight: 10 → 25/);
+    });
+
+    it("runs the README's compare command twice with the same result: the baseline out/prod is never overwritten", () => {
+        // README: `npm run render -- --stack prod` writes out/prod/, then the canary edit is compared with it.
+        expect(runCli("main", ["--stack", "prod"]).status).to.equal(0);
+        const readmeCommand = ["--stack", "prod", "--set", "services.product.canary.weight=25", "--compare", "out/prod"];
+        for (const attempt of [1, 2]) {
+            const run = runCli("main", readmeCommand);
+            expect(run.status, `run ${attempt}: ${run.stderr}`).to.equal(0);
+            expect(run.stderr).to.include("render: --compare out/prod is where --stack prod writes by default; writing this render to out/prod.next so the baseline stays as it is (--out chooses another dir)");
+            expect(run.stdout, `run ${attempt}`).to.include("compare with out/prod: 2 changed, 0 added, 0 removed");
+        }
+    });
+
+    it("exits 2 when --out would replace the --compare baseline", () => {
+        const out = scratchDir("same");
+        expect(runCli("main", ["--stack", "prod", "--out", out]).status).to.equal(0);
+        const run = runCli("main", ["--stack", "prod", "--out", out, "--set", "services.product.canary.weight=25", "--compare", out]);
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.include(`render: --out ${out} would replace the render that --compare ${out} compares against; write the new render elsewhere`);
+        // Nor a dir that holds the baseline: writing it would replace the baseline too.
+        const parent = scratchDir("parent");
+        const baseline = path.join(parent, "prod");
+        expect(runCli("main", ["--stack", "prod", "--out", baseline]).status).to.equal(0);
+        expect(runCli("main", ["--stack", "prod", "--out", parent, "--compare", baseline]).status).to.equal(2);
     });
 
     it("exits 2 when --compare names a dir with no render", () => {
