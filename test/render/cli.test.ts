@@ -1,8 +1,20 @@
 // The render CLI as a user runs it: exit codes, stdout/stderr, --json.
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { stackNames } from "../../tools/capture/stackFile";
 import { hasPolicyRunner, projectDir, runCli, scratchDir } from "./support";
+
+/** The README's table of advisories the shipped stacks keep on purpose. */
+function readmeAdvisories(): { stack: string; policy: string; findings: number }[] {
+    const readme = readFileSync(path.join(projectDir, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("| Stack | Policy | Findings | Why it stays |"));
+    const lines = table.split("\n").slice(2);
+    return lines
+        .slice(0, lines.findIndex((line) => !line.startsWith("| ")))
+        .map((line) => line.split("|").map((cell) => cell.trim()))
+        .map(([, stack, policy, findings]) => ({ stack, policy: policy.replace(/`/g, ""), findings: Number(findings) }));
+}
 
 describe("render CLI", function () {
     this.timeout(120_000);
@@ -122,6 +134,18 @@ describe("render CLI", function () {
         for (const stack of ["dev", "local", "prod"]) {
             expect(run.stdout).to.match(new RegExp(`^ok +${stack}: \\d+ resources, \\d+ objects, 0 schema errors, policies `, "m"));
         }
-        expect(run.stdout).to.match(/^check: 3\/3 stacks clean$/m);
+        // Each stack with advisories names its policies and the command that shows them, and the
+        // README's table justifies exactly those.
+        const printed = [...run.stdout.matchAll(/^ok +(\S+): .*\n {5}advisories: (.*); in full: npm run render -- --stack (\S+)$/gm)];
+        const seen = printed.flatMap(([, stack, list, named]) => {
+            expect(named).to.equal(stack);
+            return list.split(", ").map((entry) => {
+                const [policy, count] = entry.split(" ×");
+                return { stack, policy, findings: Number(count) };
+            });
+        });
+        expect(seen).to.deep.equal(readmeAdvisories());
+        const totals = [...new Set(seen.map((a) => a.stack))].map((stack) => `${stack} ${seen.filter((a) => a.stack === stack).reduce((n, a) => n + a.findings, 0)}`);
+        expect(run.stdout).to.match(new RegExp(`^check: 3/3 stacks pass \\(no schema error or mandatory violation\\); advisories: ${totals.join(", ")}$`, "m"));
     });
 });

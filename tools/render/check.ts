@@ -3,6 +3,7 @@
 // invalid config. One summary line per stack on stdout; details of a failing stack after it.
 import * as path from "node:path";
 import { stackNames } from "../capture/stackFile";
+import { advisoriesByPolicy, advisoryLine } from "./advisories";
 import { describeFailure, finish, projectDir } from "./main";
 import { isMandatory } from "./policies";
 import { exitCodeOf, renderStack } from "./pipeline";
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const lines: string[] = [];
     const details: string[] = [];
+    const advised: string[] = [];
     let failed = 0;
     for (const stack of stacks) {
         try {
@@ -42,6 +44,11 @@ async function main(argv: string[]): Promise<void> {
                 `${code === 0 ? "ok  " : "FAIL"} ${stack}: ${result.model.resourceCount} resources, ${result.model.kubernetes.length} objects, ` +
                     `${result.schemaErrors.length} schema errors, policies ${policies} (${result.seconds.total.toFixed(1)}s)`,
             );
+            const advisories = advisoriesByPolicy(result.policies.violations);
+            if (advisories.length > 0) {
+                lines.push(advisoryLine(stack, advisories));
+                advised.push(`${stack} ${advisory}`);
+            }
             if (code !== 0) {
                 failed++;
                 details.push(`--- ${stack}`, formatReport(result).trimEnd());
@@ -53,7 +60,8 @@ async function main(argv: string[]): Promise<void> {
             details.push(`--- ${stack}`, ...message);
         }
     }
-    const summary = `check: ${stacks.length - failed}/${stacks.length} stacks clean`;
+    const advice = advised.length > 0 ? `advisories: ${advised.join(", ")}` : "no advisories";
+    const summary = `check: ${stacks.length - failed}/${stacks.length} stacks pass (no schema error or mandatory violation); ${advice}`;
     finish([...lines, ...(details.length ? ["", ...details] : []), summary, ""].join("\n"), failed ? 1 : 0);
 }
 
