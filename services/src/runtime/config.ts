@@ -54,6 +54,9 @@ const baseSchema = z.object({
     ORDER_SWEEP_AGE_MS: integer(0, 86_400_000).default(60_000),
 });
 
+/** Every variable the schema reads (the <SERVICE>_URL ones come from service-names). */
+export const environmentVariables = Object.keys(baseSchema.shape);
+
 export interface ServiceConfig {
     readonly service: ServiceName;
     readonly version: string;
