@@ -29,7 +29,7 @@ describe("npm run dev: the product split", () => {
 describe("npm run dev: the route timeouts", () => {
     it("gives the router each service's route timeout from the stack, in ms", () => {
         const timeouts = routeTimeoutsFromStack("dev");
-        expect(timeouts).to.include({ product: 5000, order: 10000, payment: 15000, cart: 8000 });
+        expect(timeouts).to.include({ product: 5000, cart: 16000, order: 30000, payment: 15000, user: 8000 });
         expect(Object.keys(timeouts)).to.have.length(8);
     });
 });
