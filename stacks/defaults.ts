@@ -11,8 +11,13 @@ const safeWriteRetryOn = "connect-failure,refused-stream";
 /** Route timeout and per-try timeout per service (see README: payment calls a slow provider). */
 const timeouts: Record<ServiceName, { timeout: string; perTryTimeout: string; attempts: number }> = {
     product: { timeout: "5s", perTryTimeout: "1s", attempts: 3 },
-    cart: { timeout: "8s", perTryTimeout: "2s", attempts: 3 },
-    order: { timeout: "10s", perTryTimeout: "2s", attempts: 3 },
+    // A caller's try must outlast the route timeout of each service it calls, or its proxy cuts
+    // a request the callee is still completing (policy timeout-covers-downstream-calls):
+    // cart calls inventory (8s): one retry of 8s in 16s.
+    cart: { timeout: "16s", perTryTimeout: "8s", attempts: 1 },
+    // Checkout waits on payment (15s): a try of 15s, one retry (reads and connect failures
+    // only: writes are never replayed after reaching the app).
+    order: { timeout: "30s", perTryTimeout: "15s", attempts: 1 },
     // Envoy makes attempts + 1 tries in all: 2 retries × 5s per try fill the 15s budget.
     payment: { timeout: "15s", perTryTimeout: "5s", attempts: 2 },
     user: { timeout: "8s", perTryTimeout: "2s", attempts: 3 },

@@ -3,6 +3,8 @@
 // Usage: node -r ts-node/register/transpile-only tools/dev.ts [stack]   (stack defaults to dev)
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { serviceNames, type ServiceName } from "../stacks/catalog";
+import { parseDuration } from "../stacks/durations";
 import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
 import { readStackFile } from "./capture/stackFile";
 import { localPrometheusSpec } from "./devPrometheus";
@@ -19,9 +21,19 @@ export interface ProductSplit {
 const repoRoot = path.resolve(__dirname, "..");
 const servicesDir = path.join(repoRoot, "services");
 
+function stackConfig(stackName: string, projectDir: string) {
+    return loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
+}
+
+/** Each service's route timeout (services.<name>.timeout) in ms, for the local router. */
+export function routeTimeoutsFromStack(stackName: string, projectDir = repoRoot): Record<ServiceName, number> {
+    const config = stackConfig(stackName, projectDir);
+    return Object.fromEntries(serviceNames.map((service) => [service, parseDuration(config.services[service].timeout)!])) as Record<ServiceName, number>;
+}
+
 /** The product canary split of a stack, read and validated exactly as `pulumi up` would. */
 export function productSplitFromStack(stackName: string, projectDir = repoRoot): ProductSplit {
-    const config = loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
+    const config = stackConfig(stackName, projectDir);
     const canary = config.services.product.canary;
     if (!canary) {
         throw new Error(`Pulumi.${stackName}.yaml runs product without a canary; the local router needs services.product.canary`);
@@ -33,8 +45,10 @@ function main(): void {
     const stack = process.argv[2] ?? "dev";
     let split: ProductSplit;
     let prometheus: ReturnType<typeof localPrometheusSpec>;
+    let timeouts: Record<ServiceName, number>;
     try {
         split = productSplitFromStack(stack);
+        timeouts = routeTimeoutsFromStack(stack);
         prometheus = localPrometheusSpec(loadStackConfig(fromPulumiConfig(readStackFile(repoRoot, stack, projectName).values)));
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
@@ -50,6 +64,7 @@ function main(): void {
                 TS_NODE_PROJECT: path.join(servicesDir, "dev", "tsconfig.json"),
                 DEV_PRODUCT_SPLIT: JSON.stringify(split),
                 DEV_PROMETHEUS: JSON.stringify(prometheus),
+                DEV_ROUTE_TIMEOUTS: JSON.stringify(timeouts),
                 DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
             },
         },

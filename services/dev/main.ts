@@ -12,6 +12,7 @@ import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgre
 import { startLocalPrometheus, type LocalPrometheus, type PrometheusSpec } from "./prometheus";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
+import { parseRouteTimeouts } from "./timeouts";
 
 const progress = (line: string) => process.stderr.write(`ecommerce-mesh dev: ${line}\n`);
 
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
     let failed = false;
     try {
         const split = parseProductSplit(process.env.DEV_PRODUCT_SPLIT);
+        const routeTimeoutMs = parseRouteTimeouts(process.env.DEV_ROUTE_TIMEOUTS);
         const verbose = process.env.DEV_VERBOSE === "1";
         const port = routerPort();
         let databaseUrl = process.env.DATABASE_URL;
@@ -80,6 +82,7 @@ async function main(): Promise<number> {
             // and push a crash's error lines out of the kept tail.
             serviceEnv: { LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? "info" : "warn") },
             signal: stopSignal.signal,
+            routeTimeoutMs,
         });
         if (process.env.DEV_PROMETHEUS) {
             const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "..", ".prometheus");

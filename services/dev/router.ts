@@ -3,6 +3,9 @@
 // reach the caller exactly as the services sent them.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { normalisePath } from "./paths";
+import type { ServiceName } from "../src/runtime/service-names";
+import { BodyLimit, declaresTooLarge, routeTimer, tooLargeBody } from "./passthrough";
 import { chooseBackend, type Backend, type ProductSplit, type RandomSource } from "./routes";
 
 /** Base URL of the process serving a backend, or undefined when none is running. */
@@ -12,6 +15,10 @@ export interface RouterOptions {
     readonly split: ProductSplit;
     readonly backendUrl: BackendUrl;
     readonly random?: RandomSource;
+    /** The services' BODY_LIMIT_BYTES: larger bodies get their 413 from the router (passthrough.ts). */
+    readonly bodyLimitBytes?: number;
+    /** The stack's route timeout per service, in ms; none: wait as long as the service takes. */
+    readonly routeTimeoutMs?: Readonly<Partial<Record<ServiceName, number>>>;
 }
 
 // Hop-by-hop headers belong to one connection and must not be forwarded (RFC 9110 §7.6.1).
@@ -35,6 +42,13 @@ function sendJson(res: http.ServerResponse, status: number, body: object): void 
     res.end(payload);
 }
 
+/** Answers without the backend, closing the connection and draining whatever body is left. */
+function answerItself(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: object): void {
+    res.shouldKeepAlive = false;
+    sendJson(res, status, body);
+    req.resume();
+}
+
 // Envoy answers 503 when it cannot reach an upstream at all and 502 when the upstream broke
 // the exchange; keep the same distinction so local failures look like mesh failures.
 const unreachable = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENOTFOUND"]);
@@ -44,7 +58,12 @@ export function createRouter(options: RouterOptions): http.Server {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
     const server = http.createServer((req, res) => {
-        const path = req.url ?? "/";
+        const normalised = normalisePath(req.url ?? "/");
+        if (!normalised.ok) {
+            sendJson(res, 400, { error: "bad_request", message: normalised.reason });
+            return;
+        }
+        const path = normalised.path;
         const backend = chooseBackend(path, req.headers, options.split, options.random);
         if (!backend) {
             sendJson(res, 404, { error: "not_found", message: `no route for ${path}` });
@@ -56,20 +75,48 @@ export function createRouter(options: RouterOptions): http.Server {
             sendJson(res, 503, { error: "backend_unavailable", service: name, message: `${name} is not running` });
             return;
         }
+        const limit = options.bodyLimitBytes;
+        if (limit !== undefined && declaresTooLarge(req, limit)) {
+            answerItself(req, res, 413, tooLargeBody);
+            return;
+        }
         const headers = forwardable(req.headers);
         // Append the caller, as Envoy does, so an address set by an outer proxy is kept.
         const client = req.socket.remoteAddress ?? "";
         headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
         headers["x-forwarded-proto"] = "http";
 
+        // Set once the router answers itself (413, 504): what the backend does after that is moot.
+        let answered = false;
+        // Set when the backend answered before the whole body was sent.
+        let early = false;
         const upstream = http.request(new URL(path, base), { method: req.method, headers, agent });
+        const timeoutMs = options.routeTimeoutMs?.[backend.service];
+        const timer = routeTimer(req, timeoutMs, () => {
+            if (res.headersSent) return void res.destroy(); // Envoy resets a stream it cannot answer any more.
+            answered = true;
+            upstream.destroy();
+            sendJson(res, 504, { error: "gateway_timeout", service: name, message: `${name} did not answer within the route timeout (${timeoutMs} ms)` });
+        });
+        res.on("close", () => timer.clear());
         upstream.on("response", (answer) => {
+            if (answered) return void answer.resume();
+            // An early answer (e.g. a 4xx before the body was read): stop uploading, drain the rest.
+            if (!req.complete) {
+                early = true;
+                req.unpipe();
+                req.resume();
+                res.shouldKeepAlive = false;
+                answer.once("end", () => upstream.destroy());
+            }
             res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
             answer.pipe(res);
             // The backend died mid-body: cut the client off too rather than end the answer cleanly.
             answer.on("error", (err) => res.destroy(err));
         });
         upstream.on("error", (err: NodeJS.ErrnoException) => {
+            // After an early answer the upload fails by design; the answer's own stream says if it broke.
+            if (answered || early) return;
             if (res.headersSent) {
                 res.destroy(err); // The client sees a truncated answer, never a fake complete one.
                 return;
@@ -83,7 +130,18 @@ export function createRouter(options: RouterOptions): http.Server {
         res.on("close", () => {
             if (!res.writableFinished) upstream.destroy();
         });
-        req.pipe(upstream);
+        if (limit === undefined) {
+            req.pipe(upstream);
+            return;
+        }
+        req.pipe(
+            new BodyLimit(limit, () => {
+                if (res.headersSent) return;
+                answered = true;
+                upstream.destroy();
+                answerItself(req, res, 413, tooLargeBody);
+            }),
+        ).pipe(upstream);
     });
     server.on("close", () => agent.destroy());
     return server;

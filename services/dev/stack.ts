@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import type http from "node:http";
 import path from "node:path";
+import { defaultBodyLimitBytes } from "../src/runtime/config";
 import { serviceNames, urlVariable, type ServiceName } from "../src/runtime/service-names";
 import { Child } from "./child";
 import { DevError } from "./errors";
@@ -28,6 +29,8 @@ export interface StackOptions {
     readonly serviceCommand?: readonly string[];
     /** Aborting while starting stops what was started and rejects. */
     readonly signal?: AbortSignal;
+    /** The stack's route timeout per service (ms), enforced by the router. */
+    readonly routeTimeoutMs?: Readonly<Partial<Record<ServiceName, number>>>;
 }
 
 export interface Instance {
@@ -117,7 +120,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const key = (service: string, version: string) => `${service}@${version}`;
     const backendUrl = (backend: Backend) => byBackend.get(key(backend.service, backend.version ?? defaultVersion));
 
-    const router = createRouter({ split: options.split, backendUrl, random: options.random });
+    // The router refuses what the services would refuse, with the limit they run with.
+    const bodyLimitBytes = Number(options.serviceEnv?.BODY_LIMIT_BYTES ?? process.env.BODY_LIMIT_BYTES ?? defaultBodyLimitBytes);
+    const router = createRouter({ split: options.split, backendUrl, random: options.random, bodyLimitBytes, routeTimeoutMs: options.routeTimeoutMs });
     try {
         const routerUrl = await listenRouter(router, options.port, options.host).catch((err: NodeJS.ErrnoException) => {
             if (err.code !== "EADDRINUSE") throw err;

@@ -52,7 +52,7 @@ describe("health, metrics, errors and graceful stop", () => {
         try {
             const down = await get(`${base}/health/ready`);
             expect(down.status).to.equal(503);
-            expect(down.body).to.deep.equal({ status: "database unreachable" });
+            expect(down.body).to.deep.equal({ error: "not ready: database unreachable", details: { status: "database unreachable" } });
             expect((await get(`${base}/health/live`)).status).to.equal(200);
             const query = await get(`${base}/api/users/1`);
             expect(query.status).to.equal(503);
@@ -71,7 +71,7 @@ describe("graceful stop", () => {
         const base = stack.url("product");
         const closing = stack.service("product").close();
         await new Promise((resolve) => setTimeout(resolve, 100));
-        expect((await get(`${base}/health/ready`)).body).to.deep.equal({ status: "shutting down" });
+        expect((await get(`${base}/health/ready`)).body).to.deep.equal({ error: "not ready: shutting down", details: { status: "shutting down" } });
         expect((await get(`${base}/api/products/1`)).status).to.equal(200);
         expect(await closing).to.equal(true);
         const refused = await get(`${base}/health/live`).then(

@@ -31,6 +31,16 @@ describe("shipping and notification services", () => {
         expect(list.body.notifications[0]).to.include({ type: "order_confirmed", userId: "u1", orderId: "o1" });
     });
 
+    it("lists notifications newest first by number, past ten rows", async () => {
+        for (let order = 1; order <= 12; order++) {
+            const sent = await post(`${stack.url("notification")}/api/notifications`, { type: "order_confirmed", userId: "many", orderId: `o${order}` });
+            expect(sent.status).to.equal(202);
+        }
+        const list = await get(`${stack.url("notification")}/api/notifications?userId=many`);
+        const orders = list.body.notifications.map((notification: { orderId: string }) => notification.orderId);
+        expect(orders).to.deep.equal(["o12", "o11", "o10", "o9", "o8", "o7", "o6", "o5", "o4", "o3", "o2", "o1"]);
+    });
+
     it("requires userId to list notifications and a known type to send one (400)", async () => {
         expect((await get(`${stack.url("notification")}/api/notifications`)).status).to.equal(400);
         const answer = await post(`${stack.url("notification")}/api/notifications`, { type: "spam", userId: "u1", orderId: "o1" });

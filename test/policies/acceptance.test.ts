@@ -32,7 +32,7 @@ describe("policies: acceptance", () => {
         });
     }
 
-    it("dev reports only advisories: the fault demo, single replicas, the HTTP-only Gateway and nested timeouts", async () => {
+    it("dev reports only advisories: the fault demo, single replicas and the HTTP-only Gateway", async () => {
         const violations = runPolicies(await capture("dev"), { environment: "dev" });
         const counts: Record<string, number> = {};
         for (const v of violations) {
@@ -40,7 +40,6 @@ describe("policies: acceptance", () => {
         }
         expect(counts).to.deep.equal({
             "advisory istio-gateway-tls": 1,
-            "advisory timeout-covers-downstream-calls": 8,
             "advisory no-fault-injection": 2,
             "advisory workload-high-availability": 9,
             "advisory ingress-gateway-availability": 1,

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { stackNames } from "../../tools/render/check";
+import { stackNames } from "../../tools/capture/stackFile";
 import { loadRenderDir } from "../../tools/render/compare";
 import { InputError } from "../../tools/render/evaluate";
 import { exitCodeOf, renderStack } from "../../tools/render/pipeline";

@@ -27,9 +27,10 @@ export function registerNotificationRoutes(app: FastifyInstance, { db, metrics }
 
     app.get("/api/notifications", async (request) => {
         const { userId } = parseInput(listQuery, request.query, "query");
+        // Qualified: a bare `id` would name the id::text output column and sort as text (9 > 10).
         const result = await db.pool.query(
             `SELECT id::text, type, user_id AS "userId", order_id AS "orderId", created_at AS "createdAt"
-             FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 100`,
+             FROM notifications WHERE user_id = $1 ORDER BY notifications.id DESC LIMIT 100`,
             [userId],
         );
         return { userId, notifications: result.rows };

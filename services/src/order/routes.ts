@@ -8,6 +8,7 @@ import { requestHash } from "../runtime/request-hash";
 import type { ServiceContext } from "../runtime/service-module";
 import { amountSchema, idempotencyKeySchema, idSchema, parseInput, quantitySchema } from "../runtime/validation";
 import * as store from "./store";
+import { orderLeaseMs, registerSweeper } from "./sweeper";
 import { runOrder } from "./workflow";
 
 const orderRequest = z.strictObject({
@@ -17,16 +18,16 @@ const orderRequest = z.strictObject({
 const orderParams = z.object({ id: idSchema });
 
 export function registerOrderRoutes(app: FastifyInstance, context: ServiceContext): void {
-    const { db, metrics, config } = context;
-    // Long enough for every step to time out once; a crashed attempt frees the order after it.
-    const leaseMs = 10 * config.downstreamTimeoutMs;
+    const { db, metrics } = context;
+    const leaseMs = orderLeaseMs(context.config);
+    registerSweeper(app, context);
 
     app.post("/api/orders", async (request, reply) => {
         const order = parseInput(orderRequest, request.body, "request body");
         const sentKey = request.headers["idempotency-key"];
         const key = sentKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, sentKey, "Idempotency-Key header");
 
-        const claim = await store.claimOrder(db.pool, key, requestHash(order), order.userId, leaseMs);
+        const claim = await store.claimOrder(db.pool, key, requestHash(order), order, leaseMs);
         if (claim.kind === "replay") return reply.status(claim.answer.status).header("idempotent-replayed", "true").send(claim.answer.body);
         if (claim.kind === "key_reused") throw new HttpError(422, "Idempotency-Key was already used for a different order", { orderId: claim.orderId });
         if (claim.kind === "busy") throw new HttpError(409, "this order is already being processed, retry later", { orderId: claim.orderId });

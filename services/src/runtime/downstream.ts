@@ -13,13 +13,16 @@ export interface DownstreamResponse<Body = unknown> {
     readonly body: Body;
 }
 
+/** Whom a call is made for: an incoming request, or a background job with its own trace. */
+export type Caller = Pick<FastifyRequest, "trace" | "headers">;
+
 export interface CallOptions {
     readonly method?: "GET" | "POST" | "DELETE";
     readonly body?: unknown;
     readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** A downstream answered 5xx: the status is kept so callers can tell e.g. a declined payment (503). */
+/** A downstream answered 5xx, timed out or was unreachable: a transient failure, never a final answer. */
 export class DownstreamError extends HttpError {
     constructor(
         readonly target: ServiceName,
@@ -44,7 +47,7 @@ export class DownstreamClient {
      * to interpret (404, 409, ...); anything else throws a DownstreamError (502 or 504).
      */
     async call<Body = unknown>(
-        incoming: FastifyRequest,
+        incoming: Caller,
         target: ServiceName,
         path: string,
         options: CallOptions = {},
