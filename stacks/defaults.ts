@@ -72,6 +72,9 @@ export function defaultConfig() {
             accessLog: true,
         },
         mtls: "STRICT",
+        auth: { audiences: ["ecommerce-mesh"] },
+        // Per client address: a storefront session reads far more than it writes.
+        rateLimit: { interval: "1m", read: 600, write: 120 },
         database: { secretName: "ecommerce-db" },
         services: Object.fromEntries(serviceNames.map((name) => [name, defaultService(name)])),
     };

@@ -26,6 +26,14 @@ function matching(pattern: RegExp, what: string) {
 
 const flag = z.boolean(says("is not true or false"));
 
+function isJwks(text: string): boolean {
+    try {
+        return Array.isArray((JSON.parse(text) as { keys?: unknown }).keys);
+    } catch {
+        return false;
+    }
+}
+
 const duration = z
     .string(says("is not an Istio duration such as 500ms, 2s or 1m"))
     .refine((text) => parseDuration(text) !== undefined, says("is not an Istio duration such as 500ms, 2s or 1m"));
@@ -178,6 +186,17 @@ export const stackConfigSchema = z
             accessLog: flag,
         }),
         mtls: oneOf(["STRICT", "PERMISSIVE"]),
+        // End-user tokens: the ingress gateway's RequestAuthentication (README: Who may call what).
+        auth: z.strictObject({
+            issuer: matching(/^https?:\/\/\S+$/, "an issuer URL (the token's iss claim), such as https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0"),
+            jwksUri: matching(/^https?:\/\/\S+$/, "a JWKS URL such as https://<tenant>.ciamlogin.com/<tenant-id>/discovery/v2.0/keys").optional(),
+            jwks: z.string(says("is not a JWKS document")).refine(isJwks, says('is not a JWKS document: JSON with a "keys" list')).optional(),
+            audiences: z.array(z.string(says("is not an audience")).min(1), says("is not a list of audiences")).min(1, says("needs at least one audience (the API's client id)")),
+        }),
+        // Envoy's local rate limit at the ingress gateway, per client address; null turns it off.
+        rateLimit: z
+            .strictObject({ interval: duration, read: intFrom(1, 1_000_000), write: intFrom(1, 1_000_000) })
+            .optional(),
         database: z.strictObject({
             secretName: dnsLabel,
             // A secret: its form is checked by the services at start, where the value is visible.
@@ -194,6 +213,9 @@ export const stackConfigSchema = z
         }
         if (config.cluster.provider === "aks" && !config.registry.name) {
             ctx.addIssue({ code: "custom", path: ["registry", "name"], input: undefined, message: "is required when cluster.provider is aks: ACR names are global, so pick one (5 to 50 letters and digits)" });
+        }
+        if (Boolean(config.auth.jwksUri) === Boolean(config.auth.jwks)) {
+            ctx.addIssue({ code: "custom", path: ["auth", "jwksUri"], input: config.auth.jwksUri, message: "set exactly one of auth.jwksUri and auth.jwks: where the gateway finds the issuer's keys" });
         }
         const pool = config.cluster.userPool;
         if (pool.minCount > pool.maxCount) {

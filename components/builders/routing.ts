@@ -36,11 +36,11 @@ export interface RouteTarget {
  * 3. for services whose writes are not idempotent, reads with the full retry policy,
  * 4. the default route with the weighted split; on those services it carries only the
  *    retry conditions that cannot replay a write that reached the app.
- * `pathPrefix` scopes every route to the service's edge path when built for the gateway.
+ * `edgeUri` scopes every route to the service's edge paths when built for the gateway.
  */
-export function httpRoutes({ service, namespace, config }: RouteTarget, pathPrefix?: string): HttpRoute[] {
+export function httpRoutes({ service, namespace, config }: RouteTarget, edgeUri?: StringMatch): HttpRoute[] {
     const host = serviceHost(service, namespace);
-    const scope = (match: HttpMatch = {}): HttpMatch[] => [pathPrefix ? { uri: { prefix: pathPrefix }, ...match } : match];
+    const scope = (match: HttpMatch = {}): HttpMatch[] => [edgeUri ? { uri: edgeUri, ...match } : match];
     const to = (subset: string, weight: number): RouteDestination => ({ destination: { host, subset, port: { number: servicePort } }, weight });
     const split = weightedSplit(config).map(({ subset, weight }) => to(subset, weight));
     const idempotent = catalog[service].idempotentWrites;
@@ -74,7 +74,7 @@ export function httpRoutes({ service, namespace, config }: RouteTarget, pathPref
     if (!idempotent) {
         routes.push({ name: `${service}-reads`, match: scope({ method: { regex: readMethods } }), route: split, timeout, retries: retries(retryOn) });
     }
-    routes.push({ name: `${service}-default`, ...(pathPrefix ? { match: scope() } : {}), route: split, timeout, retries: defaultRetries });
+    routes.push({ name: `${service}-default`, ...(edgeUri ? { match: scope() } : {}), route: split, timeout, retries: defaultRetries });
     return routes;
 }
 

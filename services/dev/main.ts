@@ -3,11 +3,14 @@
 //
 // Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (else a cluster in DEV_STATE_DIR,
 // default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_VERBOSE=1 (service logs
-// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise).
+// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise),
+// DEV_RATE_LIMIT (JSON from the stack's rateLimit), DEV_ISSUER_DIR (the development issuer's key).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
+import { defaultIssuerDir, openDevIssuer } from "./issuer";
 import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
+import { parseRateBudget } from "./ratelimit";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
 
@@ -52,6 +55,8 @@ async function main(): Promise<number> {
     let failed = false;
     try {
         const split = parseProductSplit(process.env.DEV_PRODUCT_SPLIT);
+        const rateBudget = parseRateBudget(process.env.DEV_RATE_LIMIT);
+        const issuer = await openDevIssuer(process.env.DEV_ISSUER_DIR ?? defaultIssuerDir());
         const verbose = process.env.DEV_VERBOSE === "1";
         const port = routerPort();
         let databaseUrl = process.env.DATABASE_URL;
@@ -76,7 +81,10 @@ async function main(): Promise<number> {
             // and push a crash's error lines out of the kept tail.
             serviceEnv: { LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? "info" : "warn") },
             signal: stopSignal.signal,
+            issuer,
+            rateBudget,
         });
+        progress("customer routes need a token: npm run token -- --user 1");
         process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)})\n`);
         reportCrashesAfterStart(stack);
         if (!stopSignal.signal.aborted) await once(stopSignal.signal, "abort");

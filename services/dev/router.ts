@@ -3,6 +3,7 @@
 // reach the caller exactly as the services sent them.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { LocalReply, RequestGate } from "./access";
 import { chooseBackend, type Backend, type ProductSplit, type RandomSource } from "./routes";
 
 /** Base URL of the process serving a backend, or undefined when none is running. */
@@ -12,6 +13,8 @@ export interface RouterOptions {
     readonly split: ProductSplit;
     readonly backendUrl: BackendUrl;
     readonly random?: RandomSource;
+    /** Access rules and rate limits (access.ts, ratelimit.ts), applied before routing. */
+    readonly gate?: RequestGate;
 }
 
 // Hop-by-hop headers belong to one connection and must not be forwarded (RFC 9110 §7.6.1).
@@ -35,6 +38,11 @@ function sendJson(res: http.ServerResponse, status: number, body: object): void 
     res.end(payload);
 }
 
+function sendLocalReply(res: http.ServerResponse, reply: LocalReply): void {
+    for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+    sendJson(res, reply.status, reply.body);
+}
+
 // Envoy answers 503 when it cannot reach an upstream at all and 502 when the upstream broke
 // the exchange; keep the same distinction so local failures look like mesh failures.
 const unreachable = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENOTFOUND"]);
@@ -43,7 +51,7 @@ export function createRouter(options: RouterOptions): http.Server {
     // Keep-alive to the backends, as the sidecar would, so the router adds little latency.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-    const server = http.createServer((req, res) => {
+    const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
         const path = req.url ?? "/";
         const backend = chooseBackend(path, req.headers, options.split, options.random);
         if (!backend) {
@@ -84,6 +92,17 @@ export function createRouter(options: RouterOptions): http.Server {
             if (!res.writableFinished) upstream.destroy();
         });
         req.pipe(upstream);
+    };
+    const server = http.createServer((req, res) => {
+        if (!options.gate) return forward(req, res);
+        options.gate(req).then(
+            (reply) => {
+                if (!reply) return forward(req, res);
+                req.resume(); // drain a refused body so the connection can be reused
+                sendLocalReply(res, reply);
+            },
+            (err: Error) => sendJson(res, 500, { error: "internal router error", details: err.message }),
+        );
     });
     server.on("close", () => agent.destroy());
     return server;
