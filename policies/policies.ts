@@ -2,6 +2,7 @@
 // policies/runner.ts runs the same objects offline.
 
 import type { PackPolicy } from "./lib/types";
+import { accessPolicies } from "./rules/access";
 import { azurePolicies } from "./rules/azure";
 import { meshReferencePolicies } from "./rules/meshReferences";
 import { mtlsPolicies } from "./rules/mtls";
@@ -10,4 +11,4 @@ import { workloadPolicies } from "./rules/workloads";
 
 export const packName = "ecommerce-mesh";
 
-export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies];
+export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...accessPolicies];
