@@ -20,8 +20,8 @@ export interface EdgeGatewayArgs {
     ingressNamespace: pulumi.Input<string>;
     /** End-user tokens: RequestAuthentication and the DENY for customer routes without one. */
     auth: StackConfig["auth"];
-    /** Requests per client address; no rate limit when undefined. */
-    rateLimit?: StackConfig["rateLimit"];
+    /** Requests per client address, when enabled. */
+    rateLimit: StackConfig["rateLimit"];
 }
 
 /**
@@ -80,7 +80,7 @@ export class EdgeGateway extends pulumi.ComponentResource {
         atGateway("RequestAuthentication", "end-user-jwt", "security.istio.io/v1", requestAuthenticationSpec(args.auth, args.gatewaySelector));
         atGateway("AuthorizationPolicy", "require-customer-token", "security.istio.io/v1", gatewayAuthorizationSpec(args.gatewaySelector));
         atGateway("EnvoyFilter", "edge-local-replies", "networking.istio.io/v1alpha3", localRepliesEnvoyFilterSpec(args.gatewaySelector));
-        if (args.rateLimit) {
+        if (args.rateLimit.enabled) {
             atGateway("EnvoyFilter", "edge-rate-limit", "networking.istio.io/v1alpha3", rateLimitEnvoyFilterSpec(args.rateLimit, args.gatewaySelector));
         }
 

@@ -74,7 +74,7 @@ export function defaultConfig() {
         mtls: "STRICT",
         auth: { audiences: ["ecommerce-mesh"] },
         // Per client address: a storefront session reads far more than it writes.
-        rateLimit: { interval: "1m", read: 600, write: 120 },
+        rateLimit: { enabled: true, interval: "1m", read: 600, write: 120 },
         database: { secretName: "ecommerce-db" },
         services: Object.fromEntries(serviceNames.map((name) => [name, defaultService(name)])),
     };

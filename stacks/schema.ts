@@ -193,10 +193,8 @@ export const stackConfigSchema = z
             jwks: z.string(says("is not a JWKS document")).refine(isJwks, says('is not a JWKS document: JSON with a "keys" list')).optional(),
             audiences: z.array(z.string(says("is not an audience")).min(1), says("is not a list of audiences")).min(1, says("needs at least one audience (the API's client id)")),
         }),
-        // Envoy's local rate limit at the ingress gateway, per client address; null turns it off.
-        rateLimit: z
-            .strictObject({ interval: duration, read: intFrom(1, 1_000_000), write: intFrom(1, 1_000_000) })
-            .optional(),
+        // Envoy's local rate limit at the ingress gateway: requests per interval per client address.
+        rateLimit: z.strictObject({ enabled: flag, interval: duration, read: intFrom(1, 1_000_000), write: intFrom(1, 1_000_000) }),
         database: z.strictObject({
             secretName: dnsLabel,
             // A secret: its form is checked by the services at start, where the value is visible.

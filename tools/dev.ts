@@ -3,6 +3,7 @@
 // Usage: node -r ts-node/register/transpile-only tools/dev.ts [stack]   (stack defaults to dev)
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { parseDuration } from "../stacks/durations";
 import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
 import { readStackFile } from "./capture/stackFile";
 
@@ -28,11 +29,20 @@ export function productSplitFromStack(stackName: string, projectDir = repoRoot):
     return canary;
 }
 
+/** The stack's edge rate limit as the local router takes it (milliseconds), or null when it is off. */
+export function rateBudgetFromStack(stackName: string, projectDir = repoRoot): { intervalMs: number; read: number; write: number } | null {
+    const { rateLimit } = loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
+    if (!rateLimit.enabled) return null;
+    return { intervalMs: parseDuration(rateLimit.interval)!, read: rateLimit.read, write: rateLimit.write };
+}
+
 function main(): void {
     const stack = process.argv[2] ?? "dev";
     let split: ProductSplit;
+    let rateBudget: ReturnType<typeof rateBudgetFromStack>;
     try {
         split = productSplitFromStack(stack);
+        rateBudget = rateBudgetFromStack(stack);
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
         process.exit(2);
@@ -46,6 +56,8 @@ function main(): void {
                 ...process.env,
                 TS_NODE_PROJECT: path.join(servicesDir, "dev", "tsconfig.json"),
                 DEV_PRODUCT_SPLIT: JSON.stringify(split),
+                DEV_RATE_LIMIT: JSON.stringify(rateBudget),
+                DEV_ISSUER_DIR: process.env.DEV_ISSUER_DIR ?? path.join(repoRoot, ".dev-issuer"),
                 DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
             },
         },

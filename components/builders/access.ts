@@ -75,7 +75,7 @@ const jsonBody = (error: string, details: Record<string, string>) => ({ json_for
  * per client address and budget (reads, writes), refilled every `rateLimit.interval`.
  * Descriptor entries without a value create a bucket per distinct address.
  */
-export function rateLimitEnvoyFilterSpec(rateLimit: NonNullable<StackConfig["rateLimit"]>, gatewaySelector: string) {
+export function rateLimitEnvoyFilterSpec(rateLimit: StackConfig["rateLimit"], gatewaySelector: string) {
     const seconds = (parseDuration(rateLimit.interval) ?? 60_000) / 1000;
     const bucket = (tokens: number) => ({ max_tokens: tokens, tokens_per_fill: tokens, fill_interval: `${seconds}s` });
     const budget = (name: "read" | "write", invert: boolean) => ({

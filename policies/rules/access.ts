@@ -108,7 +108,7 @@ export const ingressRateLimit: StackPolicy = {
             report(reportViolation, {
                 urn: gateways[0]!.urn,
                 message: `${ref(gateways[0]!)}: the ingress gateway has no rate limit (no EnvoyFilter with envoy.filters.http.local_ratelimit on pods labelled ${JSON.stringify(gatewayLabels)})`,
-                fix: "Set the stack key rateLimit (interval, read, write): the program adds the gateway's local rate limit.",
+                fix: "Set the stack key rateLimit.enabled to true (budgets in rateLimit.read and rateLimit.write): the program adds the gateway's local rate limit.",
             });
         }
     },
