@@ -20,6 +20,8 @@ export interface ApiRoute {
     readonly class: RouteClass;
     /** Services that call this route inside the mesh (by their mTLS identity). */
     readonly callers: readonly ServiceName[];
+    /** A customer route any signed-in customer may call: the data has no single owner. */
+    readonly anyCustomer?: true;
     /** Served only by these versions (product ratings are a v2 feature). */
     readonly versions?: readonly string[];
     readonly summary: string;
@@ -36,7 +38,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     { service: "product", method: "GET", path: "/api/products", class: "public", callers: [], summary: "list the catalogue" },
     { service: "product", method: "GET", path: "/api/products/:id", class: "public", callers: ["cart", "order"], summary: "one product and its price" },
     { service: "product", method: "GET", path: "/api/products/:id/ratings", class: "public", callers: [], versions: ["v2"], summary: "a product's ratings" },
-    { service: "product", method: "POST", path: "/api/products/:id/ratings", class: "customer", callers: [], versions: ["v2"], summary: "rate a product (signed in)" },
+    { service: "product", method: "POST", path: "/api/products/:id/ratings", class: "customer", anyCustomer: true, callers: [], versions: ["v2"], summary: "rate a product" },
     { service: "cart", method: "GET", path: "/api/cart/:userId", class: "customer", callers: [], summary: "the owner's cart" },
     { service: "cart", method: "POST", path: "/api/cart/:userId/items", class: "customer", callers: [], summary: "add to the owner's cart" },
     { service: "cart", method: "DELETE", path: "/api/cart/:userId/items/:productId", class: "customer", callers: [], summary: "remove from the owner's cart" },
@@ -49,7 +51,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     { service: "inventory", method: "POST", path: "/api/inventory/reservations", class: "internal", callers: ["order"], summary: "reserve stock for an order" },
     { service: "inventory", method: "DELETE", path: "/api/inventory/reservations/:orderId", class: "internal", callers: ["order"], summary: "release an order's stock" },
     { service: "shipping", method: "POST", path: "/api/shipments", class: "internal", callers: ["order"], summary: "ship an order" },
-    { service: "shipping", method: "GET", path: "/api/shipments/:trackingId", class: "customer", callers: [], summary: "track a shipment (signed in)" },
+    { service: "shipping", method: "GET", path: "/api/shipments/:trackingId", class: "customer", anyCustomer: true, callers: [], summary: "track a shipment by its tracking id" },
     { service: "notification", method: "POST", path: "/api/notifications", class: "internal", callers: ["order"], summary: "tell a customer about an order" },
     { service: "notification", method: "GET", path: "/api/notifications", class: "customer", callers: [], summary: "the owner's notifications (?userId=)" },
 ];
