@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../stacks";
-import { edgeUriMatch, gatewayAuthorizationSpec, localRepliesEnvoyFilterSpec, rateLimitEnvoyFilterSpec, requestAuthenticationSpec } from "./builders/access";
+import { edgeMatches, gatewayAuthorizationSpec, localRepliesEnvoyFilterSpec, rateLimitEnvoyFilterSpec, requestAuthenticationSpec } from "./builders/access";
 import { serviceLabels } from "./builders/labels";
 import { httpRoutes, type RouteTarget } from "./builders/routing";
 
@@ -62,8 +62,8 @@ export class EdgeGateway extends pulumi.ComponentResource {
                     hosts: args.hosts,
                     gateways: [`${args.namespaceName}/${name}`],
                     http: args.services.flatMap((target) => {
-                        const uri = edgeUriMatch(target.service);
-                        return uri ? httpRoutes(target, uri) : [];
+                        const edge = edgeMatches(target.service);
+                        return edge.length > 0 ? httpRoutes(target, edge) : [];
                     }),
                 },
             },

@@ -3,15 +3,23 @@
 // gateway checks end-user tokens, and its rate limit.
 import { apiRoutes, atEdge, operationPath, pathRegex, subjectHeader, type ApiRoute } from "../../services/src/runtime/api-surface";
 import { parseDuration, type ServiceName, type StackConfig } from "../../stacks";
-import type { StringMatch } from "./routing";
+import type { HttpMatch } from "./routing";
 
 const routesOf = (service: ServiceName) => apiRoutes.filter((route) => route.service === service);
 
-/** The edge VirtualService's path match for a service: only its public and customer routes; undefined when it has none. */
-export function edgeUriMatch(service: ServiceName): StringMatch | undefined {
-    const paths = [...new Set(routesOf(service).filter(atEdge).map(pathRegex))];
-    if (paths.length === 0) return undefined;
-    return { regex: paths.length === 1 ? paths[0] : `(?:${paths.join("|")})` };
+/**
+ * The edge VirtualService's matches for a service: one per method of its public and customer
+ * routes (GET admits HEAD too), with those routes' paths; empty when it has none at the edge.
+ */
+export function edgeMatches(service: ServiceName): HttpMatch[] {
+    const edge = routesOf(service).filter(atEdge);
+    return [...new Set(edge.map((route) => route.method))].map((method) => {
+        const paths = [...new Set(edge.filter((route) => route.method === method).map(pathRegex))];
+        return {
+            uri: { regex: paths.length === 1 ? paths[0] : `(?:${paths.join("|")})` },
+            method: method === "GET" ? { regex: "GET|HEAD" } : { exact: method },
+        };
+    });
 }
 
 const operation = (route: ApiRoute) => ({ operation: { methods: [route.method], paths: [operationPath(route)] } });
