@@ -190,7 +190,12 @@ export const stackConfigSchema = z
         auth: z.strictObject({
             issuer: matching(/^https?:\/\/\S+$/, "an issuer URL (the token's iss claim), such as https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0"),
             jwksUri: matching(/^https?:\/\/\S+$/, "a JWKS URL such as https://<tenant>.ciamlogin.com/<tenant-id>/discovery/v2.0/keys").optional(),
-            jwks: z.string(says("is not a JWKS document")).refine(isJwks, says('is not a JWKS document: JSON with a "keys" list')).optional(),
+            // Istio wants the document as a string; a YAML mapping in the stack file is accepted too.
+            jwks: z
+                .union([z.string(), z.record(z.string(), z.unknown())], says('is not a JWKS document: JSON with a "keys" list'))
+                .transform((value) => (typeof value === "string" ? value : JSON.stringify(value)))
+                .refine(isJwks, says('is not a JWKS document: JSON with a "keys" list'))
+                .optional(),
             audiences: z.array(z.string(says("is not an audience")).min(1), says("is not a list of audiences")).min(1, says("needs at least one audience (the API's client id)")),
         }),
         // Envoy's local rate limit at the ingress gateway: requests per interval per client address.
