@@ -52,6 +52,9 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
             tlsCredentialName: config.istio.ingress.tlsCredentialName,
             gatewaySelector: ingressSelector,
             services: serviceNames.map((service) => ({ service, namespace: namespaceName, config: config.services[service] })),
+            ingressNamespace: mesh.ingressNamespace,
+            auth: config.auth,
+            rateLimit: config.rateLimit,
         },
         servicesOpts,
     );

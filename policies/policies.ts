@@ -2,6 +2,7 @@
 // policies/runner.ts runs the same objects offline.
 
 import type { PackPolicy } from "./lib/types";
+import { accessPolicies } from "./rules/access";
 import { azurePolicies } from "./rules/azure";
 import { databasePolicies } from "./rules/database";
 import { meshReferencePolicies } from "./rules/meshReferences";
@@ -14,4 +15,4 @@ import { workloadPolicies } from "./rules/workloads";
 
 export const packName = "ecommerce-mesh";
 
-export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies, ...databasePolicies];
+export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies, ...databasePolicies, ...accessPolicies];

@@ -83,6 +83,9 @@ export function defaultConfig() {
             accessLog: true,
         },
         mtls: "STRICT",
+        auth: { audiences: ["ecommerce-mesh"] },
+        // Per client address: a storefront session reads far more than it writes.
+        rateLimit: { enabled: true, interval: "1m", read: 600, write: 120 },
         database: { secretName: "ecommerce-db" },
         observability: defaultObservability(),
         services: Object.fromEntries(serviceNames.map((name) => [name, defaultService(name)])),

@@ -28,6 +28,14 @@ function matching(pattern: RegExp, what: string) {
 
 const flag = z.boolean(says("is not true or false"));
 
+function isJwks(text: string): boolean {
+    try {
+        return Array.isArray((JSON.parse(text) as { keys?: unknown }).keys);
+    } catch {
+        return false;
+    }
+}
+
 const duration = z
     .string(says("is not an Istio duration such as 500ms, 2s or 1m"))
     .refine((text) => parseDuration(text) !== undefined, says("is not an Istio duration such as 500ms, 2s or 1m"));
@@ -195,6 +203,20 @@ export const stackConfigSchema = z
             accessLog: flag,
         }),
         mtls: oneOf(["STRICT", "PERMISSIVE"]),
+        // End-user tokens: the ingress gateway's RequestAuthentication (README: Who may call what).
+        auth: z.strictObject({
+            issuer: matching(/^https?:\/\/\S+$/, "an issuer URL (the token's iss claim), such as https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0"),
+            jwksUri: matching(/^https?:\/\/\S+$/, "a JWKS URL such as https://<tenant>.ciamlogin.com/<tenant-id>/discovery/v2.0/keys").optional(),
+            // Istio wants the document as a string; a YAML mapping in the stack file is accepted too.
+            jwks: z
+                .union([z.string(), z.record(z.string(), z.unknown())], says('is not a JWKS document: JSON with a "keys" list'))
+                .transform((value) => (typeof value === "string" ? value : JSON.stringify(value)))
+                .refine(isJwks, says('is not a JWKS document: JSON with a "keys" list'))
+                .optional(),
+            audiences: z.array(z.string(says("is not an audience")).min(1), says("is not a list of audiences")).min(1, says("needs at least one audience (the API's client id)")),
+        }),
+        // Envoy's local rate limit at the ingress gateway: requests per interval per client address.
+        rateLimit: z.strictObject({ enabled: flag, interval: duration, read: intFrom(1, 1_000_000), write: intFrom(1, 1_000_000) }),
         database: z.strictObject({
             ...databaseKeys({ intFrom, oneOf, matching, flag }),
             secretName: dnsLabel,
@@ -216,6 +238,9 @@ export const stackConfigSchema = z
         }
         checkRevisions(config.istio, ctx);
         refineDatabase(config, ctx);
+        if (Boolean(config.auth.jwksUri) === Boolean(config.auth.jwks)) {
+            ctx.addIssue({ code: "custom", path: ["auth", "jwksUri"], input: config.auth.jwksUri, message: "set exactly one of auth.jwksUri and auth.jwks: where the gateway finds the issuer's keys" });
+        }
         const pool = config.cluster.userPool;
         if (pool.minCount > pool.maxCount) {
             ctx.addIssue({ code: "custom", path: ["cluster", "userPool", "minCount"], input: pool.minCount, message: `is more than cluster.userPool.maxCount (${pool.maxCount})` });

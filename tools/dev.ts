@@ -41,15 +41,24 @@ export function productSplitFromStack(stackName: string, projectDir = repoRoot):
     return canary;
 }
 
+/** The stack's edge rate limit as the local router takes it (milliseconds), or null when it is off. */
+export function rateBudgetFromStack(stackName: string, projectDir = repoRoot): { intervalMs: number; read: number; write: number } | null {
+    const { rateLimit } = loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
+    if (!rateLimit.enabled) return null;
+    return { intervalMs: parseDuration(rateLimit.interval)!, read: rateLimit.read, write: rateLimit.write };
+}
+
 function main(): void {
     const stack = process.argv[2] ?? "dev";
     let split: ProductSplit;
     let prometheus: ReturnType<typeof localPrometheusSpec>;
     let timeouts: Record<ServiceName, number>;
+    let rateBudget: ReturnType<typeof rateBudgetFromStack>;
     try {
         split = productSplitFromStack(stack);
         timeouts = routeTimeoutsFromStack(stack);
         prometheus = localPrometheusSpec(loadStackConfig(fromPulumiConfig(readStackFile(repoRoot, stack, projectName).values)));
+        rateBudget = rateBudgetFromStack(stack);
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
         process.exit(2);
@@ -65,6 +74,8 @@ function main(): void {
                 DEV_PRODUCT_SPLIT: JSON.stringify(split),
                 DEV_PROMETHEUS: JSON.stringify(prometheus),
                 DEV_ROUTE_TIMEOUTS: JSON.stringify(timeouts),
+                DEV_RATE_LIMIT: JSON.stringify(rateBudget),
+                DEV_ISSUER_DIR: process.env.DEV_ISSUER_DIR ?? path.join(repoRoot, ".dev-issuer"),
                 DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
             },
         },

@@ -4,12 +4,15 @@
 // Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (else a cluster in DEV_STATE_DIR,
 // default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_PROMETHEUS (the local
 // Prometheus's relabelling and rules, JSON from the stack config; unset: no Prometheus), DEV_VERBOSE=1 (service logs
-// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise).
+// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise),
+// DEV_RATE_LIMIT (JSON from the stack's rateLimit), DEV_ISSUER_DIR (the development issuer's key).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
+import { defaultIssuerDir, openDevIssuer } from "./issuer";
 import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
 import { startLocalPrometheus, type LocalPrometheus, type PrometheusSpec } from "./prometheus";
+import { parseRateBudget } from "./ratelimit";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
 import { parseRouteTimeouts } from "./timeouts";
@@ -58,6 +61,8 @@ async function main(): Promise<number> {
     try {
         const split = parseProductSplit(process.env.DEV_PRODUCT_SPLIT);
         const routeTimeoutMs = parseRouteTimeouts(process.env.DEV_ROUTE_TIMEOUTS);
+        const rateBudget = parseRateBudget(process.env.DEV_RATE_LIMIT);
+        const issuer = await openDevIssuer(process.env.DEV_ISSUER_DIR ?? defaultIssuerDir());
         const verbose = process.env.DEV_VERBOSE === "1";
         const port = routerPort();
         let databaseUrl = process.env.DATABASE_URL;
@@ -83,12 +88,15 @@ async function main(): Promise<number> {
             serviceEnv: { LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? "info" : "warn") },
             signal: stopSignal.signal,
             routeTimeoutMs,
+            issuer,
+            rateBudget,
         });
         if (process.env.DEV_PROMETHEUS) {
             const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "..", ".prometheus");
             prometheus = await startLocalPrometheus(stateDir, JSON.parse(process.env.DEV_PROMETHEUS) as PrometheusSpec, stack.instances, verbose);
         }
         const metrics = prometheus ? `, Prometheus on ${prometheus.url}` : "";
+        progress("customer routes need a token: npm run token -- --user 1");
         process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)})${metrics}\n`);
         reportCrashesAfterStart(stack);
         if (!stopSignal.signal.aborted) await once(stopSignal.signal, "abort");

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { normalisePath } from "./paths";
 import type { ServiceName } from "../src/runtime/service-names";
 import { BodyLimit, declaresTooLarge, routeTimer, tooLargeBody } from "./passthrough";
+import type { LocalReply, RequestGate } from "./access";
 import { chooseBackend, type Backend, type ProductSplit, type RandomSource } from "./routes";
 
 /** Base URL of the process serving a backend, or undefined when none is running. */
@@ -19,6 +20,8 @@ export interface RouterOptions {
     readonly bodyLimitBytes?: number;
     /** The stack's route timeout per service, in ms; none: wait as long as the service takes. */
     readonly routeTimeoutMs?: Readonly<Partial<Record<ServiceName, number>>>;
+    /** Access rules and rate limits (access.ts, ratelimit.ts), applied before routing. */
+    readonly gate?: RequestGate;
 }
 
 // Hop-by-hop headers belong to one connection and must not be forwarded (RFC 9110 §7.6.1).
@@ -49,6 +52,11 @@ function answerItself(req: http.IncomingMessage, res: http.ServerResponse, statu
     req.resume();
 }
 
+function sendLocalReply(res: http.ServerResponse, reply: LocalReply): void {
+    for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+    sendJson(res, reply.status, reply.body);
+}
+
 // Envoy answers 503 when it cannot reach an upstream at all and 502 when the upstream broke
 // the exchange; keep the same distinction so local failures look like mesh failures.
 const unreachable = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENOTFOUND"]);
@@ -57,13 +65,7 @@ export function createRouter(options: RouterOptions): http.Server {
     // Keep-alive to the backends, as the sidecar would, so the router adds little latency.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-    const server = http.createServer((req, res) => {
-        const normalised = normalisePath(req.url ?? "/");
-        if (!normalised.ok) {
-            sendJson(res, 400, { error: "bad_request", message: normalised.reason });
-            return;
-        }
-        const path = normalised.path;
+    const forward = (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
         const backend = chooseBackend(path, req.headers, options.split, options.random);
         if (!backend) {
             sendJson(res, 404, { error: "not_found", message: `no route for ${path}` });
@@ -142,6 +144,25 @@ export function createRouter(options: RouterOptions): http.Server {
                 answerItself(req, res, 413, tooLargeBody);
             }),
         ).pipe(upstream);
+    };
+    const server = http.createServer((req, res) => {
+        // Normalise first, as Envoy does: the access rules and the routing see the same path.
+        const normalised = normalisePath(req.url ?? "/");
+        if (!normalised.ok) {
+            sendJson(res, 400, { error: "bad_request", message: normalised.reason });
+            return;
+        }
+        const path = normalised.path;
+        req.url = path;
+        if (!options.gate) return forward(req, res, path);
+        options.gate(req).then(
+            (reply) => {
+                if (!reply) return forward(req, res, path);
+                req.resume(); // drain a refused body so the connection can be reused
+                sendLocalReply(res, reply);
+            },
+            (err: Error) => sendJson(res, 500, { error: "internal router error", details: err.message }),
+        );
     });
     server.on("close", () => agent.destroy());
     return server;

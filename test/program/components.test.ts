@@ -162,12 +162,13 @@ describe("MeshService", () => {
         expect(v2.env.find((e: Json) => e.name === "SERVICE_VERSION").value).to.equal("v2");
     });
 
-    it("lets only the edge and the services that call it through its AuthorizationPolicy", () => {
-        const principals = spec(one(prod, "security.istio.io/v1:AuthorizationPolicy", "inventory")).rules[0].from[0].source.principals;
-        expect(principals).to.deep.equal([
-            "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
-            "cluster.local/ns/ecommerce/sa/cart",
-            "cluster.local/ns/ecommerce/sa/order",
+    it("lets only the edge and the services that call it through its AuthorizationPolicy, each on its own operations", () => {
+        const rules = spec(one(prod, "security.istio.io/v1:AuthorizationPolicy", "inventory")).rules;
+        const operations = (to: Json[]) => to.map((t: Json) => `${t.operation.methods[0]} ${t.operation.paths[0]}`);
+        expect(rules.map((rule: Json) => [rule.from[0].source.principals[0], operations(rule.to)])).to.deep.equal([
+            ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway", ["GET /api/inventory/{*}"]],
+            ["cluster.local/ns/ecommerce/sa/cart", ["GET /api/inventory/{*}"]],
+            ["cluster.local/ns/ecommerce/sa/order", ["POST /api/inventory/reservations", "DELETE /api/inventory/reservations/{*}"]],
         ]);
     });
 

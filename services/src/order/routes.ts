@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { HttpError } from "../runtime/errors";
+import { requireOwner } from "../runtime/identity";
 import { requestHash } from "../runtime/request-hash";
 import type { ServiceContext } from "../runtime/service-module";
 import { amountSchema, idempotencyKeySchema, idSchema, parseInput, quantitySchema } from "../runtime/validation";
@@ -24,6 +25,7 @@ export function registerOrderRoutes(app: FastifyInstance, context: ServiceContex
 
     app.post("/api/orders", async (request, reply) => {
         const order = parseInput(orderRequest, request.body, "request body");
+        requireOwner(request, order.userId, "order's account");
         const sentKey = request.headers["idempotency-key"];
         const key = sentKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, sentKey, "Idempotency-Key header");
 
@@ -49,6 +51,7 @@ export function registerOrderRoutes(app: FastifyInstance, context: ServiceContex
         const { id } = parseInput(orderParams, request.params, "path");
         const order = await store.findOrder(db.pool, id);
         if (!order) throw new HttpError(404, "order not found", { id });
+        requireOwner(request, order.userId, "order");
         return order;
     });
 }

@@ -65,8 +65,10 @@ export function openDatabase(url: string, schema: string, logger: Logger, poolMa
 }
 
 /** Unique-violation from PostgreSQL, e.g. a duplicate email. */
-export function isUniqueViolation(error: unknown): boolean {
-    return (error as { code?: string }).code === "23505";
+/** A unique-constraint violation, of `constraint` when given (PostgreSQL names a primary key `<table>_pkey`). */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+    const { code, constraint: violated } = error as { code?: string; constraint?: string };
+    return code === "23505" && (constraint === undefined || violated === constraint);
 }
 
 // PostgreSQL codes that mean "no usable connection": connection exceptions (08), refused

@@ -5,6 +5,7 @@ import { SpanStatusCode } from "@opentelemetry/api";
 import type { FastifyRequest } from "fastify";
 import { HttpError } from "./errors";
 import type { ServiceMetrics } from "./metrics";
+import { subjectHeader } from "./api-surface";
 import type { ServiceName } from "./service-names";
 import { REQUEST_ID_HEADER, startClientSpan } from "./tracing";
 
@@ -59,6 +60,9 @@ export class DownstreamClient {
         const headers: Record<string, string> = { accept: "application/json", ...traceHeaders, ...options.headers };
         const requestId = incoming.headers[REQUEST_ID_HEADER];
         if (typeof requestId === "string") headers[REQUEST_ID_HEADER] = requestId;
+        // Calls made on a customer's behalf carry the verified subject on (see api-surface.ts).
+        const subject = incoming.headers[subjectHeader];
+        if (typeof subject === "string") headers[subjectHeader] = subject;
         if (options.body !== undefined) headers["content-type"] = "application/json";
         try {
             const response = await fetch(`${baseUrl}${path}`, {
