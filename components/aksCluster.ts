@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { builtInRoles, grantDeployer, roleDefinitionId } from "./builders/azureRoles";
+import { addressPlan } from "./network";
 
 export interface AksClusterArgs {
     resourceGroupName: pulumi.Input<string>;
@@ -23,6 +24,8 @@ export interface AksClusterArgs {
     registryId: pulumi.Input<string>;
     /** API server on a private endpoint in the cluster's network instead of the internet. */
     privateApiServer: boolean;
+    /** Subnet of the stack's VNet (components/network.ts) the nodes of both pools join. */
+    nodeSubnetId: pulumi.Input<string>;
 }
 
 /**
@@ -41,6 +44,7 @@ export class AksCluster extends pulumi.ComponentResource {
         super("ecommerce:platform:AksCluster", name, {}, opts);
         const child = { parent: this };
         const zones = args.availabilityZones.length ? { availabilityZones: args.availabilityZones } : {};
+        const onSubnet = { vnetSubnetID: args.nodeSubnetId };
 
         const cluster = new containerservice.ManagedCluster(
             name,
@@ -61,6 +65,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         osSKU: "AzureLinux",
                         type: "VirtualMachineScaleSets",
                         ...zones,
+                        ...onSubnet,
                         // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
                         nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
                     },
@@ -76,6 +81,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         osSKU: "AzureLinux",
                         type: "VirtualMachineScaleSets",
                         ...zones,
+                        ...onSubnet,
                     },
                 ],
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
@@ -88,7 +94,9 @@ export class AksCluster extends pulumi.ComponentResource {
                     networkPluginMode: "overlay",
                     networkDataplane: "cilium",
                     networkPolicy: "cilium",
-                    podCidr: "10.244.0.0/16",
+                    podCidr: addressPlan.aks.podCidr,
+                    serviceCidr: addressPlan.aks.serviceCidr,
+                    dnsServiceIP: addressPlan.aks.dnsServiceIP,
                     loadBalancerSku: "standard",
                 },
                 // A minor-version pin with patch upgrades: security fixes land, the API surface does not move.
@@ -111,6 +119,18 @@ export class AksCluster extends pulumi.ComponentResource {
                 principalId: kubeletObjectId,
                 principalType: "ServicePrincipal",
                 roleDefinitionId: roleDefinitionId(builtInRoles.acrPull),
+            },
+            child,
+        );
+
+        // The cluster's own identity manages the node NICs and load balancer on the stack's subnet.
+        new authorization.RoleAssignment(
+            `${name}-subnet-network-contributor`,
+            {
+                scope: args.nodeSubnetId,
+                principalId: cluster.identity.apply((identity) => identity?.principalId ?? ""),
+                principalType: "ServicePrincipal",
+                roleDefinitionId: roleDefinitionId(builtInRoles.networkContributor),
             },
             child,
         );

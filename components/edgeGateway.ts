@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { catalog } from "../stacks";
+import type { StackConfig } from "../stacks";
+import { edgeMatches, gatewayAuthorizationSpec, localRepliesEnvoyFilterSpec, rateLimitEnvoyFilterSpec, requestAuthenticationSpec } from "./builders/access";
 import { serviceLabels } from "./builders/labels";
 import { httpRoutes, type RouteTarget } from "./builders/routing";
 
@@ -13,8 +14,14 @@ export interface EdgeGatewayArgs {
     tlsCredentialName?: string;
     /** Label value of the ingress gateway pods (`istio: <selector>`). */
     gatewaySelector: string;
-    /** Every service reachable from outside, with its config. */
+    /** Every service, with its config; the edge routes only its public and customer routes. */
     services: RouteTarget[];
+    /** Namespace of the ingress gateway pods, where their token and rate-limit objects live. */
+    ingressNamespace: pulumi.Input<string>;
+    /** End-user tokens: RequestAuthentication and the DENY for customer routes without one. */
+    auth: StackConfig["auth"];
+    /** Requests per client address, when enabled. */
+    rateLimit: StackConfig["rateLimit"];
 }
 
 /**
@@ -54,11 +61,28 @@ export class EdgeGateway extends pulumi.ComponentResource {
                 spec: {
                     hosts: args.hosts,
                     gateways: [`${args.namespaceName}/${name}`],
-                    http: args.services.flatMap((target) => httpRoutes(target, catalog[target.service].routePrefix)),
+                    http: args.services.flatMap((target) => {
+                        const edge = edgeMatches(target.service);
+                        return edge.length > 0 ? httpRoutes(target, edge) : [];
+                    }),
                 },
             },
             { parent: this, dependsOn: opts?.dependsOn },
         );
+
+        // The gateway's own checks, on its pods: tokens, who needs one, the rate limit and JSON answers.
+        const atGateway = (kind: string, objectName: string, apiVersion: string, spec: object) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${objectName}`,
+                { apiVersion, kind, metadata: { name: objectName, namespace: args.ingressNamespace, labels: serviceLabels(name) }, spec },
+                { parent: this, dependsOn: opts?.dependsOn },
+            );
+        atGateway("RequestAuthentication", "end-user-jwt", "security.istio.io/v1", requestAuthenticationSpec(args.auth, args.gatewaySelector));
+        atGateway("AuthorizationPolicy", "require-customer-token", "security.istio.io/v1", gatewayAuthorizationSpec(args.gatewaySelector));
+        atGateway("EnvoyFilter", "edge-local-replies", "networking.istio.io/v1alpha3", localRepliesEnvoyFilterSpec(args.gatewaySelector));
+        if (args.rateLimit.enabled) {
+            atGateway("EnvoyFilter", "edge-rate-limit", "networking.istio.io/v1alpha3", rateLimitEnvoyFilterSpec(args.rateLimit, args.gatewaySelector));
+        }
 
         this.registerOutputs({ gatewayName: this.gatewayName });
     }

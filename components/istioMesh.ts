@@ -1,10 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { otlpPorts } from "./observability/endpoints";
+import { type ControlPlane, revisionPlan, withRevision } from "./istioRevisions";
 
 export interface IstioMeshArgs {
-    /** Pinned Istio release; every chart is installed at this version. */
+    /** Pinned Istio release of the active control plane and the gateway. */
     version: string;
+    /** Install istiod as this revision, namespaces pointing at its revision tag (istioRevisions.ts). */
+    revision?: string;
+    /** Other control planes kept beside the active one: revision name → Istio version. */
+    standbyRevisions?: Record<string, string>;
     chartRepository: string;
     /** Namespace of the application, created with sidecar injection on. */
     appNamespace: string;
@@ -23,6 +28,13 @@ export const ingressReleaseName = "istio-ingressgateway";
 export const ingressSelector = "ingressgateway";
 /** The mesh's tracing provider (meshConfig.extensionProviders), named by the Telemetry resource. */
 export const tracingProvider = "otel-tracing";
+/** Where istiod, and the proxies it injects, come from. */
+export const imageHub = "docker.io/istio";
+
+/** A chart from a Helm repository (`https://`) or an OCI registry (`oci://`, where the chart is a path). */
+export function chartSource(repository: string, chart: string): { chart: string; repositoryOpts?: { repo: string } } {
+    return repository.startsWith("oci://") ? { chart: `${repository.replace(/\/+$/, "")}/${chart}` } : { chart, repositoryOpts: { repo: repository } };
+}
 
 /**
  * Istio installed the way its Helm docs order it (base CRDs → istiod → ingress gateway),
@@ -43,15 +55,14 @@ export class IstioMesh extends pulumi.ComponentResource {
         const child = { parent: this };
         const namespace = (nsName: string, labels: Record<string, string> = {}) =>
             new k8s.core.v1.Namespace(nsName, { metadata: { name: nsName, labels: { "app.kubernetes.io/part-of": "ecommerce-mesh", ...labels } } }, child);
-        const release = (releaseName: string, chart: string, ns: k8s.core.v1.Namespace, values: Record<string, unknown>, dependsOn: pulumi.Resource[]) =>
+        const release = (releaseName: string, chart: string, ns: k8s.core.v1.Namespace, values: Record<string, unknown>, dependsOn: pulumi.Resource[], version = args.version) =>
             new k8s.helm.v3.Release(
                 releaseName,
                 {
                     name: releaseName,
-                    chart,
-                    version: args.version,
+                    ...chartSource(args.chartRepository, chart),
+                    version,
                     namespace: ns.metadata.name,
-                    repositoryOpts: { repo: args.chartRepository },
                     values,
                     atomic: true,
                     timeout: 600,
@@ -59,16 +70,14 @@ export class IstioMesh extends pulumi.ComponentResource {
                 { ...child, dependsOn },
             );
 
+        const plan = revisionPlan(args);
         const system = namespace(istioSystemNamespace);
-        const ingress = namespace(ingressNamespace, { "istio-injection": "enabled" });
-        const app = namespace(args.appNamespace, { "istio-injection": "enabled" });
+        const ingress = namespace(ingressNamespace, plan.injectionLabels);
+        const app = namespace(args.appNamespace, plan.injectionLabels);
 
-        const base = release("istio-base", "base", system, { defaultRevision: "default" }, [system]);
-        const istiod = release(
-            "istiod",
-            "istiod",
-            system,
-            {
+        const base = release("istio-base", "base", system, { defaultRevision: plan.defaultRevision }, [system], plan.baseVersion);
+        const istiodValues = (plane: ControlPlane) =>
+            withRevision(plan, plane, {
                 meshConfig: {
                     accessLogFile: args.accessLog ? "/dev/stdout" : "",
                     accessLogEncoding: "JSON",
@@ -84,15 +93,25 @@ export class IstioMesh extends pulumi.ComponentResource {
                     outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
                     extensionProviders: [{ name: tracingProvider, opentelemetry: { service: args.tracing.collector, port: otlpPorts.grpc } }],
                 },
-                pilot: { autoscaleMin: args.highAvailability ? 2 : 1 },
-            },
-            [base],
-        );
+                // The chart's own key: `pilot.` is a legacy prefix it copies up (see test/fixtures/charts).
+                autoscaleMin: args.highAvailability ? 2 : 1,
+                global: {
+                    // Istio 1.31 stops publishing to gcr.io/istio-release and registry.istio.io; Docker Hub stays.
+                    hub: imageHub,
+                    // The container runtime's seccomp profile on istio-proxy and istio-validation (opt-in since 1.28).
+                    proxy: { seccompProfile: { type: "RuntimeDefault" } },
+                },
+            });
+        const [activePlane, ...standbyPlanes] = plan.controlPlanes;
+        const standbys = standbyPlanes.map((plane) => release(plane.release, "istiod", system, istiodValues(plane), [base], plane.version));
+        // After the standbys: when the tag moves, the old owner drops it before the new one takes it.
+        const istiod = release(activePlane.release, "istiod", system, istiodValues(activePlane), [base, ...standbys], activePlane.version);
         const gateway = release(
             ingressReleaseName,
             "gateway",
             ingress,
             {
+                ...(plan.gatewayRevision ? { revision: plan.gatewayRevision } : {}),
                 replicaCount: args.ingress.replicas,
                 service: { type: args.ingress.serviceType },
                 autoscaling: { enabled: false },

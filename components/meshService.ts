@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { catalog, type ServiceConfig, type ServiceName, servicePort } from "../stacks";
+import { type ServiceConfig, type ServiceName, servicePort } from "../stacks";
 import { serviceHost, serviceLabels, versionSelector, workloadLabels } from "./builders/labels";
+import { authorizationRules } from "./builders/access";
 import { destinationRuleSpec, type HttpRoute, httpRoutes, weightedSplit } from "./builders/routing";
 import { deploymentSpec } from "./builders/workload";
 
@@ -14,10 +15,14 @@ export interface MeshServiceArgs {
     /** One image serves every version of the service: SERVICE_VERSION selects the behaviour. */
     image: pulumi.Input<string>;
     databaseSecret: string;
+    /** Key of this service's URL in that Secret (DATABASE_URL unless each service has its own login). */
+    databaseSecretKey?: string;
+    /** A new value restarts the pods, so they read rotated credentials. */
+    databaseRotation?: string;
     otlpEndpoint?: string;
     /** The longest route timeout among the services this one calls, in milliseconds. */
     downstreamTimeoutMs?: number;
-    /** SPIFFE principal of the ingress gateway, which may call every service. */
+    /** SPIFFE principal of the ingress gateway, admitted on public and customer routes. */
     ingressPrincipal: string;
 }
 
@@ -65,6 +70,8 @@ export class MeshService extends pulumi.ComponentResource {
                         image: args.image,
                         config,
                         databaseSecret: args.databaseSecret,
+                        databaseSecretKey: args.databaseSecretKey,
+                        databaseRotation: args.databaseRotation,
                         otlpEndpoint: args.otlpEndpoint,
                         downstreamTimeoutMs: args.downstreamTimeoutMs,
                     }),
@@ -125,8 +132,8 @@ export class MeshService extends pulumi.ComponentResource {
             child,
         );
 
-        // Only the edge and the services that call this one (by their mTLS identity) get in.
-        const callers = (Object.keys(catalog) as ServiceName[]).filter((caller) => catalog[caller].calls.includes(service));
+        // Only the edge and the services that call this one (by their mTLS identity) get in,
+        // each with exactly the methods and paths it uses (the API surface).
         new k8s.apiextensions.CustomResource(
             name,
             {
@@ -136,17 +143,7 @@ export class MeshService extends pulumi.ComponentResource {
                 spec: {
                     selector: { matchLabels: { app: service } },
                     action: "ALLOW",
-                    rules: [
-                        {
-                            from: [
-                                {
-                                    source: {
-                                        principals: [args.ingressPrincipal, ...callers.map((caller) => `cluster.local/ns/${namespaceName}/sa/${caller}`)],
-                                    },
-                                },
-                            ],
-                        },
-                    ],
+                    rules: authorizationRules(service, namespaceName, args.ingressPrincipal),
                 },
             },
             child,

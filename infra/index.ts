@@ -24,6 +24,8 @@ const mesh = new IstioMesh(
     "istio",
     {
         version: config.istio.version,
+        revision: config.istio.revision,
+        standbyRevisions: config.istio.standbyRevisions,
         chartRepository: config.istio.chartRepository,
         appNamespace: config.namespace,
         mtlsMode: config.mtls,
@@ -35,7 +37,7 @@ const mesh = new IstioMesh(
     { provider: platform.provider },
 );
 
-const services = deployWorkloads(config, platform, mesh);
+const { services, database } = deployWorkloads(config, platform, mesh);
 const observability = observe(config, platform, mesh);
 
 const ingressService = k8s.core.v1.Service.get("ingress-gateway", `${mesh.ingressNamespace}/${mesh.ingressServiceName}`, {
@@ -53,6 +55,9 @@ export const kubeconfig = platform.kubeconfig;
 export const registryLoginServer = platform.registry?.loginServer ?? config.images.registry;
 export { ingressAddress };
 export const ingressUrl = ingressAddress.apply((address) => (/\s/.test(address) ? address : `http://${address}`));
+/** Where the services' PostgreSQL runs (not a secret), and the Secret they read DATABASE_URL from. */
+export const databaseHost = database.host;
+export const databaseSecretName = database.secretName;
 /** Percentage of traffic per version for every service, as the mesh and the edge route it. */
 /** Secret; the Grafana `admin` password (unset when observability.grafana is off). */
 export const grafanaAdminPassword = observability.grafanaAdminPassword;

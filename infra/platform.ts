@@ -5,6 +5,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
 import { ContainerRegistry, type RegistryPrivateEndpoint } from "../components/containerRegistry";
+import { postgresDnsZoneName } from "../components/database";
+import { Network } from "../components/network";
 import { type StackConfig } from "../stacks";
 
 export interface Platform {
@@ -12,7 +14,12 @@ export interface Platform {
     clusterName: pulumi.Output<string>;
     kubeconfig?: pulumi.Output<string>;
     registry?: ContainerRegistry;
+    /** The stack's Azure resource group and VNet (AKS stacks only), which the data tier joins. */
+    azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network };
 }
+
+/** Flexible Server names are global DNS names: derived from the registry's, which is globally unique too. */
+export const postgresServerName = (config: StackConfig) => `${config.registry.name!.toLowerCase()}-pg`;
 
 /** `registryEndpoint`: where the registry's private endpoint goes; the stack's network provides it. */
 export function provisionPlatform(config: StackConfig, stack: string, registryEndpoint?: RegistryPrivateEndpoint): Platform {
@@ -22,6 +29,12 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         return { provider, clusterName: pulumi.output(cluster.kubeconfigContext ?? "current kubeconfig context") };
     }
     const group = new resources.ResourceGroup("ecommerce", { resourceGroupName: `ecommerce-mesh-${stack}`, location: cluster.location });
+    const network = new Network("network", {
+        resourceGroupName: group.name,
+        location: group.location,
+        vnetName: `ecommerce-mesh-${stack}`,
+        privateDnsZones: config.database.provider === "azure" ? { postgres: postgresDnsZoneName(postgresServerName(config)) } : {},
+    });
     const registry = new ContainerRegistry("registry", {
         resourceGroupName: group.name,
         location: group.location,
@@ -42,6 +55,13 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         adminGroupObjectIds: cluster.adminGroupObjectIds,
         registryId: registry.registryId,
         privateApiServer: cluster.privateApiServer,
+        nodeSubnetId: network.subnetIds.aksNodes,
     });
-    return { provider: aks.provider, clusterName: aks.clusterName, kubeconfig: aks.kubeconfig, registry };
+    return {
+        provider: aks.provider,
+        clusterName: aks.clusterName,
+        kubeconfig: aks.kubeconfig,
+        registry,
+        azure: { resourceGroupName: group.name, location: group.location, network },
+    };
 }

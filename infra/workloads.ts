@@ -1,6 +1,6 @@
 // The application on top of the mesh: the database Secret, the eight MeshServices and the edge.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Database } from "../components/database";
 import { EdgeGateway } from "../components/edgeGateway";
 import { otlpHttpEndpoint } from "../components/observability/endpoints";
 import { IstioMesh, ingressSelector } from "../components/istioMesh";
@@ -8,24 +8,17 @@ import { MeshService } from "../components/meshService";
 import { ServiceImages } from "../components/serviceImages";
 import { catalog, parseDuration, type ServiceName, serviceNames, type StackConfig } from "../stacks";
 import { deployPerimeter } from "./perimeter";
-import { type Platform } from "./platform";
+import { type Platform, postgresServerName } from "./platform";
 
 export function deployWorkloads(config: StackConfig, platform: Platform, mesh: IstioMesh) {
     const opts = { provider: platform.provider, dependsOn: mesh.ready };
     const namespaceName = config.namespace;
     const imageOf = serviceImages(config, platform);
 
-    if (config.database.url) {
-        new k8s.core.v1.Secret(
-            "database",
-            {
-                metadata: { name: config.database.secretName, namespace: mesh.appNamespace },
-                type: "Opaque",
-                stringData: { DATABASE_URL: pulumi.secret(config.database.url) },
-            },
-            { provider: platform.provider },
-        );
-    }
+    const database = provisionDatabase(config, platform, mesh, imageOf(serviceNames[0]));
+    // The Secret (and the logins, where the program makes them) exist before the first pod starts;
+    // the edge is declared with the services it routes to.
+    const servicesOpts = { ...opts, dependsOn: [...mesh.ready, ...database.ready] };
 
     deployPerimeter(config, mesh, opts);
 
@@ -41,10 +34,12 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
                     image: imageOf(service),
                     databaseSecret: config.database.secretName,
                     otlpEndpoint: otlpHttpEndpoint(config.istio.tracing.collector),
+                    databaseSecretKey: database.urlKey(service),
+                    databaseRotation: config.database.passwordRotation,
                     downstreamTimeoutMs: longestCalleeTimeout(config, service),
                     ingressPrincipal: mesh.ingressPrincipal,
                 },
-                opts,
+                servicesOpts,
             ),
     );
 
@@ -57,10 +52,13 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
             tlsCredentialName: config.istio.ingress.tlsCredentialName,
             gatewaySelector: ingressSelector,
             services: serviceNames.map((service) => ({ service, namespace: namespaceName, config: config.services[service] })),
+            ingressNamespace: mesh.ingressNamespace,
+            auth: config.auth,
+            rateLimit: config.rateLimit,
         },
-        opts,
+        servicesOpts,
     );
-    return services;
+    return { services, database };
 }
 
 /** `<registry>/<service>:<tag>`, or the digest-pinned ref of an image this stack built. */
@@ -91,4 +89,31 @@ function serviceImages(config: StackConfig, platform: Platform): (service: Servi
 function longestCalleeTimeout(config: StackConfig, service: ServiceName): number | undefined {
     const timeouts = catalog[service].calls.map((callee) => parseDuration(config.services[callee].timeout) ?? 0);
     return timeouts.length ? Math.max(...timeouts) : undefined;
+}
+
+/** The data tier of `database.provider`, and the Secret `database.secretName` the services read. */
+function provisionDatabase(config: StackConfig, platform: Platform, mesh: IstioMesh, bootstrapImage: pulumi.Input<string>): Database {
+    const { azure } = platform;
+    return new Database(
+        "database",
+        {
+            config: config.database,
+            namespace: mesh.appNamespace,
+            namespaceName: config.namespace,
+            highAvailability: config.environment === "prod",
+            ...(azure
+                ? {
+                      azure: {
+                          resourceGroupName: azure.resourceGroupName,
+                          location: azure.location,
+                          serverName: postgresServerName(config),
+                          network: azure.network,
+                          dnsZoneKey: "postgres",
+                          bootstrapImage,
+                      },
+                  }
+                : {}),
+        },
+        { providers: [platform.provider] },
+    );
 }

@@ -1,6 +1,7 @@
 // Turns raw stack config (what `pulumi config` holds) into a validated StackConfig, or a
 // StackConfigError whose lines each name the full key, the bad value and what is allowed.
 import { z } from "zod";
+import { databaseDefaults } from "./databaseDefaults";
 import { defaultConfig } from "./defaults";
 import { type StackConfig, stackConfigSchema } from "./schema";
 
@@ -72,7 +73,7 @@ function parseConfigValue(value: string): unknown {
 
 /** Validates a stack's own config (top-level keys without the project prefix) over the defaults. */
 export function loadStackConfig(raw: Plain): StackConfig {
-    const result = stackConfigSchema.safeParse(overlay(defaultConfig(), raw), { reportInput: true });
+    const result = stackConfigSchema.safeParse(overlay(overlay(defaultConfig(), databaseDefaults(raw)), raw), { reportInput: true });
     if (!result.success) {
         throw new StackConfigError(result.error.issues.flatMap(describeIssue));
     }

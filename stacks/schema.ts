@@ -5,6 +5,7 @@ import { serviceNames } from "./catalog";
 import { canaryRollout } from "./rollout";
 import { parseDuration } from "./durations";
 import { observabilityIssues, observabilitySchema } from "./observability";
+import { databaseKeys, refineDatabase } from "./databaseSchema";
 
 const says = (text: string) => ({ error: text });
 
@@ -28,6 +29,14 @@ function matching(pattern: RegExp, what: string) {
 
 const flag = z.boolean(says("is not true or false"));
 
+function isJwks(text: string): boolean {
+    try {
+        return Array.isArray((JSON.parse(text) as { keys?: unknown }).keys);
+    } catch {
+        return false;
+    }
+}
+
 const duration = z
     .string(says("is not an Istio duration such as 500ms, 2s or 1m"))
     .refine((text) => parseDuration(text) !== undefined, says("is not an Istio duration such as 500ms, 2s or 1m"));
@@ -49,6 +58,10 @@ const retryOn = z
         (text) => text.split(",").every((c) => (retryConditions as readonly string[]).includes(c) || /^[1-5]\d\d$/.test(c)),
         says(`is not a comma-separated list of retry conditions (${retryConditions.join(", ")} or a status code)`),
     );
+
+const istioVersion = matching(/^\d+\.\d+\.\d+$/, "a pinned Istio version such as 1.31.1");
+// Istio revisions are DNS labels; 1-31-1 for 1.31.1 is the convention its docs use.
+const revisionName = matching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "an Istio revision name (a lowercase DNS label such as 1-31-1)");
 
 const resourceAmounts = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
 
@@ -109,6 +122,8 @@ export const serviceSchema = z
                 abort: z.strictObject({ percentage: percentage(), httpStatus: intFrom(200, 599) }).optional(),
             })
             .optional(),
+        // Connections each pod's PostgreSQL pool may open (DATABASE_POOL_MAX); the budget policy sums them.
+        databasePoolSize: intFrom(1, 100),
         autoscaling: z.strictObject({
             enabled: flag,
             minReplicas: intFrom(1, 100),
@@ -152,7 +167,7 @@ export const stackConfigSchema = z
             provider: oneOf(["aks", "existing"]),
             kubeconfigContext: z.string(says("is not a kubeconfig context name")).min(1).optional(),
             location: matching(/^[a-z0-9]+$/, "an Azure region name such as westeurope"),
-            kubernetesVersion: matching(/^\d+\.\d+(\.\d+)?$/, "a pinned Kubernetes version such as 1.33 or 1.33.2"),
+            kubernetesVersion: matching(/^\d+\.\d+(\.\d+)?$/, "a pinned Kubernetes version such as 1.36 or 1.36.2"),
             systemPool: z.strictObject({ vmSize: matching(/^Standard_\w+$/, "an Azure VM size such as Standard_D4ds_v5"), count: intFrom(1, 100) }),
             userPool: z.strictObject({
                 vmSize: matching(/^Standard_\w+$/, "an Azure VM size such as Standard_D4ds_v5"),
@@ -180,7 +195,14 @@ export const stackConfigSchema = z
             build: flag,
         }),
         istio: z.strictObject({
-            version: matching(/^\d+\.\d+\.\d+$/, "a pinned Istio version such as 1.27.3"),
+            version: istioVersion,
+            // Revision-based control planes: components/istioRevisions.ts, README "Upgrade Istio".
+            revision: revisionName.refine((name) => name !== "default", says('is reserved: "default" is the istiod without a revision (leave istio.revision unset for it)')).optional(),
+            standbyRevisions: z
+                .record(revisionName, istioVersion, {
+                    error: (issue) => (issue.code === "invalid_key" ? "is not an Istio revision name (a lowercase DNS label such as 1-30-5)" : "is not a map of revision name to Istio version, such as { 1-30-5: 1.30.5 }"),
+                })
+                .optional(),
             chartRepository: matching(/^(https?|oci):\/\/\S+$/, "a Helm chart repository URL"),
             ingress: z.strictObject({
                 serviceType: oneOf(["LoadBalancer", "NodePort", "ClusterIP"]),
@@ -196,7 +218,22 @@ export const stackConfigSchema = z
             accessLog: flag,
         }),
         mtls: oneOf(["STRICT", "PERMISSIVE"]),
+        // End-user tokens: the ingress gateway's RequestAuthentication (README: Who may call what).
+        auth: z.strictObject({
+            issuer: matching(/^https?:\/\/\S+$/, "an issuer URL (the token's iss claim), such as https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0"),
+            jwksUri: matching(/^https?:\/\/\S+$/, "a JWKS URL such as https://<tenant>.ciamlogin.com/<tenant-id>/discovery/v2.0/keys").optional(),
+            // Istio wants the document as a string; a YAML mapping in the stack file is accepted too.
+            jwks: z
+                .union([z.string(), z.record(z.string(), z.unknown())], says('is not a JWKS document: JSON with a "keys" list'))
+                .transform((value) => (typeof value === "string" ? value : JSON.stringify(value)))
+                .refine(isJwks, says('is not a JWKS document: JSON with a "keys" list'))
+                .optional(),
+            audiences: z.array(z.string(says("is not an audience")).min(1), says("is not a list of audiences")).min(1, says("needs at least one audience (the API's client id)")),
+        }),
+        // Envoy's local rate limit at the ingress gateway: requests per interval per client address.
+        rateLimit: z.strictObject({ enabled: flag, interval: duration, read: intFrom(1, 1_000_000), write: intFrom(1, 1_000_000) }),
         database: z.strictObject({
+            ...databaseKeys({ intFrom, oneOf, matching, flag }),
             secretName: dnsLabel,
             // A secret: its form is checked by the services at start, where the value is visible.
             url: z.string(says("is not a connection URL")).min(1, says("is not a connection URL")).optional(),
@@ -214,6 +251,11 @@ export const stackConfigSchema = z
         if (config.cluster.provider === "aks" && !config.registry.name) {
             ctx.addIssue({ code: "custom", path: ["registry", "name"], input: undefined, message: "is required when cluster.provider is aks: ACR names are global, so pick one (5 to 50 letters and digits)" });
         }
+        checkRevisions(config.istio, ctx);
+        refineDatabase(config, ctx);
+        if (Boolean(config.auth.jwksUri) === Boolean(config.auth.jwks)) {
+            ctx.addIssue({ code: "custom", path: ["auth", "jwksUri"], input: config.auth.jwksUri, message: "set exactly one of auth.jwksUri and auth.jwks: where the gateway finds the issuer's keys" });
+        }
         const pool = config.cluster.userPool;
         if (pool.minCount > pool.maxCount) {
             ctx.addIssue({ code: "custom", path: ["cluster", "userPool", "minCount"], input: pool.minCount, message: `is more than cluster.userPool.maxCount (${pool.maxCount})` });
@@ -222,6 +264,21 @@ export const stackConfigSchema = z
             ctx.addIssue({ code: "custom", ...issue });
         }
     });
+
+/** Istio's canary upgrades span at most two minors; two control planes may not share a release. */
+function checkRevisions(istio: { version: string; revision?: string; standbyRevisions?: Record<string, string> }, ctx: z.RefinementCtx): void {
+    const minor = (version: string) => Number(version.split(".")[1]);
+    for (const [name, version] of Object.entries(istio.standbyRevisions ?? {})) {
+        const path = ["istio", "standbyRevisions", name];
+        if (name === istio.revision) {
+            ctx.addIssue({ code: "custom", path, input: version, message: `names the active revision (istio.revision ${istio.revision}): a standby is another control plane` });
+        } else if (name === "default" && !istio.revision) {
+            ctx.addIssue({ code: "custom", path, input: version, message: "needs istio.revision: without it the active istiod is the one without a revision (default)" });
+        } else if (Math.abs(minor(version) - minor(istio.version)) > 2 && version.split(".")[0] === istio.version.split(".")[0]) {
+            ctx.addIssue({ code: "custom", path, input: version, message: `is more than two minors from istio.version ${istio.version}: Istio's revision upgrades span at most two minors, so move through one in between (README "Upgrade Istio")` });
+        }
+    }
+}
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;

@@ -3,6 +3,8 @@
 // Usage: node -r ts-node/register/transpile-only tools/dev.ts [stack]   (stack defaults to dev)
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { serviceNames, type ServiceName } from "../stacks/catalog";
+import { parseDuration } from "../stacks/durations";
 import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
 import { readStackFile } from "./capture/stackFile";
 import { localPrometheusSpec } from "./devPrometheus";
@@ -20,10 +22,26 @@ export interface ProductSplit {
 const repoRoot = path.resolve(__dirname, "..");
 const servicesDir = path.join(repoRoot, "services");
 
+function stackConfig(stackName: string, projectDir: string) {
+    return loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
+}
+
+/** Each service's route timeout (services.<name>.timeout) in ms, for the local router. */
+export function routeTimeoutsFromStack(stackName: string, projectDir = repoRoot): Record<ServiceName, number> {
+    const config = stackConfig(stackName, projectDir);
+    return Object.fromEntries(serviceNames.map((service) => [service, parseDuration(config.services[service].timeout)!])) as Record<ServiceName, number>;
+}
+
 /** The product canary split of a stack, read and validated exactly as `pulumi up` would. */
 export function productSplitFromStack(stackName: string, projectDir = repoRoot): ProductSplit {
-    const config = loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
-    return routingFromConfig(config, stackName).split;
+    return routingFromConfig(stackConfig(stackName, projectDir), stackName).split;
+}
+
+/** The stack's edge rate limit as the local router takes it (milliseconds), or null when it is off. */
+export function rateBudgetFromStack(stackName: string, projectDir = repoRoot): { intervalMs: number; read: number; write: number } | null {
+    const { rateLimit } = loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stackName, projectName).values));
+    if (!rateLimit.enabled) return null;
+    return { intervalMs: parseDuration(rateLimit.interval)!, read: rateLimit.read, write: rateLimit.write };
 }
 
 function main(): void {
@@ -31,11 +49,15 @@ function main(): void {
     let split: ProductSplit;
     let prometheus: ReturnType<typeof localPrometheusSpec>;
     let faults: ReturnType<typeof routingFromConfig>["faults"];
+    let timeouts: Record<ServiceName, number>;
+    let rateBudget: ReturnType<typeof rateBudgetFromStack>;
     try {
         split = productSplitFromStack(stack);
-        const config = loadStackConfig(fromPulumiConfig(readStackFile(repoRoot, stack, projectName).values));
+        timeouts = routeTimeoutsFromStack(stack);
+        const config = stackConfig(stack, repoRoot);
         prometheus = localPrometheusSpec(config);
         faults = routingFromConfig(config, stack).faults;
+        rateBudget = rateBudgetFromStack(stack);
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
         process.exit(2);
@@ -51,6 +73,9 @@ function main(): void {
                 DEV_PRODUCT_SPLIT: JSON.stringify(split),
                 DEV_PROMETHEUS: JSON.stringify(prometheus),
                 DEV_FAULTS: JSON.stringify(faults),
+                DEV_ROUTE_TIMEOUTS: JSON.stringify(timeouts),
+                DEV_RATE_LIMIT: JSON.stringify(rateBudget),
+                DEV_ISSUER_DIR: process.env.DEV_ISSUER_DIR ?? path.join(repoRoot, ".dev-issuer"),
                 DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
             },
         },

@@ -7,6 +7,7 @@ export const builtInRoles = {
     acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     acrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
     aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+    networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
 };
 
 /** The subscription-scoped resource id of a built-in role definition. */

@@ -36,11 +36,12 @@ export interface RouteTarget {
  * 3. for services whose writes are not idempotent, reads with the full retry policy,
  * 4. the default route with the weighted split; on those services it carries only the
  *    retry conditions that cannot replay a write that reached the app.
- * `pathPrefix` scopes every route to the service's edge path when built for the gateway.
+ * `edge` scopes every route to the service's edge operations (path and method) when built
+ * for the gateway; a route none of them can reach is left out.
  */
-export function httpRoutes({ service, namespace, config }: RouteTarget, pathPrefix?: string): HttpRoute[] {
+export function httpRoutes({ service, namespace, config }: RouteTarget, edge?: HttpMatch[]): HttpRoute[] {
     const host = serviceHost(service, namespace);
-    const scope = (match: HttpMatch = {}): HttpMatch[] => [pathPrefix ? { uri: { prefix: pathPrefix }, ...match } : match];
+    const scope = (match: HttpMatch = {}): HttpMatch[] => (edge ? edge.filter((e) => methodsWithin(e.method, match.method)).map((e) => ({ ...match, ...e })) : [match]);
     const to = (subset: string, weight: number): RouteDestination => ({ destination: { host, subset, port: { number: servicePort } }, weight });
     const split = weightedSplit(config).map(({ subset, weight }) => to(subset, weight));
     const idempotent = catalog[service].idempotentWrites;
@@ -74,8 +75,19 @@ export function httpRoutes({ service, namespace, config }: RouteTarget, pathPref
     if (!idempotent) {
         routes.push({ name: `${service}-reads`, match: scope({ method: { regex: readMethods } }), route: split, timeout, retries: retries(retryOn) });
     }
-    routes.push({ name: `${service}-default`, ...(pathPrefix ? { match: scope() } : {}), route: split, timeout, retries: defaultRetries });
-    return routes;
+    // At the edge, the default route of such a service keeps only the matches its reads route does not take.
+    const defaultMatch = () => scope().filter((match) => idempotent || !methodsWithin(match.method, { regex: readMethods }));
+    routes.push({ name: `${service}-default`, ...(edge ? { match: defaultMatch() } : {}), route: split, timeout, retries: defaultRetries });
+    // An empty match list would match everything: drop the routes the edge cannot reach instead.
+    return routes.filter((route) => !route.match || route.match.length > 0);
+}
+
+/** Whether every method `narrow` matches is also matched by `broad` (both exact or `A|B` regexes). */
+function methodsWithin(narrow: StringMatch | undefined, broad: StringMatch | undefined): boolean {
+    const methods = (match: StringMatch) => (match.exact ? [match.exact] : (match.regex ?? "").split("|"));
+    if (!broad) return true;
+    if (!narrow) return false;
+    return methods(narrow).every((method) => methods(broad).includes(method));
 }
 
 /** Weight per subset: the canary gets `canary.weight`, the stable version the rest. */

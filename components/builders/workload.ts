@@ -17,6 +17,9 @@ export interface WorkloadTarget {
     image: pulumi.Input<string>;
     config: ServiceConfig;
     databaseSecret: string;
+    databaseSecretKey?: string;
+    /** Annotated on the pod template: a password rotation rolls the pods. */
+    databaseRotation?: string;
     /** OTLP/HTTP endpoint the app exports traces to, when the mesh has a collector. */
     otlpEndpoint?: string;
     /** How long the app waits on one downstream call: the longest route timeout among its callees. */
@@ -38,8 +41,14 @@ function podTemplate(target: WorkloadTarget): PodTemplate {
     const { service, version } = target;
     const selector = versionSelector(service, version);
     return {
-        // Istio's metrics merging moves these to its agent's port 15020 (see observability/scrape.ts).
-        metadata: { labels: workloadLabels(service, version), annotations: scrapeAnnotations(containerPort) },
+        metadata: {
+            labels: workloadLabels(service, version),
+            // Istio's metrics merging moves the scrape annotations to its agent's port 15020 (see observability/scrape.ts).
+            annotations: {
+                ...scrapeAnnotations(containerPort),
+                ...(target.databaseRotation ? { "ecommerce-mesh/credentials-rotation": target.databaseRotation } : {}),
+            },
+        },
         spec: {
             serviceAccountName: service,
             automountServiceAccountToken: false,
@@ -100,7 +109,8 @@ function environment(target: WorkloadTarget): k8s.types.input.core.v1.EnvVar[] {
         { name: "SERVICE_NAME", value: service },
         { name: "SERVICE_VERSION", value: version },
         { name: "PORT", value: String(containerPort) },
-        { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: databaseSecret, key: "DATABASE_URL" } } },
+        { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: databaseSecret, key: target.databaseSecretKey ?? "DATABASE_URL" } } },
+        { name: "DATABASE_POOL_MAX", value: String(target.config.databasePoolSize) },
         ...catalog[service].calls.map((callee) => ({ name: downstreamUrlEnv(callee), value: `http://${serviceHost(callee, namespace)}` })),
         ...(target.downstreamTimeoutMs ? [{ name: "DOWNSTREAM_TIMEOUT_MS", value: String(target.downstreamTimeoutMs) }] : []),
         { name: "OTEL_SERVICE_NAME", value: service },

@@ -17,6 +17,8 @@ export interface HelmRelease {
     urn: string;
     name: string;
     chart: string;
+    /** The pinned chart version, when the release names one. */
+    version?: string;
     namespace: string;
     values: Plain;
 }
@@ -52,6 +54,7 @@ export class MeshIndex {
                     urn: resource.urn,
                     name: asString(props.name) ?? resource.name,
                     chart: asString(props.chart) ?? "",
+                    version: asString(props.version),
                     namespace: asString(props.namespace) ?? "default",
                     values: asObject(props.values),
                 });

@@ -118,7 +118,7 @@ export const aksPinnedVersion: ResourcePolicy = {
         if (!version || !/^\d+\.\d+(\.\d+)?$/.test(version)) {
             report(reportViolation, {
                 message: `${clusterName(props, name)}: kubernetesVersion is ${version ?? "unset"}, so AKS picks the default version and it drifts between environments`,
-                fix: `Set kubernetesVersion to a supported minor such as 1.33 (stack config cluster.kubernetesVersion).`,
+                fix: `Set kubernetesVersion to a supported minor such as 1.36 (stack config cluster.kubernetesVersion).`,
             });
         }
         if (channel === "rapid" || channel === "stable") {

@@ -23,10 +23,11 @@ const where = (object: K8sObject, c: ContainerRef) => `${ref(object)}: ${c.init 
 export const podProbes: ResourcePolicy = {
     name: "pod-probes",
     description:
-        "Every app container has a liveness and a readiness probe, and they differ (an identical pair restarts a pod that is merely busy instead of taking it out of rotation). Equivalent: Kyverno best-practices require-probes (and its 'probes not equal' variant), Gatekeeper K8sRequiredProbes.",
+        "Every app container of a long-running workload has a liveness and a readiness probe, and they differ (an identical pair restarts a pod that is merely busy instead of taking it out of rotation). Jobs and CronJobs run to completion and serve nothing, so they need neither. Equivalent: Kyverno best-practices require-probes (and its 'probes not equal' variant), Gatekeeper K8sRequiredProbes.",
     enforcementLevel: "mandatory",
     severity: "medium",
     validateResource: forPod((object, pod, reportViolation) => {
+        if (object.kind === "Job" || object.kind === "CronJob") return;
         for (const c of containersOf(pod.spec).filter((entry) => !entry.init)) {
             const missing = ["livenessProbe", "readinessProbe"].filter((probe) => !c.container[probe]);
             if (missing.length) {

@@ -10,6 +10,8 @@ export interface BenchCase {
     readonly url: string;
     readonly method: "GET" | "POST";
     readonly body?: string;
+    /** Sent with every request, e.g. the customer's Authorization header. */
+    readonly headers?: Readonly<Record<string, string>>;
     /** Give every request its own Idempotency-Key, so each POST is a new order, not a replay. */
     readonly uniqueIdempotencyKey?: boolean;
 }
@@ -26,7 +28,7 @@ export interface Measurement {
 }
 
 export async function measure(bench: BenchCase, durationSeconds: number, connections: number): Promise<Measurement> {
-    const headers: Record<string, string> = bench.body ? { "content-type": "application/json" } : {};
+    const headers: Record<string, string> = { ...(bench.body ? { "content-type": "application/json" } : {}), ...bench.headers };
     const result = await autocannon({
         url: bench.url,
         method: bench.method,

@@ -4,7 +4,8 @@
 import { z } from "zod";
 import { serviceNames, type ServiceName } from "../src/runtime/service-names";
 import { DevError } from "./errors";
-import type { RandomSource } from "./routes";
+import type { RequestGate } from "./access";
+import { serviceForPath, type RandomSource } from "./routes";
 
 const percentage = z.number().min(0).max(100);
 const faultSchema = z.strictObject({
@@ -43,4 +44,15 @@ export function describeFaults(faults: Faults): string {
         return `${service} (${f.header}: true) ${what.join(", ")}`;
     });
     return parts.length ? `faults: ${parts.join("; ")}` : "no faults";
+}
+
+/** The edge's fault filter as a gate: runs after the access rules, as Envoy's fault filter does. */
+export function faultGate(current: () => Faults, random: RandomSource = Math.random): RequestGate {
+    return async (req) => {
+        const service = serviceForPath(req.url ?? "/");
+        const fault = decideFault(service && current()[service], req.headers, random);
+        if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        if (fault.abortStatus === undefined) return undefined;
+        return { status: fault.abortStatus, body: { error: "fault injected", details: { service, abort: fault.abortStatus } } };
+    };
 }

@@ -4,18 +4,22 @@
 // Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL (else a cluster in DEV_STATE_DIR,
 // default ./.pg), DEV_PRODUCT_SPLIT (JSON from the stack config), DEV_PROMETHEUS (the local
 // Prometheus's relabelling and rules, JSON from the stack config; unset: no Prometheus), DEV_VERBOSE=1 (service logs
-// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise), DEV_FAULTS
-// (the router's fault injection, JSON from the stack config), DEV_CANARY_FAILURE_RATE (0-1: the
-// product canary answers that share of requests 500, to watch `promote` roll it back).
+// at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise),
+// DEV_RATE_LIMIT (JSON from the stack's rateLimit), DEV_ISSUER_DIR (the development issuer's key),
+// DEV_FAULTS (the router's fault injection, JSON from the stack config), DEV_CANARY_FAILURE_RATE
+// (0-1: the product canary answers that share of requests 500, to watch `promote` roll it back).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
+import { defaultIssuerDir, openDevIssuer } from "./issuer";
 import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
 import { startLocalPrometheus, type LocalPrometheus, type PrometheusSpec } from "./prometheus";
 import { describeFaults, parseFaults } from "./faults";
 import { followStackFile } from "./reload";
+import { parseRateBudget } from "./ratelimit";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
+import { parseRouteTimeouts } from "./timeouts";
 
 const progress = (line: string) => process.stderr.write(`ecommerce-mesh dev: ${line}\n`);
 
@@ -62,6 +66,9 @@ async function main(): Promise<number> {
         const split = parseProductSplit(process.env.DEV_PRODUCT_SPLIT);
         const faults = parseFaults(process.env.DEV_FAULTS);
         const canaryFailureRate = process.env.DEV_CANARY_FAILURE_RATE;
+        const routeTimeoutMs = parseRouteTimeouts(process.env.DEV_ROUTE_TIMEOUTS);
+        const rateBudget = parseRateBudget(process.env.DEV_RATE_LIMIT);
+        const issuer = await openDevIssuer(process.env.DEV_ISSUER_DIR ?? defaultIssuerDir());
         const verbose = process.env.DEV_VERBOSE === "1";
         const port = routerPort();
         let databaseUrl = process.env.DATABASE_URL;
@@ -88,12 +95,16 @@ async function main(): Promise<number> {
             // and push a crash's error lines out of the kept tail.
             serviceEnv: { LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? "info" : "warn") },
             signal: stopSignal.signal,
+            routeTimeoutMs,
+            issuer,
+            rateBudget,
         });
         if (process.env.DEV_PROMETHEUS) {
             const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "..", ".prometheus");
             prometheus = await startLocalPrometheus(stateDir, JSON.parse(process.env.DEV_PROMETHEUS) as PrometheusSpec, stack.instances, verbose);
         }
         const metrics = prometheus ? `, Prometheus on ${prometheus.url}` : "";
+        progress("customer routes need a token: npm run token -- --user 1");
         process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)}; ${describeFaults(faults)})${metrics}\n`);
         reportCrashesAfterStart(stack);
         followStackFile(stack, progress);

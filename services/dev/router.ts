@@ -3,18 +3,26 @@
 // reach the caller exactly as the services sent them.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { decideFault, type Faults } from "./faults";
+import { normalisePath } from "./paths";
+import type { ServiceName } from "../src/runtime/service-names";
+import { BodyLimit, declaresTooLarge, routeTimer, tooLargeBody } from "./passthrough";
+import type { LocalReply, RequestGate } from "./access";
 import { chooseBackend, type Backend, type ProductSplit, type RandomSource } from "./routes";
 
 /** Base URL of the process serving a backend, or undefined when none is running. */
 export type BackendUrl = (backend: Backend) => string | undefined;
 
 export interface RouterOptions {
-    /** Read on every request, so the stack can swap split and faults while running (reroute). */
+    /** Read on every request, so the stack can swap it while running (reroute). */
     split: ProductSplit;
-    faults?: Faults;
     readonly backendUrl: BackendUrl;
     readonly random?: RandomSource;
+    /** The services' BODY_LIMIT_BYTES: larger bodies get their 413 from the router (passthrough.ts). */
+    readonly bodyLimitBytes?: number;
+    /** The stack's route timeout per service, in ms; none: wait as long as the service takes. */
+    readonly routeTimeoutMs?: Readonly<Partial<Record<ServiceName, number>>>;
+    /** Access rules and rate limits (access.ts, ratelimit.ts), applied before routing. */
+    readonly gate?: RequestGate;
 }
 
 // Hop-by-hop headers belong to one connection and must not be forwarded (RFC 9110 §7.6.1).
@@ -38,6 +46,18 @@ function sendJson(res: http.ServerResponse, status: number, body: object): void 
     res.end(payload);
 }
 
+/** Answers without the backend, closing the connection and draining whatever body is left. */
+function answerItself(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: object): void {
+    res.shouldKeepAlive = false;
+    sendJson(res, status, body);
+    req.resume();
+}
+
+function sendLocalReply(res: http.ServerResponse, reply: LocalReply): void {
+    for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+    sendJson(res, reply.status, reply.body);
+}
+
 // Envoy answers 503 when it cannot reach an upstream at all and 502 when the upstream broke
 // the exchange; keep the same distinction so local failures look like mesh failures.
 const unreachable = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENOTFOUND"]);
@@ -46,8 +66,7 @@ export function createRouter(options: RouterOptions): http.Server {
     // Keep-alive to the backends, as the sidecar would, so the router adds little latency.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-    const server = http.createServer((req, res) => {
-        const path = req.url ?? "/";
+    const forward = (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
         const backend = chooseBackend(path, req.headers, options.split, options.random);
         if (!backend) {
             sendJson(res, 404, { error: "not_found", message: `no route for ${path}` });
@@ -59,32 +78,48 @@ export function createRouter(options: RouterOptions): http.Server {
             sendJson(res, 503, { error: "backend_unavailable", service: name, message: `${name} is not running` });
             return;
         }
-        const fault = decideFault(options.faults?.[backend.service], req.headers, options.random ?? Math.random);
-        if (fault.abortStatus !== undefined) {
-            const abort = () => sendJson(res, fault.abortStatus!, { error: "fault_injected", service: name, message: `fault injection: abort ${fault.abortStatus}` });
-            fault.delayMs ? setTimeout(abort, fault.delayMs) : abort();
+        const limit = options.bodyLimitBytes;
+        if (limit !== undefined && declaresTooLarge(req, limit)) {
+            answerItself(req, res, 413, tooLargeBody);
             return;
         }
-        if (fault.delayMs) setTimeout(() => forward(req, res, base, name), fault.delayMs);
-        else forward(req, res, base, name);
-    });
-
-    function forward(req: http.IncomingMessage, res: http.ServerResponse, base: string, name: string): void {
-        const path = req.url ?? "/";
         const headers = forwardable(req.headers);
         // Append the caller, as Envoy does, so an address set by an outer proxy is kept.
         const client = req.socket.remoteAddress ?? "";
         headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
         headers["x-forwarded-proto"] = "http";
 
+        // Set once the router answers itself (413, 504): what the backend does after that is moot.
+        let answered = false;
+        // Set when the backend answered before the whole body was sent.
+        let early = false;
         const upstream = http.request(new URL(path, base), { method: req.method, headers, agent });
+        const timeoutMs = options.routeTimeoutMs?.[backend.service];
+        const timer = routeTimer(req, timeoutMs, () => {
+            if (res.headersSent) return void res.destroy(); // Envoy resets a stream it cannot answer any more.
+            answered = true;
+            upstream.destroy();
+            sendJson(res, 504, { error: "gateway_timeout", service: name, message: `${name} did not answer within the route timeout (${timeoutMs} ms)` });
+        });
+        res.on("close", () => timer.clear());
         upstream.on("response", (answer) => {
+            if (answered) return void answer.resume();
+            // An early answer (e.g. a 4xx before the body was read): stop uploading, drain the rest.
+            if (!req.complete) {
+                early = true;
+                req.unpipe();
+                req.resume();
+                res.shouldKeepAlive = false;
+                answer.once("end", () => upstream.destroy());
+            }
             res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
             answer.pipe(res);
             // The backend died mid-body: cut the client off too rather than end the answer cleanly.
             answer.on("error", (err) => res.destroy(err));
         });
         upstream.on("error", (err: NodeJS.ErrnoException) => {
+            // After an early answer the upload fails by design; the answer's own stream says if it broke.
+            if (answered || early) return;
             if (res.headersSent) {
                 res.destroy(err); // The client sees a truncated answer, never a fake complete one.
                 return;
@@ -98,8 +133,38 @@ export function createRouter(options: RouterOptions): http.Server {
         res.on("close", () => {
             if (!res.writableFinished) upstream.destroy();
         });
-        req.pipe(upstream);
-    }
+        if (limit === undefined) {
+            req.pipe(upstream);
+            return;
+        }
+        req.pipe(
+            new BodyLimit(limit, () => {
+                if (res.headersSent) return;
+                answered = true;
+                upstream.destroy();
+                answerItself(req, res, 413, tooLargeBody);
+            }),
+        ).pipe(upstream);
+    };
+    const server = http.createServer((req, res) => {
+        // Normalise first, as Envoy does: the access rules and the routing see the same path.
+        const normalised = normalisePath(req.url ?? "/");
+        if (!normalised.ok) {
+            sendJson(res, 400, { error: "bad_request", message: normalised.reason });
+            return;
+        }
+        const path = normalised.path;
+        req.url = path;
+        if (!options.gate) return forward(req, res, path);
+        options.gate(req).then(
+            (reply) => {
+                if (!reply) return forward(req, res, path);
+                req.resume(); // drain a refused body so the connection can be reused
+                sendLocalReply(res, reply);
+            },
+            (err: Error) => sendJson(res, 500, { error: "internal router error", details: err.message }),
+        );
+    });
     server.on("close", () => agent.destroy());
     return server;
 }

@@ -4,12 +4,16 @@
 import { existsSync } from "node:fs";
 import type http from "node:http";
 import path from "node:path";
-import { serviceNames, urlVariable, type ServiceName } from "../src/runtime/service-names";
+import { defaultBodyLimitBytes } from "../src/runtime/config";
+import { downstreamsOf, serviceNames, urlVariable, type ServiceName } from "../src/runtime/service-names";
+import { callerGate, chainGates, edgeGate, publishJwks } from "./access";
 import { Child } from "./child";
 import { DevError } from "./errors";
-import type { Faults } from "./faults";
+import { faultGate, type Faults } from "./faults";
+import { ephemeralDevIssuer, jwksPath, type DevIssuer } from "./issuer";
 import { freePort } from "./ports";
-import { createRouter, listenRouter } from "./router";
+import { EdgeRateLimiter, rateLimitGate, type RateBudget } from "./ratelimit";
+import { createRouter, listenRouter, type RouterOptions } from "./router";
 import type { Backend, ProductSplit, RandomSource } from "./routes";
 
 export interface StackOptions {
@@ -33,6 +37,12 @@ export interface StackOptions {
     readonly serviceCommand?: readonly string[];
     /** Aborting while starting stops what was started and rejects. */
     readonly signal?: AbortSignal;
+    /** The stack's route timeout per service (ms), enforced by the router. */
+    readonly routeTimeoutMs?: Readonly<Partial<Record<ServiceName, number>>>;
+    /** Signs and verifies end-user tokens at the edge; a throwaway one when omitted. */
+    readonly issuer?: DevIssuer;
+    /** The stack's edge rate limit per client address; none when omitted. */
+    readonly rateBudget?: RateBudget;
 }
 
 export interface Instance {
@@ -44,6 +54,8 @@ export interface Instance {
 
 export interface RunningStack {
     readonly routerUrl: string;
+    /** The issuer the edge trusts: `issuer.mint(userId)` gives a customer's token. */
+    readonly issuer: DevIssuer;
     readonly instances: readonly Instance[];
     /** Swaps the router's split and faults (a stack file edit); refuses versions that are not running. */
     reroute(split: ProductSplit, faults: Faults): void;
@@ -92,15 +104,20 @@ export async function waitReady(child: Child, url: string, timeoutMs: number, si
     }
 }
 
-/** Stops services, then the router. Resolves with the exit of each service. */
-async function stopAll(router: http.Server, instances: readonly Instance[]): Promise<StopResult[]> {
+/** Stops services, then the routers. Resolves with the exit of each service. */
+async function stopAll(routers: readonly http.Server[], instances: readonly Instance[]): Promise<StopResult[]> {
     // Services first: while they drain, their in-flight calls to each other still go through
     // the router. Then the router, which by then has nothing left to forward to.
     const results = await Promise.all(instances.map(({ child }) => child.stop(drainGraceMs).then((exit) => ({ child, ...exit }))));
-    await new Promise((resolve) => {
-        router.close(resolve);
-        router.closeAllConnections();
-    });
+    await Promise.all(
+        routers.map(
+            (router) =>
+                new Promise((resolve) => {
+                    router.close(resolve);
+                    router.closeAllConnections();
+                }),
+        ),
+    );
     return results;
 }
 
@@ -124,22 +141,48 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const key = (service: string, version: string) => `${service}@${version}`;
     const backendUrl = (backend: Backend) => byBackend.get(key(backend.service, backend.version ?? defaultVersion));
 
-    const routing = { split: options.split, faults: options.faults ?? {}, backendUrl, random: options.random };
-    const router = createRouter(routing);
+    // The router refuses what the services would refuse, with the limit they run with.
+    const bodyLimitBytes = Number(options.serviceEnv?.BODY_LIMIT_BYTES ?? process.env.BODY_LIMIT_BYTES ?? defaultBodyLimitBytes);
+    const routing = { split: options.split, backendUrl, random: options.random, bodyLimitBytes, routeTimeoutMs: options.routeTimeoutMs };
+    let faults = options.faults ?? {};
+    // Every listener's options, so a reroute reaches the edge and the callers' sidecars alike.
+    const routerOptions: RouterOptions[] = [];
+    const track = (o: RouterOptions) => (routerOptions.push(o), o);
+    const issuer = options.issuer ?? (await ephemeralDevIssuer());
+    // The edge listener is the ingress gateway: rate limit first, then the access rules, then faults.
+    const edgeGates = [
+        ...(options.rateBudget ? [rateLimitGate(new EdgeRateLimiter(options.rateBudget))] : []),
+        publishJwks(jwksPath, issuer.jwks),
+        edgeGate(issuer),
+        faultGate(() => faults, options.random),
+    ];
+    const router = createRouter(track({ ...routing, gate: chainGates(...edgeGates) }));
+    // Each calling service gets its own listener, as it has its own sidecar: it reaches only
+    // the routes that name it as a caller.
+    const callerRouters = new Map<ServiceName, http.Server>();
+    for (const service of serviceNames.filter((name) => downstreamsOf[name].length > 0)) {
+        callerRouters.set(service, createRouter(track({ ...routing, gate: callerGate(service) })));
+    }
+    const routers = [router, ...callerRouters.values()];
     const running = versionsOf("product", options.split);
-    const reroute = (split: ProductSplit, faults: Faults) => {
+    const reroute = (split: ProductSplit, newFaults: Faults) => {
         const missing = [split.stable, split.canary].filter((v) => !running.includes(v));
         if (missing.length) throw new DevError(`product ${missing.join(", ")} is not running (running: ${running.join(", ")}); restart npm run dev for new versions`);
-        Object.assign(routing, { split, faults });
+        for (const o of routerOptions) o.split = split;
+        faults = newFaults;
     };
     try {
         const routerUrl = await listenRouter(router, options.port, options.host).catch((err: NodeJS.ErrnoException) => {
             if (err.code !== "EADDRINUSE") throw err;
             throw new DevError(`${options.host}:${options.port} is already in use: stop what listens there or set PORT`);
         });
-        // Services call each other through the router, as they do through the mesh, so internal
-        // product calls see the same canary split as edge traffic.
-        const downstream = Object.fromEntries(serviceNames.map((service) => [urlVariable(service), routerUrl]));
+        // Services call each other through their own listener, as they do through the mesh, so
+        // internal product calls see the same canary split as edge traffic.
+        const downstreamEnv = new Map<ServiceName, Record<string, string>>();
+        for (const [service, callerRouter] of callerRouters) {
+            const url = await listenRouter(callerRouter, 0, "127.0.0.1");
+            downstreamEnv.set(service, Object.fromEntries(downstreamsOf[service].map((target) => [urlVariable(target), url])));
+        }
         for (const service of serviceNames) {
             for (const version of versionsOf(service, options.split)) {
                 options.signal?.throwIfAborted();
@@ -152,7 +195,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                     echo: options.echoLogs,
                     env: {
                         ...process.env,
-                        ...downstream,
+                        ...downstreamEnv.get(service),
                         ...options.serviceEnv,
                         ...options.instanceEnv?.(service, version),
                         SERVICE_NAME: service,
@@ -173,10 +216,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                 progress(`${instance.child.name} ready`);
             }),
         );
-        return { routerUrl, instances, reroute, stop: async () => reportStop(await stopAll(router, instances), progress) };
+        return { routerUrl, issuer, instances, reroute, stop: async () => reportStop(await stopAll(routers, instances), progress) };
     } catch (err) {
         // The error says what went wrong; how the others reacted to being stopped is noise.
-        await stopAll(router, instances);
+        await stopAll(routers, instances);
         throw err;
     }
 }

@@ -14,11 +14,13 @@ export class EdgeClient {
     constructor(
         private readonly target: string,
         private readonly stats: LoadStats,
+        /** Sent with every request, e.g. a shopper's Authorization header. */
+        private readonly defaultHeaders: Readonly<Record<string, string>> = {},
     ) {}
 
     /** `route` is the stats key, e.g. "GET /api/products/:id"; `path` the concrete URL path. */
     async send(route: string, path: string, init: { method?: string; json?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
-        const headers: Record<string, string> = { accept: "application/json", ...init.headers };
+        const headers: Record<string, string> = { accept: "application/json", ...this.defaultHeaders, ...init.headers };
         if (init.json !== undefined) headers["content-type"] = "application/json";
         const started = performance.now();
         try {

@@ -1,6 +1,7 @@
 // `npm run loadgen -- --target <url> --duration <s> --users <n>`: progress on stderr,
 // the summary table on stdout. Exit 2 on bad flags, 1 when no request got an answer.
 import { UsageError } from "../dev/errors";
+import { defaultIssuerDir, openDevIssuer } from "../dev/issuer";
 import { parseLoadArgs, usage } from "./args";
 import { formatSummary } from "./report";
 import { runLoad } from "./run";
@@ -16,7 +17,15 @@ async function main(): Promise<number> {
         return 2;
     }
     process.stderr.write(`loadgen: ${options.users} users against ${options.target} for ${options.durationSeconds}s\n`);
-    const result = await runLoad(options, { progress: (line) => process.stderr.write(`${line}\n`) });
+    // Shoppers sign in with the development issuer, which `npm run dev` and the local stack trust.
+    let issuer;
+    try {
+        issuer = await openDevIssuer(process.env.DEV_ISSUER_DIR ?? defaultIssuerDir());
+    } catch (err) {
+        process.stderr.write(`loadgen: cannot open the development issuer: ${(err as Error).message}\n`);
+        return 1;
+    }
+    const result = await runLoad(options, { progress: (line) => process.stderr.write(`${line}\n`), mintToken: (subject) => issuer.mint(subject) });
     process.stdout.write(`${formatSummary(result)}\n`);
     const answered = [...result.stats.routes.values()].some((route) => route.requests > (route.statuses.get(networkError) ?? 0));
     return answered ? 0 : 1;

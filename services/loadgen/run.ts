@@ -3,6 +3,7 @@
 // body, ids taken from earlier answers) and the report needs per-route statuses and
 // latencies plus the product version of each answer, which autocannon only gives in
 // aggregate. The pool size bounds concurrency; the deadline bounds time.
+import { randomUUID } from "node:crypto";
 import type { LoadOptions } from "./args";
 import { EdgeClient } from "./client";
 import { chooseAction, loadCatalogue, registerShopper } from "./scenario";
@@ -18,6 +19,8 @@ export interface RunHooks {
     readonly progress?: (line: string) => void;
     readonly progressEveryMs?: number;
     readonly random?: () => number;
+    /** Signs a shopper's token (the development issuer's `mint`); customer routes need one. */
+    readonly mintToken?: (subject: string) => Promise<string>;
 }
 
 function progressLine(stats: LoadStats, elapsedSeconds: number): string {
@@ -39,9 +42,13 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     try {
         const catalogue = await loadCatalogue(client);
         const shopper = async (index: number) => {
-            const userId = await registerShopper(client, index);
+            // Each shopper signs in as a new customer, then creates that customer's profile.
+            const userId = `shopper-${randomUUID()}`;
+            const token = hooks.mintToken ? await hooks.mintToken(userId) : undefined;
+            const own = new EdgeClient(options.target, stats, token ? { authorization: `Bearer ${token}` } : {});
+            await registerShopper(own, userId, index);
             while (performance.now() < deadline) {
-                await chooseAction(random()).run({ client, userId, catalogue, random });
+                await chooseAction(random()).run({ client: own, userId, catalogue, random });
             }
         };
         await Promise.all(Array.from({ length: options.users }, (_, index) => shopper(index)));

@@ -82,13 +82,11 @@ export async function loadCatalogue(client: EdgeClient): Promise<CatalogueItem[]
     return items.length > 0 ? items : [{ id: "1", price: 999 }];
 }
 
-/** Registers a user for a virtual shopper; the seeded user "1" if registration fails. */
-export async function registerShopper(client: EdgeClient, index: number): Promise<string> {
-    const answer = await client.send("POST /api/users", "/api/users", {
+/** Creates the profile of a virtual shopper signed in as `userId` (the client carries its token). */
+export async function registerShopper(client: EdgeClient, userId: string, index: number): Promise<void> {
+    await client.send("POST /api/users", "/api/users", {
         method: "POST",
         // An address, because checkout ships to it.
-        json: { name: `Load Shopper ${index}`, email: `loadgen-${randomUUID()}@example.test`, address: `${index} Test Street, Testville` },
+        json: { name: `Load Shopper ${index}`, email: `loadgen-${userId}@example.test`, address: `${index} Test Street, Testville` },
     });
-    const userId = (answer.body as { id?: string } | undefined)?.id;
-    return answer.status === 201 && userId !== undefined ? String(userId) : "1";
 }

@@ -3,7 +3,7 @@
 // package when no server binaries are found (CI machines start bare). initdb and postgres
 // refuse to run as root, so as root they run as the `postgres` OS user.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,7 +50,12 @@ function freePort(): Promise<number> {
     });
 }
 
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export interface ThrowawayOptions {
+    /** PEM certificate and key: the server then accepts TLS connections only (hostssl in pg_hba.conf). */
+    tls?: { certFile: string; keyFile: string };
+}
+
+export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Promise<ThrowawayPostgres> {
     let binDir = findBinDir();
     if (!binDir) {
         installPostgres();
@@ -74,7 +79,13 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
 
     const port = await freePort();
     run("initdb", ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"]);
+    if (options.tls) {
+        // Plain TCP is refused before authentication: only TLS sessions reach `trust`.
+        writeFileSync(join(dataDir, "pg_hba.conf"), "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 0.0.0.0/0 reject\n");
+    }
+    const tlsOptions = options.tls ? [`-c ssl=on`, `-c ssl_cert_file=${options.tls.certFile}`, `-c ssl_key_file=${options.tls.keyFile}`] : [];
     const serverOptions = [
+        ...tlsOptions,
         `-p ${port}`,
         `-k ${dataDir}`,
         "-c listen_addresses=127.0.0.1",

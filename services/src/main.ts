@@ -1,11 +1,17 @@
 // Container entry point: `node dist/main.js` serves SERVICE_NAME, `node dist/main.js migrate`
-// only migrates its schema and exits. Config errors print one line and exit 1.
+// only migrates its schema and exits, `node dist/main.js bootstrap-logins` creates every
+// service's database login (the deploy's bootstrap Job). Config errors print one line and exit 1.
+import { adminUrlVariable, loginsFromEnv, provisionLogins } from "./bootstrap/logins";
 import { ConfigError, loadConfig, migrateService, startService, startTracing } from "./index";
 
 async function main(): Promise<void> {
     const command = process.argv[2] ?? "serve";
-    if (command !== "serve" && command !== "migrate") {
-        fail(`unknown command "${command}"; expected serve or migrate`);
+    if (command !== "serve" && command !== "migrate" && command !== "bootstrap-logins") {
+        fail(`unknown command "${command}"; expected serve, migrate or bootstrap-logins`);
+    }
+    if (command === "bootstrap-logins") {
+        await bootstrapLogins();
+        return;
     }
     let config;
     try {
@@ -30,6 +36,22 @@ async function main(): Promise<void> {
     };
     process.once("SIGTERM", () => void stop("SIGTERM"));
     process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+async function bootstrapLogins(): Promise<void> {
+    const adminUrl = process.env[adminUrlVariable];
+    if (!adminUrl) fail(`${adminUrlVariable} is not set`);
+    let logins;
+    try {
+        logins = loginsFromEnv(process.env);
+    } catch (error) {
+        fail(`invalid environment: ${(error as Error).message}`);
+    }
+    await provisionLogins(adminUrl, logins);
+    console.log(JSON.stringify({ loginsProvisioned: logins.map((login) => login.role) }));
+    // In a meshed Job the sidecar outlives the app; tell it to stop so the Job completes.
+    const quitUrl = process.env.SIDECAR_QUIT_URL;
+    if (quitUrl) await fetch(quitUrl, { method: "POST" }).catch(() => {});
 }
 
 function fail(message: string): never {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createTestDatabase } from "./support/database";
-import { del, get, post } from "./support/http";
+import { asUser, del, get, post } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 describe("cart service", () => {
@@ -14,41 +14,53 @@ describe("cart service", () => {
     after(() => stack?.stop());
 
     it("starts empty", async () => {
-        expect((await get(`${base}/api/cart/u1`)).body).to.deep.equal({ userId: "u1", items: [], total: 0 });
+        expect((await get(`${base}/api/cart/u1`, asUser("u1"))).body).to.deep.equal({ userId: "u1", items: [], total: 0 });
     });
 
     it("adds items with the catalogue price (201) and sums repeated adds", async () => {
-        const first = await post(`${base}/api/cart/u1/items`, { productId: "1", quantity: 2 });
+        const first = await post(`${base}/api/cart/u1/items`, { productId: "1", quantity: 2 }, asUser("u1"));
         expect(first.status).to.equal(201);
-        await post(`${base}/api/cart/u1/items`, { productId: "1", quantity: 1 });
-        const cart = await get(`${base}/api/cart/u1`);
+        await post(`${base}/api/cart/u1/items`, { productId: "1", quantity: 1 }, asUser("u1"));
+        const cart = await get(`${base}/api/cart/u1`, asUser("u1"));
         expect(cart.body.items).to.deep.equal([{ productId: "1", quantity: 3, unitPrice: 999 }]);
         expect(cart.body.total).to.equal(2997);
     });
 
     it("answers 404 for a product the catalogue does not know", async () => {
-        const answer = await post(`${base}/api/cart/u1/items`, { productId: "404", quantity: 1 });
+        const answer = await post(`${base}/api/cart/u1/items`, { productId: "404", quantity: 1 }, asUser("u1"));
         expect(answer.status).to.equal(404);
         expect(answer.body.error).to.equal("product not found");
     });
 
     it("answers 409 when stock is short for the whole line", async () => {
-        await post(`${base}/api/cart/u2/items`, { productId: "9", quantity: 30 });
-        const answer = await post(`${base}/api/cart/u2/items`, { productId: "9", quantity: 6 });
+        await post(`${base}/api/cart/u2/items`, { productId: "9", quantity: 30 }, asUser("u2"));
+        const answer = await post(`${base}/api/cart/u2/items`, { productId: "9", quantity: 6 }, asUser("u2"));
         expect(answer.status).to.equal(409);
         expect(answer.body.details).to.deep.equal({ productId: "9", requested: 36, available: 35 });
     });
 
     it("removes an item, and answers 404 for one that is not in the cart", async () => {
-        const removed = await del(`${base}/api/cart/u1/items/1`);
+        const removed = await del(`${base}/api/cart/u1/items/1`, asUser("u1"));
         expect(removed.status).to.equal(200);
         expect(removed.body.items).to.deep.equal([]);
-        expect((await del(`${base}/api/cart/u1/items/1`)).status).to.equal(404);
+        expect((await del(`${base}/api/cart/u1/items/1`, asUser("u1"))).status).to.equal(404);
+    });
+
+    it("serves a cart only to its owner: 401 without a subject, 403 for another customer", async () => {
+        const anonymous = await get(`${base}/api/cart/u1`);
+        expect(anonymous.status).to.equal(401);
+        expect(anonymous.body).to.deep.equal({ error: "sign-in required", details: { reason: "send a valid bearer token" } });
+        const other = await post(`${base}/api/cart/u1/items`, { productId: "1", quantity: 1 }, asUser("u2"));
+        expect(other.status).to.equal(403);
+        expect(other.body).to.deep.equal({ error: "this cart belongs to another customer", details: { subject: "u2" } });
+        expect((await del(`${base}/api/cart/u1/items/1`, asUser("u2"))).status).to.equal(403);
+        // Two subject values (a client's next to the gateway's) are never trusted.
+        expect((await get(`${base}/api/cart/u1`, { "x-auth-subject": "u1, u2" })).status).to.equal(401);
     });
 
     it("answers 502 naming the service when inventory is down", async () => {
         await stack.service("inventory").close();
-        const answer = await post(`${base}/api/cart/u3/items`, { productId: "1", quantity: 1 });
+        const answer = await post(`${base}/api/cart/u3/items`, { productId: "1", quantity: 1 }, asUser("u3"));
         expect(answer.status).to.equal(502);
         expect(answer.body.error).to.equal("inventory service unreachable");
     });

@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { ConfigError, loadConfig } from "../src/index";
+import { ConfigError, loadConfig, serviceNames, urlVariable } from "../src/index";
+import { environmentVariables } from "../src/runtime/config";
 
 const database = { DATABASE_URL: "postgres://app:secret@db.internal:5432/shop" };
 
@@ -27,12 +29,14 @@ describe("configuration from the environment", () => {
             logLevel: "info",
             paymentFailureRate: 0.1,
             devFailureRate: 0,
+            paymentOutageRate: 0,
             bodyLimitBytes: 65536,
             shutdownGraceMs: 10000,
             shutdownDelayMs: 2000,
             downstreamTimeoutMs: 3000,
             otlpEndpoint: undefined,
         });
+        expect(config.orderSweep).to.deep.equal({ intervalMs: 30000, ageMs: 60000 });
         expect(config.downstreams).to.deep.equal({});
     });
 
@@ -77,5 +81,13 @@ describe("configuration from the environment", () => {
             "invalid environment: SERVICE_NAME is \"warehouse\"; expected one of product|cart|order|payment|user|inventory|shipping|notification\n",
         );
         expect(result.stdout).to.equal("");
+    });
+
+    it("documents every variable it reads, and only those, in the README's environment contract", () => {
+        const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+        const section = readme.split("## Environment contract")[1].split("\n## ")[0];
+        const documented = [...section.matchAll(/^\| ((?:`[A-Z_]+`(?:, )?)+) \|/gm)].flatMap((row) => [...row[1].matchAll(/`([A-Z_]+)`/g)].map((name) => name[1]));
+        const urls = serviceNames.map(urlVariable);
+        expect([...documented].sort()).to.deep.equal([...environmentVariables, ...urls].sort());
     });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createTestDatabase, adminQuery, queryDatabase } from "./support/database";
-import { get } from "./support/http";
+import { asUser, get } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 describe("health, metrics, errors and graceful stop", () => {
@@ -26,7 +26,7 @@ describe("health, metrics, errors and graceful stop", () => {
     });
 
     it("exposes request, downstream, business and process metrics for Prometheus", async () => {
-        await get(`${base}/api/users/1`);
+        await get(`${base}/api/users/1`, asUser("1"));
         const metrics = (await get(`${base}/metrics`)).body as string;
         expect(metrics).to.match(/http_requests_total\{method="GET",route="\/api\/users\/:id",status="200",service="user",version="v1"\} [1-9]/);
         expect(metrics).to.contain("http_request_duration_seconds_bucket{le=");
@@ -38,7 +38,7 @@ describe("health, metrics, errors and graceful stop", () => {
     it("answers a generic 500 without a stack trace when a query fails", async () => {
         await queryDatabase(database.url, 'ALTER TABLE "user".users RENAME TO users_gone');
         try {
-            const answer = await get(`${base}/api/users/1`);
+            const answer = await get(`${base}/api/users/1`, asUser("1"));
             expect(answer.status).to.equal(500);
             expect(answer.body).to.deep.equal({ error: "internal server error" });
         } finally {
@@ -52,16 +52,16 @@ describe("health, metrics, errors and graceful stop", () => {
         try {
             const down = await get(`${base}/health/ready`);
             expect(down.status).to.equal(503);
-            expect(down.body).to.deep.equal({ status: "database unreachable" });
+            expect(down.body).to.deep.equal({ error: "not ready: database unreachable", details: { status: "database unreachable" } });
             expect((await get(`${base}/health/live`)).status).to.equal(200);
-            const query = await get(`${base}/api/users/1`);
+            const query = await get(`${base}/api/users/1`, asUser("1"));
             expect(query.status).to.equal(503);
             expect(query.body).to.deep.equal({ error: "database unavailable, try again" });
         } finally {
             await adminQuery(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`);
         }
         expect((await get(`${base}/health/ready`)).status).to.equal(200);
-        expect((await get(`${base}/api/users/1`)).status).to.equal(200);
+        expect((await get(`${base}/api/users/1`, asUser("1"))).status).to.equal(200);
     });
 });
 
@@ -71,7 +71,7 @@ describe("graceful stop", () => {
         const base = stack.url("product");
         const closing = stack.service("product").close();
         await new Promise((resolve) => setTimeout(resolve, 100));
-        expect((await get(`${base}/health/ready`)).body).to.deep.equal({ status: "shutting down" });
+        expect((await get(`${base}/health/ready`)).body).to.deep.equal({ error: "not ready: shutting down", details: { status: "shutting down" } });
         expect((await get(`${base}/api/products/1`)).status).to.equal(200);
         expect(await closing).to.equal(true);
         const refused = await get(`${base}/health/live`).then(
@@ -91,7 +91,7 @@ describe("graceful stop", () => {
         await blocker.connect();
         await blocker.query("BEGIN");
         await blocker.query('LOCK TABLE "user".users IN ACCESS EXCLUSIVE MODE');
-        const inFlight = get(`${service.url}/api/users/1`);
+        const inFlight = get(`${service.url}/api/users/1`, asUser("1"));
         await new Promise((resolve) => setTimeout(resolve, 150));
         const closing = service.close();
         await new Promise((resolve) => setTimeout(resolve, 150));

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { serviceNames, type ServiceName } from "../src/index";
 import { createTestDatabase } from "./support/database";
-import { get, send } from "./support/http";
+import { asUser, get, send } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 interface Endpoint {
@@ -16,9 +16,9 @@ interface Endpoint {
 }
 
 const endpoints: Endpoint[] = [
-    { service: "product", method: "POST", path: "/api/products/1/ratings", valid: { stars: 4 }, field: "stars" },
-    { service: "cart", method: "POST", path: "/api/cart/u1/items", valid: { productId: "1", quantity: 1 }, field: "quantity" },
-    { service: "user", method: "POST", path: "/api/users", valid: { name: "N", email: "n@example.com" }, field: "email" },
+    { service: "product", method: "POST", path: "/api/products/1/ratings", valid: { stars: 4 }, field: "stars", headers: asUser("u1") },
+    { service: "cart", method: "POST", path: "/api/cart/u1/items", valid: { productId: "1", quantity: 1 }, field: "quantity", headers: asUser("u1") },
+    { service: "user", method: "POST", path: "/api/users", valid: { name: "N", email: "n@example.com" }, field: "email", headers: asUser("u1") },
     {
         service: "inventory",
         method: "POST",
@@ -42,7 +42,7 @@ const endpoints: Endpoint[] = [
         valid: { type: "order_confirmed", userId: "u1", orderId: "o1" },
         field: "userId",
     },
-    { service: "order", method: "POST", path: "/api/orders", valid: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }, field: "items" },
+    { service: "order", method: "POST", path: "/api/orders", valid: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }, field: "items", headers: asUser("1") },
 ];
 
 describe("input validation on every endpoint", () => {

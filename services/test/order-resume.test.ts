@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { serviceNames } from "../src/index";
 import { createTestDatabase, queryDatabase } from "./support/database";
-import { get, post } from "./support/http";
+import { asUser, get, post } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 describe("order service: resuming after a transient failure", () => {
@@ -40,7 +40,7 @@ describe("order service: resuming after a transient failure", () => {
 
     it("leaves the order pending on a 5xx, and a retry with the same key completes it without charging twice", async () => {
         const order = { userId: "1", items: [{ productId: "4", price: 1299, quantity: 2 }] };
-        const headers = { "idempotency-key": "resume-1" };
+        const headers = { "idempotency-key": "resume-1", ...asUser("1") };
         const failed = await post(`${stack.url("order")}/api/orders`, order, headers);
         expect(failed.status).to.equal(502);
         expect(failed.body.error).to.equal("shipping service failed");

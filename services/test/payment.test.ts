@@ -6,6 +6,7 @@ import { startStack, type TestStack } from "./support/services";
 describe("payment service", () => {
     let stack: TestStack;
     let declining: TestStack;
+    let outage: TestStack;
     let databaseUrl: string;
     const charge = (base: string, key: string | undefined, body: unknown) =>
         post(`${base}/api/payments`, body, key === undefined ? {} : { "idempotency-key": key });
@@ -16,10 +17,12 @@ describe("payment service", () => {
         databaseUrl = (await createTestDatabase()).url;
         stack = await startStack(databaseUrl, ["payment"]);
         declining = await startStack(databaseUrl, ["payment"], { PAYMENT_FAILURE_RATE: "1" });
+        outage = await startStack(databaseUrl, ["payment"], { PAYMENT_OUTAGE_RATE: "1" });
     });
     after(async () => {
         await stack?.stop();
         await declining?.stop();
+        await outage?.stop();
     });
 
     it("requires an Idempotency-Key header (400)", async () => {
@@ -56,13 +59,27 @@ describe("payment service", () => {
         expect(await chargesFor("key-o4")).to.equal(1);
     });
 
-    it("a simulated decline answers 503 and records no charge, so a retry can still succeed", async () => {
+    it("a simulated decline answers 402, is recorded under the key and replayed: a decline is final", async () => {
         const body = { orderId: "o5", amount: 999, currency: "EUR" };
         const declined = await charge(declining.url("payment"), "key-o5", body);
-        expect(declined.status).to.equal(503);
-        expect(await chargesFor("key-o5")).to.equal(0);
+        expect(declined.status).to.equal(402);
+        expect(declined.body).to.deep.include({ error: "payment declined" });
+        expect(declined.body.details).to.include({ orderId: "o5", status: "declined", reason: "card_declined" });
         const retried = await charge(stack.url("payment"), "key-o5", body);
-        expect(retried.status).to.equal(201);
+        expect(retried.status).to.equal(402);
+        expect(retried.headers.get("idempotent-replayed")).to.equal("true");
         expect(await chargesFor("key-o5")).to.equal(1);
+    });
+
+    it("a simulated outage answers 503 with Retry-After and records nothing, so a retry can still succeed", async () => {
+        const body = { orderId: "o6", amount: 999, currency: "EUR" };
+        const down = await charge(outage.url("payment"), "key-o6", body);
+        expect(down.status).to.equal(503);
+        expect(down.headers.get("retry-after")).to.equal("1");
+        expect(down.body).to.deep.equal({ error: "payment provider unavailable, retry later", details: { orderId: "o6" } });
+        expect(await chargesFor("key-o6")).to.equal(0);
+        const retried = await charge(stack.url("payment"), "key-o6", body);
+        expect(retried.status).to.equal(201);
+        expect(await chargesFor("key-o6")).to.equal(1);
     });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createTestDatabase } from "./support/database";
-import { get, post } from "./support/http";
+import { asUser, get, post } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 describe("product service", () => {
@@ -47,7 +47,7 @@ describe("product service", () => {
     });
 
     it("v2 lists and adds ratings; v1 does not have the ratings routes", async () => {
-        const added = await post(`${v2.url("product")}/api/products/3/ratings`, { stars: 2, comment: "noisy" });
+        const added = await post(`${v2.url("product")}/api/products/3/ratings`, { stars: 2, comment: "noisy" }, asUser("u1"));
         expect(added.status).to.equal(201);
         expect(added.body.rating).to.deep.include({ productId: "3", stars: 2, comment: "noisy" });
         const ratings = await get(`${v2.url("product")}/api/products/3/ratings`);
@@ -58,7 +58,7 @@ describe("product service", () => {
     });
 
     it("rejects a rating outside 1..5 with 400 and the offending field", async () => {
-        const answer = await post(`${v2.url("product")}/api/products/3/ratings`, { stars: 6 });
+        const answer = await post(`${v2.url("product")}/api/products/3/ratings`, { stars: 6 }, asUser("u1"));
         expect(answer.status).to.equal(400);
         expect(answer.body.details[0].path).to.equal("stars");
     });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createTestDatabase } from "./support/database";
-import { get, post } from "./support/http";
+import { asUser, get, post } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 describe("shipping and notification services", () => {
@@ -17,18 +17,30 @@ describe("shipping and notification services", () => {
         expect(first.body.trackingId).to.match(/^TRK-[0-9A-F]{12}$/);
         const again = await post(`${stack.url("shipping")}/api/shipments`, { orderId: "o1", address: "1 Main St" });
         expect(again.body.trackingId).to.equal(first.body.trackingId);
-        const read = await get(`${stack.url("shipping")}/api/shipments/${first.body.trackingId}`);
+        const read = await get(`${stack.url("shipping")}/api/shipments/${first.body.trackingId}`, asUser("u1"));
         expect(read.body).to.deep.equal({ trackingId: first.body.trackingId, orderId: "o1", address: "1 Main St", status: "label_created" });
-        expect((await get(`${stack.url("shipping")}/api/shipments/TRK-NONE`)).status).to.equal(404);
+        expect((await get(`${stack.url("shipping")}/api/shipments/TRK-NONE`, asUser("u1"))).status).to.equal(404);
     });
 
     it("accepts a notification (202) once per type and order, and lists them by user", async () => {
         const body = { type: "order_confirmed", userId: "u1", orderId: "o1" };
         expect((await post(`${stack.url("notification")}/api/notifications`, body)).status).to.equal(202);
         expect((await post(`${stack.url("notification")}/api/notifications`, body)).status).to.equal(202);
-        const list = await get(`${stack.url("notification")}/api/notifications?userId=u1`);
+        const list = await get(`${stack.url("notification")}/api/notifications?userId=u1`, asUser("u1"));
         expect(list.body.notifications).to.have.length(1);
+        expect((await get(`${stack.url("notification")}/api/notifications?userId=u1`, asUser("u2"))).status).to.equal(403);
+        expect((await get(`${stack.url("notification")}/api/notifications?userId=u1`)).status).to.equal(401);
         expect(list.body.notifications[0]).to.include({ type: "order_confirmed", userId: "u1", orderId: "o1" });
+    });
+
+    it("lists notifications newest first by number, past ten rows", async () => {
+        for (let order = 1; order <= 12; order++) {
+            const sent = await post(`${stack.url("notification")}/api/notifications`, { type: "order_confirmed", userId: "many", orderId: `o${order}` });
+            expect(sent.status).to.equal(202);
+        }
+        const list = await get(`${stack.url("notification")}/api/notifications?userId=many`);
+        const orders = list.body.notifications.map((notification: { orderId: string }) => notification.orderId);
+        expect(orders).to.deep.equal(["o12", "o11", "o10", "o9", "o8", "o7", "o6", "o5", "o4", "o3", "o2", "o1"]);
     });
 
     it("requires userId to list notifications and a known type to send one (400)", async () => {

@@ -60,6 +60,7 @@ function slowRating(url: string): { answer: Promise<Outcome>; release(): void } 
     let rest: () => void = () => undefined;
     const answer = exchange(`${url}/api/products/1/ratings`, "POST", "rating", (req) => {
         req.setHeader("content-length", Buffer.byteLength(body));
+        req.setHeader("x-auth-subject", "u1"); // a signed-in customer, as the gateway passes it on
         req.write(body.slice(0, half));
         rest = () => req.end(body.slice(half));
     });

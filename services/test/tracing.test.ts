@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { expect } from "chai";
 import { loadConfig, startService, type RunningService } from "../src/index";
 import { createTestDatabase } from "./support/database";
-import { get, post } from "./support/http";
+import { asUser, get, post } from "./support/http";
 import { testEnv } from "./support/services";
 
 /** Stands in for product and inventory, recording the headers of every call it gets. */
@@ -29,7 +29,7 @@ describe("trace propagation, logs and downstream failures", () => {
     let cart: RunningService;
     const logLines: Record<string, unknown>[] = [];
     const addItem = (productId: string, headers: Record<string, string> = {}) =>
-        post(`${cart.url}/api/cart/u1/items`, { productId, quantity: 1 }, headers);
+        post(`${cart.url}/api/cart/u1/items`, { productId, quantity: 1 }, { ...asUser("u1"), ...headers });
 
     before(async () => {
         downstream = await fakeDownstream();

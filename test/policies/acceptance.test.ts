@@ -32,7 +32,7 @@ describe("policies: acceptance", () => {
         });
     }
 
-    it("dev reports only advisories: the fault demo, single replicas, the HTTP-only Gateway and nested timeouts", async () => {
+    it("dev reports only advisories: the fault demo, single replicas and the HTTP-only Gateway", async () => {
         const violations = runPolicies(await capture("dev"), { environment: "dev" });
         const counts: Record<string, number> = {};
         for (const v of violations) {
@@ -40,7 +40,6 @@ describe("policies: acceptance", () => {
         }
         expect(counts).to.deep.equal({
             "advisory istio-gateway-tls": 1,
-            "advisory timeout-covers-downstream-calls": 8,
             "advisory no-fault-injection": 2,
             "advisory workload-high-availability": 9,
             "advisory ingress-gateway-availability": 1,
@@ -53,9 +52,9 @@ describe("policies: acceptance", () => {
         expect(byPolicy(runPolicies(await capture("local"), { environment: "local" }))).to.deep.equal([]);
     });
 
-    it("the dev stack would be blocked under the prod config (public API server, faults, one replica, one gateway pod, small user pool)", async () => {
+    it("the dev stack would be blocked under the prod config (public API server, faults, one replica, one gateway pod, small user pool, a database without HA)", async () => {
         const blocked = new Set(mandatory(runPolicies(await capture("dev"), { environment: "prod" })).map((v) => v.policy));
-        expect([...blocked].sort()).to.deep.equal(["aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "workload-high-availability"]);
+        expect([...blocked].sort()).to.deep.equal(["aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
     });
 
     describe("prod configs that must be blocked", () => {

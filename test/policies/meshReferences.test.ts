@@ -138,13 +138,13 @@ describe("policies: mesh references", () => {
             ]);
         });
 
-        it("flags a route shadowed by an earlier, broader prefix at the edge", () => {
+        it("flags a route shadowed by an earlier catch-all at the edge", () => {
             const http = find(prod, "VirtualService", "ecommerce-gateway").inputs.spec.http;
-            http.unshift({ name: "api-catch", match: [{ uri: { prefix: "/api" } }], route: [{ destination: { host: "product.ecommerce.svc.cluster.local", subset: "v1" }, weight: 100 }] });
+            http.unshift({ name: "api-catch", route: [{ destination: { host: "product.ecommerce.svc.cluster.local", subset: "v1" }, weight: 100 }] });
             const found = violationsOf("istio-vs-unreachable-route", prod);
             expect(found).to.have.length(http.length - 1);
             expect(found.every((v) => v.resource?.name === "ecommerce-gateway")).to.equal(true);
-            expect(found[0].message).to.contain('earlier route "api-catch" (#0) matches every request it would match');
+            expect(found[0].message).to.contain('earlier route "api-catch" (#0) has no match and takes every request');
         });
 
         it("flags a duplicate match inside a route", () => {

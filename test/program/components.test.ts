@@ -1,6 +1,7 @@
 import { RunError } from "@pulumi/pulumi";
 import { expect } from "chai";
 import { type Capture } from "../../tools/capture/capture";
+import { maskSecrets } from "../../tools/render/model";
 import { capture, type Json, ofKind, one, spec } from "../support/stacks";
 
 const inputs = (r: { inputs: unknown }): Json => r.inputs;
@@ -18,7 +19,7 @@ describe("AKS and ACR (prod)", () => {
 
     it("creates AKS with Entra ID + Azure RBAC, no local accounts, workload identity and Cilium network policy", () => {
         const aks = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks"));
-        expect(aks.kubernetesVersion).to.equal("1.33");
+        expect(aks.kubernetesVersion).to.equal("1.36");
         expect(aks.aadProfile).to.deep.equal({ managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [] });
         expect(aks.disableLocalAccounts).to.equal(true);
         expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
@@ -63,16 +64,32 @@ describe("Istio install", () => {
         c = await capture("prod");
     });
 
-    it("installs base → istiod → gateway at the pinned version from the official chart repository", () => {
+    it("installs base → istiod → gateway at the pinned 1.31.1 from Istio's new chart repository", () => {
         const release = (name: string) => one(c, "helm.sh/v3:Release", name);
-        for (const name of ["istio-base", "istiod", "istio-ingressgateway"]) {
-            expect(inputs(release(name))).to.include({ version: "1.27.3" });
-            expect(inputs(release(name)).repositoryOpts).to.deep.equal({ repo: "https://istio-release.storage.googleapis.com/charts" });
+        for (const [name, chart] of [["istio-base", "base"], ["istiod", "istiod"], ["istio-ingressgateway", "gateway"]]) {
+            expect(inputs(release(name))).to.include({ chart, version: "1.31.1" });
+            expect(inputs(release(name)).repositoryOpts).to.deep.equal({ repo: "https://blob.istio.io/istio-release/charts" });
         }
         expect(release("istiod").dependencies).to.include(release("istio-base").urn);
         expect(release("istio-ingressgateway").dependencies).to.include(release("istiod").urn);
         expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer" }, podDisruptionBudget: { maxUnavailable: 1 } });
         expect(inputs(release("istiod")).values.meshConfig).to.include({ accessLogFile: "/dev/stdout" });
+        expect(inputs(release("istiod")).values).to.deep.include({ autoscaleMin: 2, global: { hub: "docker.io/istio", proxy: { seccompProfile: { type: "RuntimeDefault" } } } });
+    });
+
+    it("sets outlierDetection.minHealthPercent on every DestinationRule, where Istio 1.31 keeps its pre-1.31 endpoint handling", () => {
+        const rules = ofKind(c, "networking.istio.io/v1:DestinationRule");
+        expect(rules).to.have.length(8);
+        for (const rule of rules) {
+            expect(spec(rule).trafficPolicy.outlierDetection.minHealthPercent, rule.name).to.be.a("number").and.greaterThan(0);
+        }
+    });
+
+    it("takes the charts from an OCI registry when istio.chartRepository is oci://", async () => {
+        const oci = await capture("prod", "istio.chartRepository=oci://ghcr.io/istio/release/charts");
+        const gateway = inputs(one(oci, "helm.sh/v3:Release", "istio-ingressgateway"));
+        expect(gateway).to.include({ chart: "oci://ghcr.io/istio/release/charts/gateway", version: "1.31.1" });
+        expect(gateway.repositoryOpts).to.equal(undefined);
     });
 
     it("makes every workload and mesh object wait for istiod", () => {
@@ -130,7 +147,9 @@ describe("MeshService", () => {
             SERVICE_NAME: "order",
             SERVICE_VERSION: "v1",
             PORT: "8080",
-            DATABASE_URL: { secretKeyRef: { name: "ecommerce-db", key: "DATABASE_URL" } },
+            // prod's Flexible Server: order logs in as its own role, from its own key of the Secret
+            DATABASE_URL: { secretKeyRef: { name: "ecommerce-db", key: "DATABASE_URL_ORDER" } },
+            DATABASE_POOL_MAX: "5",
             INVENTORY_URL: "http://inventory.ecommerce.svc.cluster.local",
             PAYMENT_URL: "http://payment.ecommerce.svc.cluster.local",
             DOWNSTREAM_TIMEOUT_MS: "15000", // payment's route timeout, the longest of order's callees
@@ -143,12 +162,13 @@ describe("MeshService", () => {
         expect(v2.env.find((e: Json) => e.name === "SERVICE_VERSION").value).to.equal("v2");
     });
 
-    it("lets only the edge and the services that call it through its AuthorizationPolicy", () => {
-        const principals = spec(one(prod, "security.istio.io/v1:AuthorizationPolicy", "inventory")).rules[0].from[0].source.principals;
-        expect(principals).to.deep.equal([
-            "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
-            "cluster.local/ns/ecommerce/sa/cart",
-            "cluster.local/ns/ecommerce/sa/order",
+    it("lets only the edge and the services that call it through its AuthorizationPolicy, each on its own operations", () => {
+        const rules = spec(one(prod, "security.istio.io/v1:AuthorizationPolicy", "inventory")).rules;
+        const operations = (to: Json[]) => to.map((t: Json) => `${t.operation.methods[0]} ${t.operation.paths[0]}`);
+        expect(rules.map((rule: Json) => [rule.from[0].source.principals[0], operations(rule.to)])).to.deep.equal([
+            ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway", ["GET /api/inventory/{*}"]],
+            ["cluster.local/ns/ecommerce/sa/cart", ["GET /api/inventory/{*}"]],
+            ["cluster.local/ns/ecommerce/sa/order", ["POST /api/inventory/reservations", "DELETE /api/inventory/reservations/{*}"]],
         ]);
     });
 
@@ -206,10 +226,11 @@ describe("the local stack", () => {
         expect(spec(one(c, "apps/v1:Deployment", "cart-v1")).template.spec.containers[0].image).to.equal("localhost:5001/cart:0.1.0");
     });
 
-    it("stores the database URL it was given in the Secret the pods read", () => {
-        const secret = inputs(one(c, "core/v1:Secret", "database"));
-        expect(secret.metadata).to.include({ name: "ecommerce-db", namespace: "ecommerce" });
-        expect(secret.stringData.DATABASE_URL).to.match(/^postgres:\/\//);
+    it("fills the Secret the pods read from the CloudNativePG operator's generated credentials", () => {
+        const secret = one(c, "core/v1:Secret", "database");
+        expect(inputs(secret).metadata).to.include({ name: "ecommerce-db", namespace: "ecommerce" });
+        expect(inputs(secret).stringData.DATABASE_URL).to.equal("postgresql://ecommerce:offline-password@ecommerce-pg-rw.ecommerce-data:5432/ecommerce");
+        expect(JSON.stringify(maskSecrets(secret.markedInputs))).to.not.contain("offline-password");
     });
 });
 

@@ -104,7 +104,7 @@ for (const stack of shippedStacks) {
             expect(ofKind(c, "random:index/randomPassword:RandomPassword").map((r) => (r.inputs as Json).length)).to.deep.equal([24]);
             const grafana = release(c, "kube-prometheus-stack").values.grafana;
             expect(grafana.admin.existingSecret).to.equal((secret.inputs as Json).metadata.name);
-            expect(JSON.stringify(c.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.inputs))).to.not.include("offline-random-password");
+            expect(JSON.stringify(c.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.inputs))).to.not.include("offline-password");
             expect(release(c, "kiali").values.external_services.grafana.auth.password).to.match(/^secret:grafana-admin:/);
         });
 

@@ -108,7 +108,7 @@ describe("the mesh perimeter, per shipped stack", () => {
     it("stops with the key and value when the collector or the database URL cannot be placed", async () => {
         const failure = async (...overrides: string[]) => capture("dev", ...overrides).then(() => "no error", (error: Error) => error.message);
         expect(await failure("istio.tracing.collector=otel-collector")).to.contain(
-            "ecommerce-mesh:istio.tracing.collector: otel-collector is not a Service name <name>.<namespace>[.svc.cluster.local]",
+            'ecommerce-mesh:istio.tracing.collector: "otel-collector" is not a Service in observability.namespace (observability)',
         );
         expect(await failure("database.url=not a url")).to.contain("ecommerce-mesh:database.url: is not a connection URL");
     });

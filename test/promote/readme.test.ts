@@ -10,9 +10,13 @@ import { usage as verifyUsage } from "../../tools/verify/args";
 import { neighbourDistance, significance, splitSampleSize } from "../../tools/verify/stats";
 
 const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-const between = (start: string, end: string) => readme.slice(readme.indexOf(start), readme.indexOf(end, readme.indexOf(start)));
-const verify = between("## Verify a deploy", "## Promote a canary");
-const promote = between("## Promote a canary", "## Stack configuration reference");
+/** From a heading to the next one of its level. */
+const section = (heading: string) => {
+    const start = readme.indexOf(heading);
+    return readme.slice(start, readme.indexOf("\n## ", start + 1));
+};
+const verify = section("## Verify a deploy");
+const promote = section("## Promote a canary");
 
 describe("README: verify and promote", () => {
     it("states verify's statistics as the code applies them", () => {

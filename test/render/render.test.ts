@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { stackNames } from "../../tools/render/check";
+import { stackNames } from "../../tools/capture/stackFile";
 import { loadRenderDir } from "../../tools/render/compare";
 import { InputError } from "../../tools/render/evaluate";
 import { exitCodeOf, renderStack } from "../../tools/render/pipeline";
@@ -32,12 +32,14 @@ describe("render pipeline", function () {
             for (const object of result.model.kubernetes) {
                 expect(result.written).to.include(object.file);
             }
-            // Namespaces first, custom resources (Istio's, the Prometheus Operator's) after every core object.
-            const kinds = result.model.kubernetes.map((o) => ({ kind: o.kind, istio: /istio\.io|monitoring\.coreos\.com/.test(o.apiVersion) }));
+            // Namespaces first; Istio objects after every core object, other custom resources
+            // (the Prometheus Operator's, CloudNativePG's Cluster) among or after them.
+            const kinds = result.model.kubernetes.map((o) => ({ kind: o.kind, istio: o.apiVersion.includes("istio.io"), custom: o.apiVersion.includes(".") }));
             expect(kinds[0].kind).to.equal("Namespace");
             const firstIstio = kinds.findIndex((k) => k.istio);
-            expect(kinds.slice(firstIstio).every((k) => k.istio)).to.equal(true);
-            expect(result.model.helmReleases.map((r) => r.name)).to.have.members(["istio-base", "istiod", "istio-ingressgateway", "kube-prometheus-stack", "otel-collector", "jaeger", "kiali"]);
+            expect(kinds.slice(firstIstio).every((k) => k.custom)).to.equal(true);
+            // local also installs the CloudNativePG operator for its in-cluster PostgreSQL.
+            expect(result.model.helmReleases.map((r) => r.name)).to.have.members(["istio-base", "istiod", "istio-ingressgateway", "kube-prometheus-stack", "otel-collector", "jaeger", "kiali", ...(stack === "local" ? ["cnpg"] : [])]);
             if (result.policies.ran) {
                 expect(result.policies.violations.filter((v) => v.enforcementLevel === "mandatory"), "mandatory violations").to.deep.equal([]);
             }

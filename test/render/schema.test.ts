@@ -94,6 +94,7 @@ describe("schema validation", function () {
             written: [],
             schemaErrors,
             policies: { ran: true, violations: [] },
+            versions: { day: "2026-12-01", lines: [], compatibility: [] },
             seconds: { evaluate: 0, schema: 0, policies: 0, total: 0 },
         } satisfies RenderResult;
         expect(exitCodeOf(result)).to.equal(1);

@@ -65,11 +65,12 @@ describe("GitHub workflows", () => {
         }
     });
 
-    it("set up Node 24 and install with npm ci before running npm scripts", () => {
+    it("set up Node 24 (from .nvmrc) and install with npm ci before running npm scripts", () => {
+        expect(readFileSync(path.resolve(__dirname, "..", "..", ".nvmrc"), "utf8").trim()).to.equal("24");
         for (const { file, id, job } of allJobs()) {
             const setup = uses(job, "actions/setup-node");
             expect(setup, `${file} ${id}`).to.have.length(1);
-            expect(String(setup[0].with?.["node-version"]), `${file} ${id}`).to.equal("24");
+            expect(setup[0].with?.["node-version-file"], `${file} ${id}`).to.equal(".nvmrc");
             const install = order(job, (s) => /^npm ci\b/.test(s.run ?? ""));
             expect(install, `${file} ${id}: npm ci`).to.be.greaterThan(order(job, (s) => s.uses?.startsWith("actions/setup-node") ?? false));
             const firstScript = order(job, (s) => /npm (test|run)\b/.test(s.run ?? ""));

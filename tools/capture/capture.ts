@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { offlineFetch, offlineInvoke, providerComputedState } from "./offlineCloud";
+import { offlineFetch, offlineInvoke, providerComputedState, readState } from "./offlineCloud";
 import { type StackFileConfig } from "./stackFile";
 
 export interface CapturedResource {
@@ -61,7 +61,7 @@ export async function captureStack({ projectDir, project, stack, config, entry }
             newResource: ({ type, name, inputs, custom, id: readId }) => {
                 const id = readId || `${name}-${shortHash(type)}`;
                 registered.push({ type, name, id, custom: custom ?? false, ...(readId ? { readId } : {}), inputs: revealSecrets(inputs), markedInputs: inputs });
-                return { id, state: { ...providerComputedState(type, inputs), ...inputs } };
+                return { id, state: { ...providerComputedState(type, inputs), ...(readId ? readState(type, readId) : {}), ...inputs } };
             },
             call: ({ token, inputs }) => offlineInvoke(token, inputs),
         },

@@ -1,6 +1,6 @@
 // Reads Pulumi.<stack>.yaml into the flat `namespace:key → string` map Pulumi hands a program,
 // the way the CLI would: structured values as JSON, secure values replaced by a placeholder.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
@@ -21,13 +21,23 @@ export function stackFilePath(projectDir: string, stack: string): string {
     return path.join(projectDir, `Pulumi.${stack}.yaml`);
 }
 
+/** The stacks a project has: every Pulumi.<stack>.yaml in its directory, sorted. */
+export function stackNames(projectDir: string): string[] {
+    return readdirSync(projectDir)
+        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+        .filter((stack): stack is string => stack !== undefined)
+        .sort();
+}
+
 export function readStackFile(projectDir: string, stack: string, project: string): StackFileConfig {
     const file = stackFilePath(projectDir, stack);
     let text: string;
     try {
         text = readFileSync(file, "utf8");
     } catch {
-        throw new StackFileError(`no stack file ${path.basename(file)} in ${projectDir}`);
+        const known = stackNames(projectDir);
+        const choices = known.length > 0 ? `; the stacks are ${known.join(", ")}` : "";
+        throw new StackFileError(`no stack file ${path.basename(file)} in ${projectDir}${choices}`);
     }
     let doc: unknown;
     try {

@@ -12,7 +12,8 @@ against the Kubernetes and Istio schemas and runs the policy pack.
   --set key.path=value  override a config value like 'pulumi config set --path' (repeatable),
                         e.g. --set services.product.canary.weight=25
   --compare <dir>       list objects added, changed (with the changed fields) or removed
-                        against an earlier render dir
+                        against an earlier render dir, which is never overwritten (the
+                        default out/<name> moves to out/<name>.next when it is that dir)
   --json                print a machine-readable report on stdout instead of text
   --help                print this help
 

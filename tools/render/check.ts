@@ -1,19 +1,14 @@
 // `npm run check`: renders every Pulumi.<stack>.yaml in the project root into out/<stack>/
 // and fails (exit 1) when any stack has a schema error, a mandatory policy violation or
 // invalid config. One summary line per stack on stdout; details of a failing stack after it.
-import { readdirSync } from "node:fs";
 import * as path from "node:path";
+import { stackNames } from "../capture/stackFile";
+import { advisoriesByPolicy, advisoryLine } from "./advisories";
 import { describeFailure, finish, projectDir } from "./main";
 import { isMandatory } from "./policies";
 import { exitCodeOf, renderStack } from "./pipeline";
 import { formatReport } from "./report";
-
-export function stackNames(dir: string): string[] {
-    return readdirSync(dir)
-        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
-        .filter((stack): stack is string => stack !== undefined)
-        .sort();
-}
+import { versionSummary } from "./versions";
 
 async function main(argv: string[]): Promise<void> {
     console.log = console.error;
@@ -32,6 +27,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const lines: string[] = [];
     const details: string[] = [];
+    const advised: string[] = [];
     let failed = 0;
     for (const stack of stacks) {
         try {
@@ -48,7 +44,13 @@ async function main(argv: string[]): Promise<void> {
             lines.push(
                 `${code === 0 ? "ok  " : "FAIL"} ${stack}: ${result.model.resourceCount} resources, ${result.model.kubernetes.length} objects, ` +
                     `${result.schemaErrors.length} schema errors, policies ${policies} (${result.seconds.total.toFixed(1)}s)`,
+                `     versions: ${versionSummary(result.versions)}`,
             );
+            const advisories = advisoriesByPolicy(result.policies.violations);
+            if (advisories.length > 0) {
+                lines.push(advisoryLine(stack, advisories));
+                advised.push(`${stack} ${advisory}`);
+            }
             if (code !== 0) {
                 failed++;
                 details.push(`--- ${stack}`, formatReport(result).trimEnd());
@@ -60,7 +62,8 @@ async function main(argv: string[]): Promise<void> {
             details.push(`--- ${stack}`, ...message);
         }
     }
-    const summary = `check: ${stacks.length - failed}/${stacks.length} stacks clean`;
+    const advice = advised.length > 0 ? `advisories: ${advised.join(", ")}` : "no advisories";
+    const summary = `check: ${stacks.length - failed}/${stacks.length} stacks pass (no schema error or mandatory violation); ${advice}`;
     finish([...lines, ...(details.length ? ["", ...details] : []), summary, ""].join("\n"), failed ? 1 : 0);
 }
 

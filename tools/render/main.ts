@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import { parseRenderArgs, usage, UsageError } from "./args";
 import { InputError } from "./evaluate";
+import { chooseOutDir } from "./outDir";
 import { exitCodeOf, renderStack } from "./pipeline";
 import { formatReport, jsonReport } from "./report";
 
@@ -55,12 +56,15 @@ async function main(argv: string[]): Promise<void> {
     }
     const stack = args.stack!;
     try {
+        const compareDir = args.compare ? userPath(args.compare) : undefined;
+        const { outDir, note } = chooseOutDir(projectDir, stack, args.out ? userPath(args.out) : undefined, compareDir);
+        if (note) console.error(`render: ${note}`);
         const result = await renderStack({
             projectDir,
             stack,
             sets: args.sets,
-            outDir: args.out ? userPath(args.out) : path.join(projectDir, "out", stack),
-            compareDir: args.compare ? userPath(args.compare) : undefined,
+            outDir,
+            compareDir,
             log: (line) => console.error(`render: ${line}`),
         });
         if (args.compare) {

@@ -7,6 +7,7 @@ import { renderFiles, type RenderFiles, writeRenderDir } from "./manifests";
 import { buildModel, type RenderModel } from "./model";
 import { isMandatory, type PolicyRun, runPolicyPack } from "./policies";
 import { type SchemaError, validateObjects } from "./schema";
+import { type VersionReport, versionReport } from "./versions";
 
 export interface RenderRequest {
     projectDir: string;
@@ -29,6 +30,8 @@ export interface RenderResult {
     written: string[];
     schemaErrors: SchemaError[];
     policies: PolicyRun;
+    /** The versions in use and how long each stays supported. */
+    versions: VersionReport;
     comparison?: Comparison;
     seconds: { evaluate: number; schema: number; policies: number; total: number };
 }
@@ -75,6 +78,7 @@ export async function renderStack(request: RenderRequest): Promise<RenderResult>
         written,
         schemaErrors,
         policies,
+        versions: versionReport(capture.resources),
         comparison,
         seconds: { evaluate, schema, policies: policySeconds, total: since(started) },
     };

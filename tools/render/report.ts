@@ -4,6 +4,7 @@ import { objectLabel } from "./model";
 import { exitCodeOf, type RenderResult } from "./pipeline";
 import { isMandatory, type Violation } from "./policies";
 import { type SchemaError } from "./schema";
+import { formatVersions } from "./versions";
 
 export function formatReport(result: RenderResult): string {
     const lines: string[] = [];
@@ -15,6 +16,7 @@ export function formatReport(result: RenderResult): string {
     );
     lines.push("", ...formatSchema(result.schemaErrors, model.kubernetes.length));
     lines.push("", ...formatPolicies(result));
+    lines.push("", ...formatVersions(result.versions));
     if (result.comparison) {
         lines.push("", ...formatComparison(result.comparison));
     }
@@ -139,6 +141,7 @@ export function jsonReport(result: RenderResult): Record<string, unknown> {
             mandatory: result.policies.violations.filter(isMandatory).length,
             violations: result.policies.violations,
         },
+        versions: result.versions,
         comparison: result.comparison ?? null,
         seconds: Object.fromEntries(Object.entries(result.seconds).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
     };

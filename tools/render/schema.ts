@@ -7,6 +7,7 @@
 // declarations generated from the same schemas. Their validators check types, enums, formats
 // and required fields but accept unknown fields (the upstream schemas leave
 // additionalProperties open), so strictFields.ts adds the pass that rejects those.
+import { cnpgClusterProblems } from "./cnpgSchema";
 import { objectLabel, type KubeObject } from "./model";
 import { type ModelType, StrictFieldChecker } from "./strictFields";
 
@@ -76,6 +77,9 @@ export class SchemaValidator {
 
     validate(object: KubeObject): SchemaError[] {
         const at = (path: string, message: string): SchemaError => ({ object: objectLabel(object), file: object.file, path, message });
+        if (object.apiVersion === "postgresql.cnpg.io/v1" && object.kind === "Cluster") {
+            return cnpgClusterProblems(object.manifest).map(({ path, message }) => at(path, message));
+        }
         const Model = this.models.get(`${object.apiVersion}/${object.kind}`);
         if (!Model) {
             return [at("", `no published schema for apiVersion ${object.apiVersion} kind ${object.kind} (a typo, or a CRD kubernetes-models does not ship)`)];

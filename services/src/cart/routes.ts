@@ -1,8 +1,9 @@
 // Shopping carts. Adding an item asks product whether it exists (and its price) and
 // inventory whether enough is in stock for the whole line; nothing is reserved yet.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { HttpError } from "../runtime/errors";
+import { requireOwner } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";
 import { idSchema, parseInput, quantitySchema } from "../runtime/validation";
 import * as queries from "./queries";
@@ -24,10 +25,17 @@ export function registerCartRoutes(app: FastifyInstance, { db, downstream, metri
         return { userId, items, total: items.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0) };
     };
 
-    app.get("/api/cart/:userId", async (request) => cartOf(parseInput(cartParams, request.params, "path").userId));
+    const ownCart = (request: FastifyRequest, userId: string) => requireOwner(request, userId, "cart");
+
+    app.get("/api/cart/:userId", async (request) => {
+        const { userId } = parseInput(cartParams, request.params, "path");
+        ownCart(request, userId);
+        return cartOf(userId);
+    });
 
     app.post("/api/cart/:userId/items", async (request, reply) => {
         const { userId } = parseInput(cartParams, request.params, "path");
+        ownCart(request, userId);
         const { productId, quantity } = parseInput(newItem, request.body, "request body");
         const path = encodeURIComponent(productId);
         const [product, stock] = await Promise.all([
@@ -49,6 +57,7 @@ export function registerCartRoutes(app: FastifyInstance, { db, downstream, metri
 
     app.delete("/api/cart/:userId/items/:productId", async (request) => {
         const { userId, productId } = parseInput(itemParams, request.params, "path");
+        ownCart(request, userId);
         if (!(await queries.removeFromCart(db.pool, userId, productId))) {
             throw new HttpError(404, "product not in cart", { userId, productId });
         }

@@ -2,6 +2,7 @@
 // and logged; the list shows what a user was told.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { requireOwner } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";
 import { idSchema, parseInput } from "../runtime/validation";
 
@@ -27,9 +28,11 @@ export function registerNotificationRoutes(app: FastifyInstance, { db, metrics }
 
     app.get("/api/notifications", async (request) => {
         const { userId } = parseInput(listQuery, request.query, "query");
+        requireOwner(request, userId, "notification list");
+        // Qualified: a bare `id` would name the id::text output column and sort as text (9 > 10).
         const result = await db.pool.query(
             `SELECT id::text, type, user_id AS "userId", order_id AS "orderId", created_at AS "createdAt"
-             FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 100`,
+             FROM notifications WHERE user_id = $1 ORDER BY notifications.id DESC LIMIT 100`,
             [userId],
         );
         return { userId, notifications: result.rows };

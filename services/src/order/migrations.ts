@@ -34,4 +34,13 @@ export const migrations: readonly Migration[] = [
             );
         `,
     },
+    {
+        version: 2,
+        name: "orders-request-for-the-sweeper",
+        sql: `
+            -- The request itself, so the sweeper can resume a pending order no client retries.
+            ALTER TABLE orders ADD COLUMN request jsonb;
+            CREATE INDEX orders_pending_by_age ON orders (created_at) WHERE status = 'pending';
+        `,
+    },
 ];

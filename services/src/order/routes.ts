@@ -4,10 +4,12 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { HttpError } from "../runtime/errors";
+import { requireOwner } from "../runtime/identity";
 import { requestHash } from "../runtime/request-hash";
 import type { ServiceContext } from "../runtime/service-module";
 import { amountSchema, idempotencyKeySchema, idSchema, parseInput, quantitySchema } from "../runtime/validation";
 import * as store from "./store";
+import { orderLeaseMs, registerSweeper } from "./sweeper";
 import { runOrder } from "./workflow";
 
 const orderRequest = z.strictObject({
@@ -17,16 +19,17 @@ const orderRequest = z.strictObject({
 const orderParams = z.object({ id: idSchema });
 
 export function registerOrderRoutes(app: FastifyInstance, context: ServiceContext): void {
-    const { db, metrics, config } = context;
-    // Long enough for every step to time out once; a crashed attempt frees the order after it.
-    const leaseMs = 10 * config.downstreamTimeoutMs;
+    const { db, metrics } = context;
+    const leaseMs = orderLeaseMs(context.config);
+    registerSweeper(app, context);
 
     app.post("/api/orders", async (request, reply) => {
         const order = parseInput(orderRequest, request.body, "request body");
+        requireOwner(request, order.userId, "order's account");
         const sentKey = request.headers["idempotency-key"];
         const key = sentKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, sentKey, "Idempotency-Key header");
 
-        const claim = await store.claimOrder(db.pool, key, requestHash(order), order.userId, leaseMs);
+        const claim = await store.claimOrder(db.pool, key, requestHash(order), order, leaseMs);
         if (claim.kind === "replay") return reply.status(claim.answer.status).header("idempotent-replayed", "true").send(claim.answer.body);
         if (claim.kind === "key_reused") throw new HttpError(422, "Idempotency-Key was already used for a different order", { orderId: claim.orderId });
         if (claim.kind === "busy") throw new HttpError(409, "this order is already being processed, retry later", { orderId: claim.orderId });
@@ -48,6 +51,7 @@ export function registerOrderRoutes(app: FastifyInstance, context: ServiceContex
         const { id } = parseInput(orderParams, request.params, "path");
         const order = await store.findOrder(db.pool, id);
         if (!order) throw new HttpError(404, "order not found", { id });
+        requireOwner(request, order.userId, "order");
         return order;
     });
 }

@@ -2,6 +2,7 @@
 // time work on an order and lets retries get the stored answer.
 import { randomUUID } from "node:crypto";
 import type { Queryable } from "../runtime/database";
+import type { OrderRequest } from "./workflow";
 
 export type OrderStatus = "pending" | "confirmed" | "payment_failed" | "rejected";
 
@@ -30,12 +31,12 @@ interface ClaimRow {
     response_body: unknown;
 }
 
-export async function claimOrder(db: Queryable, key: string, hash: string, userId: string, leaseMs: number): Promise<Claim> {
+export async function claimOrder(db: Queryable, key: string, hash: string, request: OrderRequest, leaseMs: number): Promise<Claim> {
     const inserted = await db.query<{ id: string }>(
-        `INSERT INTO orders (id, idempotency_key, request_hash, user_id, status, lease_until)
-         VALUES ($1, $2, $3, $4, 'pending', now() + $5 * interval '1 millisecond')
+        `INSERT INTO orders (id, idempotency_key, request_hash, user_id, status, lease_until, request)
+         VALUES ($1, $2, $3, $4, 'pending', now() + $5 * interval '1 millisecond', $6)
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-        [randomUUID(), key, hash, userId, leaseMs],
+        [randomUUID(), key, hash, request.userId, leaseMs, JSON.stringify(request)],
     );
     if (inserted.rows[0]) return { kind: "work", orderId: inserted.rows[0].id };
 
@@ -51,6 +52,29 @@ export async function claimOrder(db: Queryable, key: string, hash: string, userI
         [existing.id, leaseMs],
     );
     return resumed.rowCount === 1 ? { kind: "work", orderId: existing.id } : { kind: "busy", orderId: existing.id };
+}
+
+/**
+ * The sweeper's claim: up to `limit` pending orders older than `ageMs` that nobody works on,
+ * each leased in the same statement. SKIP LOCKED lets sweepers on other replicas pass over
+ * rows this one is taking, and the lease keeps them (and client retries) off afterwards, so
+ * each order is claimed by exactly one of them. Orders from before the request was stored
+ * (migration 2) cannot be resumed and are left to a client retry.
+ */
+export async function claimStale(db: Queryable, ageMs: number, leaseMs: number, limit: number): Promise<{ orderId: string; request: OrderRequest }[]> {
+    const claimed = await db.query<{ id: string; request: OrderRequest }>(
+        `UPDATE orders SET lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
+         WHERE id IN (
+             SELECT id FROM orders
+             WHERE status = 'pending' AND request IS NOT NULL
+               AND created_at < now() - $1 * interval '1 millisecond'
+               AND (lease_until IS NULL OR lease_until < now())
+             ORDER BY created_at LIMIT $3
+             FOR UPDATE SKIP LOCKED)
+         RETURNING id, request`,
+        [ageMs, leaseMs, limit],
+    );
+    return claimed.rows.map((row) => ({ orderId: row.id, request: row.request }));
 }
 
 /** Lets the next retry take the order over after a transient failure. */

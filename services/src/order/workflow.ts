@@ -2,17 +2,24 @@
 // ship, notify. Every call is keyed by the order id, so when a transient failure leaves the
 // order pending, a retry runs the same steps again without reserving, charging or shipping
 // twice. Returns the final outcome, or throws (order stays pending) on transient failures.
-import type { FastifyRequest } from "fastify";
-import { DownstreamError, type CallOptions } from "../runtime/downstream";
+import type { FastifyBaseLogger } from "fastify";
+import { DownstreamError, type CallOptions, type Caller, type DownstreamResponse } from "../runtime/downstream";
+import { HttpError } from "../runtime/errors";
 import type { ServiceContext } from "../runtime/service-module";
 import type { ServiceName } from "../runtime/service-names";
 import { maxAmount } from "../runtime/validation";
 import * as store from "./store";
 
+/** An incoming request, or the sweeper acting for the customer who placed the order. */
+export type OrderCaller = Caller & { readonly log: FastifyBaseLogger };
+
 export interface OrderRequest {
     userId: string;
     items: { productId: string; price: number; quantity: number }[];
 }
+
+/** Seconds a client is asked to wait before retrying an order that payment could not take. */
+const paymentRetryAfterSeconds = 5;
 
 /** The whole catalogue is priced in one currency. */
 const currency = "EUR";
@@ -24,7 +31,7 @@ const reject = (status: number, error: string, details: unknown): store.Outcome 
 
 export async function runOrder(
     context: ServiceContext,
-    request: FastifyRequest,
+    request: OrderCaller,
     orderId: string,
     order: OrderRequest,
 ): Promise<store.Outcome> {
@@ -69,19 +76,27 @@ export async function runOrder(
         throw error;
     }
 
-    let paymentId: string;
+    // A decline (402) is payment's final answer; anything else that goes wrong here (a 5xx
+    // from payment or from Envoy in front of it, a timeout, no payment running) is an outage:
+    // the charge may or may not have happened, so the stock stays reserved and the order
+    // pending until a retry with the same key, or the sweeper, finishes it.
+    let payment: DownstreamResponse<{ paymentId: string }>;
     try {
-        const payment = await call<{ paymentId: string }>("payment", "/api/payments", {
+        payment = await call<{ paymentId: string }>("payment", "/api/payments", {
             method: "POST",
             headers: { "idempotency-key": `order-${orderId}` },
             body: { orderId, amount: total, currency },
         });
-        expectStatus("payment", payment.status, 201);
-        paymentId = payment.body.paymentId;
     } catch (error) {
-        // Only a decline (503) is known not to have charged; after a timeout the charge may
-        // have happened, so the stock stays reserved for the retry.
-        if (!(error instanceof DownstreamError && error.upstreamStatus === 503)) throw error;
+        if (!(error instanceof DownstreamError)) throw error;
+        throw new HttpError(
+            503,
+            "payment is unavailable: the order is pending, retry with the same Idempotency-Key",
+            { orderId, status: "pending", cause: error.message },
+            { "retry-after": String(paymentRetryAfterSeconds) },
+        );
+    }
+    if (payment.status === 402) {
         expectStatus("inventory", (await releaseStock()).status, 200);
         await notify(context, request, "payment_failed", order.userId, orderId);
         return {
@@ -89,6 +104,8 @@ export async function runOrder(
             answer: { status: 402, body: { error: "payment failed", details: { orderId, status: "payment_failed", total, currency } } },
         };
     }
+    expectStatus("payment", payment.status, 201);
+    const paymentId = payment.body.paymentId;
 
     const shipment = await call<{ trackingId: string }>("shipping", "/api/shipments", {
         method: "POST",
@@ -107,7 +124,7 @@ export async function runOrder(
 }
 
 /** Notifications are best effort: a customer email failing must not undo a paid order. */
-async function notify(context: ServiceContext, request: FastifyRequest, type: string, userId: string, orderId: string) {
+async function notify(context: ServiceContext, request: OrderCaller, type: string, userId: string, orderId: string) {
     try {
         const sent = await context.downstream.call(request, "notification", "/api/notifications", {
             method: "POST",

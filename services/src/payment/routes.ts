@@ -1,10 +1,12 @@
 // Simulated card payments. Each Idempotency-Key charges at most once: the key is unique in
-// PostgreSQL, so concurrent retries converge on one row. A simulated decline (503, rate
-// PAYMENT_FAILURE_RATE) records nothing, so a retry with the same key may still succeed.
+// PostgreSQL, so concurrent retries converge on one row. Two simulated failures, told apart
+// by status so callers never confuse them: a decline (402, rate PAYMENT_FAILURE_RATE) is
+// final and recorded under the key; a provider outage (503 + Retry-After, rate
+// PAYMENT_OUTAGE_RATE) records nothing, so a retry with the same key may still succeed.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { HttpError } from "../runtime/errors";
+import { errorBody, HttpError } from "../runtime/errors";
 import { requestHash } from "../runtime/request-hash";
 import type { ServiceContext } from "../runtime/service-module";
 import { amountSchema, idempotencyKeySchema, idSchema, parseInput } from "../runtime/validation";
@@ -16,9 +18,16 @@ const paymentRequest = z.strictObject({
     currency: z.string().regex(/^[A-Z]{3}$/, { error: "expected an ISO 4217 code such as EUR" }),
 });
 
+/** Seconds a caller should wait after a simulated outage. */
+const outageRetryAfterSeconds = 1;
+
 function sendPayment(reply: FastifyReply, payment: queries.Payment, replayed: boolean) {
     const { requestHash: _hash, ...visible } = payment;
-    return reply.status(201).header("idempotent-replayed", String(replayed)).send(visible);
+    reply.header("idempotent-replayed", String(replayed));
+    if (payment.status === "declined") {
+        return reply.status(402).send(errorBody("payment declined", { ...visible, reason: "card_declined" }));
+    }
+    return reply.status(201).send(visible);
 }
 
 export function registerPaymentRoutes(app: FastifyInstance, { config, db, metrics }: ServiceContext): void {
@@ -37,16 +46,17 @@ export function registerPaymentRoutes(app: FastifyInstance, { config, db, metric
         const existing = await queries.findByKey(db.pool, key);
         if (existing) return replay(existing);
 
-        if (Math.random() < config.paymentFailureRate) {
-            metrics.businessEvents.inc({ event: "payment_charged", status: "declined" });
-            throw new HttpError(503, "payment provider declined the charge, try again", { orderId: body.orderId });
+        if (Math.random() < config.paymentOutageRate) {
+            metrics.businessEvents.inc({ event: "payment_charged", status: "outage" });
+            throw new HttpError(503, "payment provider unavailable, retry later", { orderId: body.orderId }, { "retry-after": String(outageRetryAfterSeconds) });
         }
-        const charged = await queries.insertIfNew(db.pool, key, { paymentId: randomUUID(), ...body, status: "succeeded", requestHash: hash });
+        const status = Math.random() < config.paymentFailureRate ? "declined" : "succeeded";
+        const charged = await queries.insertIfNew(db.pool, key, { paymentId: randomUUID(), ...body, status, requestHash: hash });
         if (!charged) {
             // Lost a race with a concurrent request carrying the same key: answer with its charge.
             return replay((await queries.findByKey(db.pool, key))!);
         }
-        metrics.businessEvents.inc({ event: "payment_charged", status: "ok" });
+        metrics.businessEvents.inc({ event: "payment_charged", status: status === "declined" ? "declined" : "ok" });
         return sendPayment(reply, charged, false);
     });
 }

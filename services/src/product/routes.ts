@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { HttpError } from "../runtime/errors";
+import { subjectOf } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";
 import { idSchema, parseInput } from "../runtime/validation";
 import * as queries from "./queries";
@@ -36,6 +37,7 @@ export function registerProductRoutes(app: FastifyInstance, { config, db, metric
 
     app.post("/api/products/:id/ratings", async (request, reply) => {
         const { id } = parseInput(productParams, request.params, "path");
+        subjectOf(request); // any signed-in customer may rate
         const { stars, comment } = parseInput(newRating, request.body, "request body");
         if (!(await queries.findProduct(db.pool, id))) throw new HttpError(404, "product not found", { id });
         const rating = await queries.addRating(db.pool, id, stars, comment);

@@ -22,6 +22,9 @@ const integer = (min: number, max: number) =>
         .min(min, { error: `an integer from ${min} to ${max}` })
         .max(max, { error: `an integer from ${min} to ${max}` });
 
+/** BODY_LIMIT_BYTES when unset; the dev router enforces the same limit. */
+export const defaultBodyLimitBytes = 65_536;
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" });
 
 const baseSchema = z.object({
@@ -38,17 +41,28 @@ const baseSchema = z.object({
         .min(0, { error: "a number from 0 to 1" })
         .max(1, { error: "a number from 0 to 1" })
         .default(0.1),
+    PAYMENT_OUTAGE_RATE: z.coerce
+        .number({ error: "a number from 0 to 1" })
+        .min(0, { error: "a number from 0 to 1" })
+        .max(1, { error: "a number from 0 to 1" })
+        .default(0),
     // Set only by the dev runner (DEV_CANARY_FAILURE_RATE), to show a failing canary rolled back.
     DEV_FAILURE_RATE: z.coerce
         .number({ error: "a number from 0 to 1" })
         .min(0, { error: "a number from 0 to 1" })
         .max(1, { error: "a number from 0 to 1" })
         .default(0),
-    BODY_LIMIT_BYTES: integer(1, 10_485_760).default(65_536),
+    BODY_LIMIT_BYTES: integer(1, 10_485_760).default(defaultBodyLimitBytes),
     SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
     SHUTDOWN_DELAY_MS: integer(0, 600_000).default(2_000),
     DOWNSTREAM_TIMEOUT_MS: integer(1, 600_000).default(3_000),
+    DATABASE_POOL_MAX: integer(1, 100).default(10),
+    ORDER_SWEEP_INTERVAL_MS: integer(0, 3_600_000).default(30_000),
+    ORDER_SWEEP_AGE_MS: integer(0, 86_400_000).default(60_000),
 });
+
+/** Every variable the schema reads (the <SERVICE>_URL ones come from service-names). */
+export const environmentVariables = Object.keys(baseSchema.shape);
 
 export interface ServiceConfig {
     readonly service: ServiceName;
@@ -56,19 +70,26 @@ export interface ServiceConfig {
     readonly port: number;
     readonly host: string;
     readonly databaseUrl: string;
+    /** Most connections the pool opens; the deploy sizes it so all pods fit the server. */
+    readonly databasePoolMax: number;
     /** Base URLs of the services this one calls, and only those. */
     readonly downstreams: Readonly<Partial<Record<ServiceName, string>>>;
     readonly otlpEndpoint: string | undefined;
     readonly otelServiceName: string;
     readonly logLevel: (typeof logLevels)[number];
+    /** Share of charges declined (402, final). */
     readonly paymentFailureRate: number;
     /** Share of API requests answered 500 on purpose; never set by the Pulumi program. */
     readonly devFailureRate: number;
+    /** Share of charges answered as a provider outage (503, retryable). */
+    readonly paymentOutageRate: number;
     readonly bodyLimitBytes: number;
     readonly shutdownGraceMs: number;
     /** Time spent reporting not-ready while still serving, so the mesh stops routing here first. */
     readonly shutdownDelayMs: number;
     readonly downstreamTimeoutMs: number;
+    /** order only: how often pending orders are swept (0: never) and how old they must be. */
+    readonly orderSweep: { readonly intervalMs: number; readonly ageMs: number };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -101,15 +122,18 @@ export function loadConfig(env: Env): ServiceConfig {
         port: values.PORT,
         host: values.HOST,
         databaseUrl: values.DATABASE_URL,
+        databasePoolMax: values.DATABASE_POOL_MAX,
         downstreams,
         otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
         otelServiceName: values.OTEL_SERVICE_NAME ?? values.SERVICE_NAME,
         logLevel: values.LOG_LEVEL,
         paymentFailureRate: values.PAYMENT_FAILURE_RATE,
         devFailureRate: values.DEV_FAILURE_RATE,
+        paymentOutageRate: values.PAYMENT_OUTAGE_RATE,
         bodyLimitBytes: values.BODY_LIMIT_BYTES,
         shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
         shutdownDelayMs: Math.min(values.SHUTDOWN_DELAY_MS, Math.floor(values.SHUTDOWN_GRACE_MS / 2)),
         downstreamTimeoutMs: values.DOWNSTREAM_TIMEOUT_MS,
+        orderSweep: { intervalMs: values.ORDER_SWEEP_INTERVAL_MS, ageMs: values.ORDER_SWEEP_AGE_MS },
     };
 }

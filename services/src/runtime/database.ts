@@ -15,11 +15,11 @@ export interface Database {
     close(): Promise<void>;
 }
 
-export function openDatabase(url: string, schema: string, logger: Logger): Database {
+export function openDatabase(url: string, schema: string, logger: Logger, poolMax = 10): Database {
     const pool = new pg.Pool({
         connectionString: url,
         options: `-c search_path=${schema}`,
-        max: 10,
+        max: poolMax,
         connectionTimeoutMillis: 2_000,
         idleTimeoutMillis: 30_000,
         application_name: schema,
@@ -65,8 +65,10 @@ export function openDatabase(url: string, schema: string, logger: Logger): Datab
 }
 
 /** Unique-violation from PostgreSQL, e.g. a duplicate email. */
-export function isUniqueViolation(error: unknown): boolean {
-    return (error as { code?: string }).code === "23505";
+/** A unique-constraint violation, of `constraint` when given (PostgreSQL names a primary key `<table>_pkey`). */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+    const { code, constraint: violated } = error as { code?: string; constraint?: string };
+    return code === "23505" && (constraint === undefined || violated === constraint);
 }
 
 // PostgreSQL codes that mean "no usable connection": connection exceptions (08), refused

@@ -5,6 +5,7 @@ import { SpanStatusCode } from "@opentelemetry/api";
 import type { FastifyRequest } from "fastify";
 import { HttpError } from "./errors";
 import type { ServiceMetrics } from "./metrics";
+import { subjectHeader } from "./api-surface";
 import type { ServiceName } from "./service-names";
 import { REQUEST_ID_HEADER, startClientSpan } from "./tracing";
 
@@ -13,13 +14,16 @@ export interface DownstreamResponse<Body = unknown> {
     readonly body: Body;
 }
 
+/** Whom a call is made for: an incoming request, or a background job with its own trace. */
+export type Caller = Pick<FastifyRequest, "trace" | "headers">;
+
 export interface CallOptions {
     readonly method?: "GET" | "POST" | "DELETE";
     readonly body?: unknown;
     readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** A downstream answered 5xx: the status is kept so callers can tell e.g. a declined payment (503). */
+/** A downstream answered 5xx, timed out or was unreachable: a transient failure, never a final answer. */
 export class DownstreamError extends HttpError {
     constructor(
         readonly target: ServiceName,
@@ -44,7 +48,7 @@ export class DownstreamClient {
      * to interpret (404, 409, ...); anything else throws a DownstreamError (502 or 504).
      */
     async call<Body = unknown>(
-        incoming: FastifyRequest,
+        incoming: Caller,
         target: ServiceName,
         path: string,
         options: CallOptions = {},
@@ -56,6 +60,9 @@ export class DownstreamClient {
         const headers: Record<string, string> = { accept: "application/json", ...traceHeaders, ...options.headers };
         const requestId = incoming.headers[REQUEST_ID_HEADER];
         if (typeof requestId === "string") headers[REQUEST_ID_HEADER] = requestId;
+        // Calls made on a customer's behalf carry the verified subject on (see api-surface.ts).
+        const subject = incoming.headers[subjectHeader];
+        if (typeof subject === "string") headers[subjectHeader] = subject;
         if (options.body !== undefined) headers["content-type"] = "application/json";
         try {
             const response = await fetch(`${baseUrl}${path}`, {

@@ -16,7 +16,9 @@ export async function migrate(database: Database, migrations: readonly Migration
     const schema = database.schema;
     return database.transaction(async (client) => {
         await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`migrations:${schema}`]);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        // A login that owns only its schema (the bootstrap Job made it) may not CREATE in the database.
+        const present = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+        if (!present.rowCount) await client.query(`CREATE SCHEMA "${schema}"`);
         await client.query(`CREATE TABLE IF NOT EXISTS "${schema}".schema_migrations (
             version integer PRIMARY KEY,
             name text NOT NULL,

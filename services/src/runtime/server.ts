@@ -6,8 +6,9 @@ import type { DestinationStream, Logger } from "pino";
 import type { ServiceConfig } from "./config";
 import { openDatabase, type Database } from "./database";
 import { DownstreamClient } from "./downstream";
-import { installErrorHandlers } from "./errors";
+import { errorBody, frameworkError, installErrorHandlers } from "./errors";
 import { Lifecycle, registerHealthRoutes } from "./health";
+import { installJsonParser } from "./json-body";
 import { createLogger } from "./logger";
 import { ServiceMetrics } from "./metrics";
 import { migrateUntilDone } from "./startup";
@@ -48,7 +49,7 @@ const alwaysOpenPaths = /^\/(health\/|metrics$)/;
 export async function runService(module: ServiceModule, config: ServiceConfig, options: RunOptions = {}): Promise<RunningService> {
     const logger = createLogger(config, options.logDestination);
     const metrics = new ServiceMetrics(config.service, config.version);
-    const db = openDatabase(config.databaseUrl, module.name, logger);
+    const db = openDatabase(config.databaseUrl, module.name, logger, config.databasePoolMax);
     const downstream = new DownstreamClient(config.downstreams, config.downstreamTimeoutMs, metrics);
     const lifecycle = new Lifecycle();
 
@@ -59,6 +60,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         requestIdHeader: REQUEST_ID_HEADER,
         bodyLimit: config.bodyLimitBytes,
         return503OnClosing: true,
+        frameworkErrors: frameworkError,
     });
     app.decorateRequest("trace");
 
@@ -66,7 +68,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         request.trace = startServerSpan(`${request.method} ${request.routeOptions.url ?? "unmatched"}`, request.headers);
         request.log = request.log.child({ trace_id: request.trace.traceId });
         if (!lifecycle.started && !alwaysOpenPaths.test(request.url)) {
-            return reply.status(503).send({ error: "service is starting" });
+            return reply.status(503).send(errorBody("service is starting"));
         }
         if (config.devFailureRate > 0 && !alwaysOpenPaths.test(request.url) && Math.random() < config.devFailureRate) {
             return reply.status(500).send({ error: "injected failure (DEV_FAILURE_RATE)" });
@@ -92,6 +94,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     });
 
     installErrorHandlers(app);
+    installJsonParser(app);
     registerHealthRoutes(app, lifecycle, db);
     app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
     module.registerRoutes(app, { config, db, downstream, metrics, logger });

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { HttpError } from "../runtime/errors";
+import { subjectOf } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";
 import { idSchema, parseInput } from "../runtime/validation";
 
@@ -34,6 +35,7 @@ export function registerShippingRoutes(app: FastifyInstance, { db, metrics }: Se
 
     app.get("/api/shipments/:trackingId", async (request) => {
         const { trackingId } = parseInput(trackingParams, request.params, "path");
+        subjectOf(request); // the tracking id is the customer's to share; shipments record no owner
         const result = await db.pool.query<Shipment>(`SELECT ${shipmentColumns} FROM shipments WHERE tracking_id = $1`, [trackingId]);
         if (!result.rows[0]) throw new HttpError(404, "shipment not found", { trackingId });
         return result.rows[0];

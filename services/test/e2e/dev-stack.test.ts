@@ -53,7 +53,7 @@ describe("dev stack: all services behind the router", function () {
 
     it("places an order through the router: confirmed, readable, stock taken, replay-safe", async () => {
         const stockBefore = (await get(`${base}/api/inventory/1`)).body.available as number;
-        const key = { "idempotency-key": randomUUID() };
+        const key = { "idempotency-key": randomUUID(), authorization: `Bearer ${await stack.issuer.mint("1")}` };
         const order = { userId: "1", items: [{ productId: "1", price: 999, quantity: 2 }] };
 
         const placed = await post(`${base}/api/orders`, order, key);
@@ -62,7 +62,7 @@ describe("dev stack: all services behind the router", function () {
         expect(placed.body.paymentId).to.be.a("string");
         expect(placed.body.trackingId).to.be.a("string");
 
-        const read = await get(`${base}/api/orders/${placed.body.orderId}`);
+        const read = await get(`${base}/api/orders/${placed.body.orderId}`, { authorization: key.authorization });
         expect(read.status).to.equal(200);
         expect(read.body).to.include({ status: "confirmed" });
 
@@ -76,14 +76,14 @@ describe("dev stack: all services behind the router", function () {
     it("answers 404 JSON for a path the ingress does not route", async () => {
         const answer = await get(`${base}/api/warehouse`);
         expect(answer.status).to.equal(404);
-        expect(answer.body.error).to.equal("not_found");
+        expect(answer.body).to.deep.equal({ error: "not found", details: { method: "GET", path: "/api/warehouse" } });
     });
 
     it("takes a short load generator run with real counts on every route", async function () {
         this.timeout(30_000);
-        const { stats } = await runLoad({ target: base, durationSeconds: 3, users: 4 });
+        const { stats } = await runLoad({ target: base, durationSeconds: 3, users: 4 }, { mintToken: (subject) => stack.issuer.mint(subject) });
         expect(stats.requests).to.be.greaterThan(50);
-        for (const route of ["GET /api/products", "GET /api/products/:id", "GET /api/cart/:userId", "POST /api/users"]) {
+        for (const route of ["GET /api/products", "GET /api/products/:id", "GET /api/cart/:userId", "POST /api/users", "POST /api/orders"]) {
             expect(stats.routes.get(route)?.statuses.get(200) ?? stats.routes.get(route)?.statuses.get(201), route).to.be.greaterThan(0);
         }
         // Payments never fail here (PAYMENT_FAILURE_RATE=0), so every answer should be a success.

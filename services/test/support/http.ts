@@ -32,4 +32,7 @@ export async function send<Body = any>(method: string, url: string, options: Sen
 
 export const get = <Body = any>(url: string, headers?: Record<string, string>) => send<Body>("GET", url, { headers });
 export const post = <Body = any>(url: string, json: unknown, headers?: Record<string, string>) => send<Body>("POST", url, { json, headers });
-export const del = <Body = any>(url: string) => send<Body>("DELETE", url);
+export const del = <Body = any>(url: string, headers?: Record<string, string>) => send<Body>("DELETE", url, { headers });
+
+/** The verified subject as the gateway (or the router) hands it to a service: this customer's calls. */
+export const asUser = (id: string): Record<string, string> => ({ "x-auth-subject": id });

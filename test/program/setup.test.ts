@@ -1,0 +1,38 @@
+// The README's set-up: the Node CI uses, one clear stop on an older Node, and every
+// dependency install script reviewed in allowScripts.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+
+const root = path.resolve(__dirname, "..", "..");
+const read = (file: string) => readFileSync(path.join(root, file), "utf8");
+
+describe("set-up: Node and npm", function () {
+    this.timeout(60_000);
+
+    it("the README's set-up sources .ci/node.sh, which puts the .nvmrc major first on PATH as CI does", () => {
+        const setUp = read("README.md").split("## Set up and test")[1].split("```sh\n")[1].split("```")[0];
+        expect(setUp.split("\n")[0]).to.match(/^source \.ci\/node\.sh +#/);
+        expect(setUp).to.match(/^npm ci +#/m);
+        const major = execFileSync("bash", ["-c", "source .ci/node.sh && node -p 'process.versions.node.split(\".\")[0]'"], { cwd: root, encoding: "utf8" }).trim();
+        expect(major).to.equal(read(".nvmrc").trim());
+        expect(read(".ci/run")).to.include("source .ci/node.sh");
+    });
+
+    it("an older Node stops npm ci with one EBADENGINE error: engines allow the .nvmrc major, .npmrc sets engine-strict", () => {
+        for (const dir of [".", "services"]) {
+            const engines = JSON.parse(read(path.join(dir, "package.json"))).engines.node as string;
+            const minimum = Number(/^>=(\d+)$/.exec(engines)![1]);
+            expect(minimum, dir).to.be.at.most(Number(read(".nvmrc").trim()));
+            expect(read(path.join(dir, ".npmrc")).split("\n"), dir).to.include("engine-strict=true");
+        }
+    });
+
+    for (const dir of [".", "policies", "services"]) {
+        it(`${dir}: every installed dependency with an install script is approved or denied in allowScripts`, () => {
+            const listed = execFileSync("npm", ["install-scripts", "ls"], { cwd: path.join(root, dir), encoding: "utf8" });
+            expect(listed.trim()).to.equal("No packages with unreviewed install scripts.");
+        });
+    }
+});
