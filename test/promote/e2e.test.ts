@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { openDevIssuer } from "../../services/dev/issuer";
 import { startLocalPrometheus, type LocalPrometheus } from "../../services/dev/prometheus";
 import { startStack, type RunningStack } from "../../services/dev/stack";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../../services/scripts/throwaway-postgres";
@@ -18,6 +19,9 @@ import { readRouting, routingFromConfig, watchRouting } from "../../tools/devRou
 import { promtool, scratch } from "../observability/support";
 import { projectDir } from "../support/stacks";
 
+/** The development issuer the routers trust and verify mints its token from, as npm run token does. */
+const issuerDir = mkdtempSync(path.join(tmpdir(), "promote-e2e-issuer-"));
+
 interface Run {
     code: number;
     stdout: string;
@@ -26,7 +30,7 @@ interface Run {
 
 /** Runs a tool as `npm run <tool>` does; `onStderr` sees progress as it comes. */
 function runTool(tool: "verify" | "promote", args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-    const env = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, DEV_ISSUER_DIR: issuerDir };
     delete env.TS_NODE_PROJECT; // set for the services' sources; the tools use the root tsconfig
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", tool, "main.ts"), ...args], { cwd: projectDir, env });
     let stdout = "";
@@ -75,6 +79,7 @@ async function startDev(postgres: ThrowawayPostgres, database: string, canaryFai
         databaseUrl: await postgres.createDatabase(database),
         split,
         faults,
+        issuer: await openDevIssuer(issuerDir),
         host: "127.0.0.1",
         port: 0,
         serviceCommand: serviceFromSources,
@@ -125,7 +130,7 @@ describe("verify and promote on the dev stack, with its Prometheus and real traf
             expect(report.checks.filter((c) => c.status === "fail"), run.stderr).to.deep.equal([]);
             expect(run.code).to.equal(0);
             const names = report.checks.filter((c) => c.status === "pass").map((c) => c.check);
-            expect(names).to.include.members(["product split v1/v2", "x-version: v1", "x-version: v2", "order created and read back", "shipping GET /api/shipments/:trackingId", "product delay with x-fault-inject", "product without x-fault-inject", "metrics of order", "product v2 in Prometheus"]);
+            expect(names).to.include.members(["product split v1/v2", "x-version: v1", "x-version: v2", "order created and read back", "shipping GET /api/shipments/:trackingId", "cart GET /api/cart/1 (with a token)", "product GET /api/products/1/ratings (x-version: v2)", "internal POST /api/payments", "product delay with x-fault-inject", "product without x-fault-inject", "metrics of order", "product v2 in Prometheus"]);
             expect(report.checks.find((c) => c.check === "ingress in Prometheus")?.status).to.equal("skip");
             expect(run.stderr).to.match(/verify: split: \d+ requests to tell 10% from ±5 points at significance 0.01/);
         });

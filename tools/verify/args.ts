@@ -14,6 +14,8 @@ metrics move.
   --stack <name>          stack whose config is expected (Pulumi.<name>.yaml)
   --set key.path=value    override a config value as render does (repeatable)
   --prometheus <url>      also check the metrics in this Prometheus
+  --token <jwt>           bearer token of customer 1 for customer routes (default: minted by the
+                          development issuer, as npm run token -- --user 1 does)
   --max-requests <n>      request budget (default 4000)
   --timeout <duration>    time budget, e.g. 3m (default 5m)
   --json                  print one JSON document on stdout instead of the table
@@ -27,6 +29,7 @@ export interface VerifyArgs {
     stack: string;
     sets: string[];
     prometheus?: string;
+    token?: string;
     maxRequests: number;
     timeoutMs: number;
     json: boolean;
@@ -55,6 +58,7 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
                 stack: { type: "string" },
                 set: { type: "string", multiple: true },
                 prometheus: { type: "string" },
+                token: { type: "string" },
                 "max-requests": { type: "string" },
                 timeout: { type: "string" },
                 json: { type: "boolean" },
@@ -81,6 +85,7 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
         stack: values.stack,
         sets: values.set ?? [],
         prometheus: values.prometheus === undefined ? undefined : httpUrl("--prometheus", values.prometheus),
+        token: values.token,
         maxRequests,
         timeoutMs,
         json: values.json ?? false,

@@ -4,7 +4,7 @@ import type { StackConfig, ServiceName } from "../../stacks";
 import { parseDuration, serviceNames } from "../../stacks";
 import { Budget, inParallel, type Answer } from "./client";
 import { significance, splitSampleSize, testShare } from "./stats";
-import { readEndpoints, unknownPath } from "./surface";
+import { internalRoutes, readEndpoints, unknownPath } from "./surface";
 
 export interface CheckResult {
     readonly check: string;
@@ -25,12 +25,19 @@ const concurrency = 16;
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
 const result = (check: string, pass: boolean, observed: string, expected: string): CheckResult => ({ check, status: pass ? "pass" : "fail", observed, expected });
 
-export async function checkEndpoints({ budget, progress }: CheckContext): Promise<CheckResult[]> {
+export async function checkEndpoints({ budget, config, progress }: CheckContext): Promise<CheckResult[]> {
     const results: CheckResult[] = [];
-    for (const { service, path } of readEndpoints) {
-        const answer = await budget.send(path);
+    const pin = config.services.product.canary?.header ?? "x-version";
+    for (const endpoint of readEndpoints) {
+        const customer = endpoint.class === "customer";
+        const answer = await budget.send(endpoint.path, { authenticated: customer, headers: endpoint.version ? { [pin]: endpoint.version } : {} });
         const version = answer.headers.get(versionHeader);
-        results.push(result(`${service} GET ${path}`, answer.status >= 200 && answer.status < 300 && !!version, `${answer.status}, ${versionHeader}: ${version ?? "missing"}`, `2xx with ${versionHeader}`));
+        const how = [customer && "with a token", endpoint.version && `${pin}: ${endpoint.version}`].filter(Boolean).join(", ");
+        results.push(result(`${endpoint.service} GET ${endpoint.path}${how ? ` (${how})` : ""}`, answer.status >= 200 && answer.status < 300 && !!version, `${answer.status}, ${versionHeader}: ${version ?? "missing"}`, `2xx with ${versionHeader}`));
+    }
+    for (const route of internalRoutes) {
+        const answer = await budget.send(route.path, { method: route.method, authenticated: true, ...(route.method === "POST" ? { headers: { "content-type": "application/json" }, body: "{}" } : {}) });
+        results.push(result(`internal ${route.method} ${route.path}`, answer.status === 404 || answer.status === 403, String(answer.status), "refused at the edge (404 or 403), even with a token"));
     }
     const missing = await budget.send(unknownPath);
     const json = isJson(missing);
@@ -87,6 +94,7 @@ export async function checkOrder({ budget, progress }: CheckContext): Promise<Ch
     for (let attempt = 1; attempt <= orderAttempts; attempt++) {
         const created = await budget.send("/api/orders", {
             method: "POST",
+            authenticated: true,
             headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
             body: JSON.stringify(guideOrder),
         });
@@ -97,12 +105,12 @@ export async function checkOrder({ budget, progress }: CheckContext): Promise<Ch
         }
         const orderId = created.status === 201 ? (JSON.parse(created.text) as { orderId?: string }).orderId : undefined;
         if (!orderId) return [result("order created and read back", false, `${[...tries, `${created.status} ${created.text.slice(0, 120)}`].join("; ")}`, "201 with an orderId")];
-        const read = await budget.send(`/api/orders/${orderId}`);
+        const read = await budget.send(`/api/orders/${orderId}`, { authenticated: true });
         const back = read.status === 200 ? (JSON.parse(read.text) as { orderId?: string; status?: string; trackingId?: string }) : undefined;
         const results = [result("order created and read back", back?.orderId === orderId && back.status === "confirmed", `created ${orderId} (attempt ${attempt}); read back ${read.status} ${back?.status ?? ""}`.trim(), "201, then 200 confirmed with the same id")];
         // Shipping's only read needs the tracking id the order got.
         if (back?.trackingId) {
-            const shipment = await budget.send(`/api/shipments/${back.trackingId}`);
+            const shipment = await budget.send(`/api/shipments/${back.trackingId}`, { authenticated: true });
             const version = shipment.headers.get(versionHeader);
             results.push(result("shipping GET /api/shipments/:trackingId", shipment.status === 200 && !!version, `${shipment.status}, ${versionHeader}: ${version ?? "missing"}`, `2xx with ${versionHeader}`));
         }
@@ -117,13 +125,13 @@ export async function checkFaults({ budget, config, progress }: CheckContext): P
     for (const service of serviceNames) {
         const fault = config.services[service].faults;
         if (!fault) continue;
-        const path = pathOf(service);
+        const { path, authenticated } = endpointOf(service);
         const partial = [fault.delay?.percentage, fault.abort?.percentage].some((p) => p !== undefined && p > 0 && p < 100);
         const n = partial ? 100 : 20;
         const delayMs = fault.delay ? parseDuration(fault.delay.fixedDelay)! : 0;
         progress(`faults: ${n} ${service} requests with ${fault.header}: true, ${n} without`);
-        const withHeader = await inParallel(n, concurrency, () => budget.send(path, { headers: { [fault.header]: "true" } }));
-        const without = await inParallel(n, concurrency, () => budget.send(path));
+        const withHeader = await inParallel(n, concurrency, () => budget.send(path, { authenticated, headers: { [fault.header]: "true" } }));
+        const without = await inParallel(n, concurrency, () => budget.send(path, { authenticated }));
         // A delayed answer takes at least the delay; an undelayed one well under it.
         const delayed = (answers: Answer[]) => answers.filter((a) => delayMs > 0 && a.ms >= delayMs * 0.95).length;
         const aborted = (answers: Answer[]) => answers.filter((a) => fault.abort && a.status === fault.abort.httpStatus).length;
@@ -145,6 +153,8 @@ export async function checkFaults({ budget, config, progress }: CheckContext): P
     return results;
 }
 
-function pathOf(service: ServiceName): string {
-    return readEndpoints.find((e) => e.service === service)?.path ?? `/api/${service}`;
+/** The service's first read the edge serves, and whether it needs the token. */
+function endpointOf(service: ServiceName): { path: string; authenticated: boolean } {
+    const endpoint = readEndpoints.find((e) => e.service === service && !e.version);
+    return endpoint ? { path: endpoint.path, authenticated: endpoint.class === "customer" } : { path: `/api/${service}`, authenticated: false };
 }

@@ -19,7 +19,8 @@ export class Budget {
         readonly target: string,
         readonly maxRequests: number,
         timeoutMs: number,
-        private readonly headers: () => Record<string, string>,
+        /** Sent only where a route asks for it (customer routes). */
+        private readonly auth: Record<string, string>,
         /** Per-request limit; a fault delay of a few seconds must fit. */
         private readonly requestTimeoutMs = 15_000,
     ) {
@@ -30,7 +31,7 @@ export class Budget {
         return this.maxRequests - this.sent;
     }
 
-    async send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+    async send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string; authenticated?: boolean } = {}): Promise<Answer> {
         if (this.sent >= this.maxRequests) throw new BudgetExhausted(`request budget of ${this.maxRequests} used up`);
         const timeLeft = this.deadline - Date.now();
         if (timeLeft <= 0) throw new BudgetExhausted("time budget used up");
@@ -38,7 +39,7 @@ export class Budget {
         const started = performance.now();
         const response = await fetch(new URL(path, this.target), {
             method: init.method ?? "GET",
-            headers: { ...this.headers(), ...init.headers },
+            headers: { ...(init.authenticated ? this.auth : {}), ...init.headers },
             body: init.body,
             signal: AbortSignal.timeout(Math.min(this.requestTimeoutMs, timeLeft)),
         });

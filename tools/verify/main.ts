@@ -6,7 +6,7 @@ import { checkEndpoints, checkFaults, checkOrder, checkSplit, type CheckContext,
 import { Budget, BudgetExhausted } from "./client";
 import { checkMetrics, prometheusQuery } from "./metrics";
 import { formatTable, summary } from "./report";
-import { authHeaders } from "./surface";
+import { customerAuth } from "./surface";
 
 const progress = (line: string) => process.stderr.write(`verify: ${line}\n`);
 
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<void> {
         if (args.help) return finish(`${usage}\n`, 0);
         const config = loadStackInput(projectDir, args.stack, args.sets);
         const started = Date.now();
-        const budget = new Budget(args.target, args.maxRequests, args.timeoutMs, authHeaders);
+        const budget = new Budget(args.target, args.maxRequests, args.timeoutMs, await customerAuth(args.token));
         progress(`checking ${args.target} against stack ${args.stack} (at most ${args.maxRequests} requests, ${args.timeoutMs / 1000}s)`);
         const results = await runChecks({ budget, config, progress });
         if (args.prometheus) {
