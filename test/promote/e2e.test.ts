@@ -137,7 +137,6 @@ describe("verify and promote on the dev stack, with its Prometheus and real traf
 
         it("verify expecting a split the system does not serve fails on the split, exit 1", async () => {
             const run = await runTool("verify", ["--target", dev.stack.routerUrl, "--stack", "dev", "--set", "services.product.canary.weight=50"]);
-            require("fs").writeFileSync("/tmp/i10-verify-example.txt", run.stdout);
             expect(run.code, run.stderr).to.equal(1);
             const failed = run.stdout.split("\n").filter((line) => / FAIL /.test(line));
             expect(failed).to.have.length(1);
@@ -191,7 +190,6 @@ describe("verify and promote on the dev stack, with its Prometheus and real traf
             const stopTraffic = traffic(dev.stack.routerUrl);
             const run = await runTool("promote", ["--stack", "dev", "--service", "product", "--local", dev.stack.routerUrl, "--prometheus", dev.prometheus.url, "--cwd", dev.dir]);
             await stopTraffic();
-            require("fs").writeFileSync("/tmp/i10-promote-ok.txt", run.stderr);
             expect(run.code, run.stderr).to.equal(0);
             for (const weight of [10, 25, 50, 100]) expect(run.stderr).to.match(new RegExp(`promote: ${weight}%: pass: v2 \\d+ requests, success 100.00%, p99 \\d+ ms; v1 `));
             expect(run.stderr).to.contain("promote: finish the release: v2 is stable: services.product.canary.stable=v2, services.product.canary.canary=v1, services.product.canary.weight=0");
@@ -213,7 +211,6 @@ describe("verify and promote on the dev stack, with its Prometheus and real traf
             const stopTraffic = traffic(dev.stack.routerUrl);
             const run = await runTool("promote", ["--stack", "dev", "--service", "product", "--local", dev.stack.routerUrl, "--prometheus", dev.prometheus.url, "--cwd", dev.dir]);
             await stopTraffic();
-            require("fs").writeFileSync("/tmp/i10-promote-fail.txt", run.stderr);
             expect(run.code, run.stderr).to.equal(1);
             expect(run.stderr).to.match(/promote: 10%: FAIL successRate: success rate \d+\.\d\d% < 99%; v2 \d+ requests/);
             expect(run.stderr).to.match(/promote: rolled back to 0: check successRate failed \(success rate \d+\.\d\d% < 99%\); services.product.canary.stable is still v1/);

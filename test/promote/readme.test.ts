@@ -48,6 +48,13 @@ describe("README: verify and promote", () => {
         }
     });
 
+    it("shows example output in the format the tools print (the end-to-end test asserts the same)", () => {
+        expect(verify).to.match(/^product split v1\/v2 +FAIL +v2 \d+\/\d+ = \d+\.\d% \(binomial p = .+\) +50% at significance 0.01$/m);
+        expect(promote).to.match(/^promote: 100%: pass: v2 \d+ requests, success 100.00%, p99 \d+ ms; v1 /m);
+        expect(promote).to.contain("promote: finish the release: v2 is stable: services.product.canary.stable=v2, services.product.canary.canary=v1, services.product.canary.weight=0");
+        expect(promote).to.match(/^promote: rolled back to 0: check successRate failed \(success rate \d+\.\d\d% < 99%\); services.product.canary.stable is still v1$/m);
+    });
+
     it("compares with Flagger and Argo Rollouts in one table", () => {
         expect(promote).to.match(/^\| \| Flagger \| Argo Rollouts \| `npm run promote` \|$/m);
         expect(promote).to.match(/^\| in the cluster \|/m);
