@@ -1,10 +1,13 @@
 // `npm run dev`: reads the product canary split from the dev stack's config and runs the
 // services package's dev orchestrator (PostgreSQL, all services, the local router) with it.
 // Usage: node -r ts-node/register/transpile-only tools/dev.ts [stack]   (stack defaults to dev)
+//        ... tools/dev.ts --containers   (the local stack's rendered workloads in podman)
 import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
 import { readStackFile } from "./capture/stackFile";
+import { renderWorkloads } from "./render/workloads";
 
 export interface ProductSplit {
     stable: string;
@@ -28,11 +31,23 @@ export function productSplitFromStack(stackName: string, projectDir = repoRoot):
     return canary;
 }
 
-function main(): void {
-    const stack = process.argv[2] ?? "dev";
+/** Renders the stack's workloads into a file of the state dir (0600: it holds the Secret's values). */
+async function containerManifest(stack: string, stateDir: string): Promise<string> {
+    const file = path.join(stateDir, `${stack}-workloads.json`);
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(await renderWorkloads(repoRoot, stack)), { mode: 0o600 });
+    return file;
+}
+
+async function main(): Promise<void> {
+    const containers = process.argv.includes("--containers");
+    const stack = process.argv.slice(2).find((arg) => arg !== "--containers") ?? (containers ? "local" : "dev");
+    const stateDir = process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg");
     let split: ProductSplit;
+    let manifest: string | undefined;
     try {
         split = productSplitFromStack(stack);
+        if (containers) manifest = await containerManifest(stack, stateDir);
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
         process.exit(2);
@@ -46,7 +61,8 @@ function main(): void {
                 ...process.env,
                 TS_NODE_PROJECT: path.join(servicesDir, "dev", "tsconfig.json"),
                 DEV_PRODUCT_SPLIT: JSON.stringify(split),
-                DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
+                DEV_STATE_DIR: stateDir,
+                ...(manifest ? { DEV_CONTAINERS: manifest } : {}),
             },
         },
     );
@@ -58,4 +74,4 @@ function main(): void {
     orchestrator.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-if (require.main === module) main();
+if (require.main === module) void main();
