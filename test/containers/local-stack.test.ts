@@ -39,15 +39,19 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 90
     }
 }
 
-/** `podman stop` with the pod's grace period; resolves with the seconds it took and the exit code. */
+/**
+ * `podman stop` with the pod's grace period. Resolves with the seconds from the SIGTERM to
+ * the container's exit as the engine recorded it (not the CLI's own clean-up after it), and
+ * the exit code.
+ */
 function stopContainer(name: string, graceSeconds = 45): Promise<{ seconds: number; exitCode: number }> {
-    const started = performance.now();
+    const sentAt = Date.now();
     return new Promise((resolve, reject) => {
         const child = spawn("podman", ["stop", "-t", String(graceSeconds), name], { env: engineEnv(), stdio: "ignore" });
         child.once("error", reject);
         child.once("close", () => {
-            const seconds = (performance.now() - started) / 1000;
-            resolve({ seconds, exitCode: Number(podman("inspect", name, "--format", "{{.State.ExitCode}}").trim()) });
+            const [{ State }] = JSON.parse(podman("inspect", name)) as { State: { FinishedAt: string; ExitCode: number } }[];
+            resolve({ seconds: (Date.parse(State.FinishedAt) - sentAt) / 1000, exitCode: State.ExitCode });
         });
     });
 }
