@@ -21,6 +21,8 @@ function ensureEngine(): void {
 }
 
 export const builtImages = new Map<string, BuiltImage>();
+/** The revision the images were labelled with (HEAD may move while the tests run). */
+export let builtRevision = "";
 export const localStack = stackConfig("local");
 
 export const mochaHooks = {
@@ -29,7 +31,7 @@ export const mochaHooks = {
         ensureEngine();
         const log = (line: string) => process.stderr.write(`containers: ${line}\n`);
         const base = offlineBase("podman", log);
-        const revision = gitRevision();
+        const revision = (builtRevision = gitRevision());
         for (const service of serviceNames) {
             const built = await buildImage({ engine: "podman", service, ref: imageRef(localStack, service), version: localStack.images.tag, revision, nodeImage: base.ref });
             builtImages.set(service, built);

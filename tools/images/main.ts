@@ -4,7 +4,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { fromPulumiConfig, loadStackConfig, projectName, serviceNames, StackConfigError, type StackConfig } from "../../stacks";
-import { readStackFile } from "../capture/stackFile";
+import { readStackFile, StackFileError } from "../capture/stackFile";
 import { offlineBase } from "./base";
 import { buildImage, gitRevision } from "./build";
 import { detectEngine, type EngineName, ImagesError } from "./engine";
@@ -61,7 +61,13 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 async function main(argv: readonly string[]): Promise<void> {
     const log = (line: string) => process.stderr.write(`images: ${line}\n`);
-    const args = parseImagesArgs(argv);
+    let args;
+    try {
+        args = parseImagesArgs(argv);
+    } catch (error) {
+        log((error as Error).message);
+        process.exit(2);
+    }
     const config = stackConfig(args.stack);
     const engine = detectEngine(args.engine);
     log(`engine ${engine}`);
@@ -81,8 +87,8 @@ async function main(argv: readonly string[]): Promise<void> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).catch((error: unknown) => {
-        const known = error instanceof ImagesError || error instanceof StackConfigError;
+        const known = error instanceof ImagesError || error instanceof StackConfigError || error instanceof StackFileError;
         process.stderr.write(`images: ${known ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
-        process.exit(error instanceof ImagesError && /usage:/.test(error.message) ? 2 : 1);
+        process.exit(1);
     });
 }
