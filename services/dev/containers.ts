@@ -186,6 +186,16 @@ async function prepareDatabase(admin: LocalPostgres, databaseUrl: string): Promi
     }
 }
 
+async function endClientConnections(adminUrl: string): Promise<void> {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+        await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+    } finally {
+        await client.end();
+    }
+}
+
 async function probeOk(url: string): Promise<boolean> {
     return fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
         (res) => res.status === 200,
@@ -215,6 +225,9 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
         );
         await Promise.all(routers.map((router) => new Promise((resolve) => (router.close(resolve), router.closeAllConnections()))));
         if (postgres) {
+            // Containers removed by force leave half-open connections behind (their network is
+            // gone, no FIN ever comes): end them, or the server's smart shutdown waits for them.
+            await endClientConnections(postgres.url).catch(() => undefined);
             const exit = await postgres.server.stop(30_000);
             if (exit.killed || exit.code !== 0) {
                 clean = false;
