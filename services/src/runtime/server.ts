@@ -24,6 +24,11 @@ declare module "fastify" {
 export interface RunOptions {
     /** Where JSON logs go; stdout when omitted. */
     readonly logDestination?: DestinationStream;
+    /**
+     * Aborted when a stop is requested before the start is over (SIGTERM while the database
+     * is unreachable): the start stops waiting, closes what it opened and rejects.
+     */
+    readonly signal?: AbortSignal;
 }
 
 export interface RunningService {
@@ -102,7 +107,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
 
     try {
-        await migrateUntilDone(db, module.migrations, logger);
+        await migrateUntilDone(db, module.migrations, logger, options.signal);
     } catch (error) {
         await app.close();
         await db.close();
