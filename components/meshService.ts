@@ -15,8 +15,6 @@ export interface MeshServiceArgs {
     image: pulumi.Input<string>;
     databaseSecret: string;
     otlpEndpoint?: string;
-    /** The longest route timeout among the services this one calls, in milliseconds. */
-    downstreamTimeoutMs?: number;
     /** SPIFFE principal of the ingress gateway, which may call every service. */
     ingressPrincipal: string;
 }
@@ -66,7 +64,6 @@ export class MeshService extends pulumi.ComponentResource {
                         config,
                         databaseSecret: args.databaseSecret,
                         otlpEndpoint: args.otlpEndpoint,
-                        downstreamTimeoutMs: args.downstreamTimeoutMs,
                     }),
                 },
                 child,

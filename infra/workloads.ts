@@ -5,7 +5,7 @@ import { EdgeGateway } from "../components/edgeGateway";
 import { IstioMesh, ingressSelector } from "../components/istioMesh";
 import { MeshService } from "../components/meshService";
 import { ServiceImages } from "../components/serviceImages";
-import { catalog, parseDuration, type ServiceName, serviceNames, type StackConfig } from "../stacks";
+import { type ServiceName, serviceNames, type StackConfig } from "../stacks";
 import { type Platform } from "./platform";
 
 export function deployWorkloads(config: StackConfig, platform: Platform, mesh: IstioMesh) {
@@ -37,7 +37,6 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
                     image: imageOf(service),
                     databaseSecret: config.database.secretName,
                     otlpEndpoint: `http://${config.istio.tracing.collector}:4318`,
-                    downstreamTimeoutMs: longestCalleeTimeout(config, service),
                     ingressPrincipal: mesh.ingressPrincipal,
                 },
                 opts,
@@ -78,13 +77,4 @@ function serviceImages(config: StackConfig, platform: Platform): (service: Servi
         throw new pulumi.RunError("ecommerce-mesh:images.registry: is required when the stack has no ACR");
     }
     return (service) => pulumi.interpolate`${registry}/${service}:${images.tag}`;
-}
-
-/**
- * The app waits on a downstream call as long as the mesh lets that call run (the callee's
- * route timeout, retries included), so neither gives up while the other still works.
- */
-function longestCalleeTimeout(config: StackConfig, service: ServiceName): number | undefined {
-    const timeouts = catalog[service].calls.map((callee) => parseDuration(config.services[callee].timeout) ?? 0);
-    return timeouts.length ? Math.max(...timeouts) : undefined;
 }
