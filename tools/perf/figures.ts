@@ -1,14 +1,15 @@
-// `npm run figures [-- --runs N] [--checkout <dir>] [--no-install]`: the wall time (and CPU
+// `npm run figures [-- --runs N] [--checkout <dir>]... [--no-install]`: the wall time (and CPU
 // time) of `npm run render -- --stack prod` and `npm run check`, median of N runs, and of a
-// clean `npm ci` in a copy of the checkout with the size of what it installed. `--checkout`
-// measures another checkout (e.g. the commit before a change) the same way.
+// clean `npm ci` in a copy of the checkout with the size of what it installed. Each
+// `--checkout` (e.g. the commit before a change, then this one) is measured the same way,
+// runs interleaved, so a busy machine weighs on all of them alike.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-const usage = "usage: npm run figures [-- --runs <1-20, default 3>] [--checkout <dir, default this one>] [--no-install]";
+const usage = "usage: npm run figures [-- --runs <1-20, default 3>] [--checkout <dir, default this one>]... [--no-install]";
 
 /** CPU ms of this process's finished children (utime + stime of waited-for children, /proc). */
 function childrenCpuMs(): number {
@@ -77,29 +78,41 @@ function install(checkout: string, npm: string): string {
 function main(): void {
     let values;
     try {
-        ({ values } = parseArgs({ options: { runs: { type: "string", default: "3" }, checkout: { type: "string" }, "no-install": { type: "boolean", default: false } } }));
+        ({ values } = parseArgs({
+            options: { runs: { type: "string", default: "3" }, checkout: { type: "string", multiple: true }, "no-install": { type: "boolean", default: false } },
+        }));
     } catch (error) {
         console.error(`figures: ${(error as Error).message}\n${usage}`);
         process.exit(2);
     }
     const runs = Number(values.runs);
-    const checkout = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.checkout ?? path.join(__dirname, "..", ".."));
     if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
         console.error(`figures: bad --runs "${values.runs}"\n${usage}`);
         process.exit(2);
     }
-    if (!existsSync(path.join(checkout, "Pulumi.prod.yaml")) || !existsSync(path.join(checkout, "node_modules"))) {
-        console.error(`figures: --checkout ${checkout}: not an installed ecommerce-mesh checkout (needs Pulumi.prod.yaml and node_modules)`);
-        process.exit(2);
+    const checkouts = (values.checkout ?? [path.join(__dirname, "..", "..")]).map((dir) => path.resolve(process.env.INIT_CWD ?? process.cwd(), dir));
+    for (const checkout of checkouts) {
+        if (!existsSync(path.join(checkout, "Pulumi.prod.yaml")) || !existsSync(path.join(checkout, "node_modules"))) {
+            console.error(`figures: --checkout ${checkout}: not an installed ecommerce-mesh checkout (needs Pulumi.prod.yaml and node_modules)`);
+            process.exit(2);
+        }
     }
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const out = mkdtempSync(path.join(tmpdir(), "figures-render-"));
     try {
-        console.error(`figures: ${checkout}, ${runs} run(s) each`);
-        const render = Array.from({ length: runs }, () => run("render", npm, ["run", "-s", "render", "--", "--stack", "prod", "--out", out], checkout));
-        const check = Array.from({ length: runs }, () => run("check", npm, ["run", "-s", "check"], checkout));
-        const lines = [`checkout: ${checkout}`, `npm run render -- --stack prod: ${summary(render)}`, `npm run check: ${summary(check)}`];
-        if (!values["no-install"]) lines.push(`clean npm ci: ${install(checkout, npm)}`);
+        console.error(`figures: ${checkouts.join(", ")}; ${runs} run(s) each, interleaved`);
+        const render = checkouts.map(() => [] as Timing[]);
+        const check = checkouts.map(() => [] as Timing[]);
+        for (let i = 0; i < runs; i++) {
+            checkouts.forEach((dir, c) => render[c].push(run("render", npm, ["run", "-s", "render", "--", "--stack", "prod", "--out", out], dir)));
+            checkouts.forEach((dir, c) => check[c].push(run("check", npm, ["run", "-s", "check"], dir)));
+        }
+        const lines = checkouts.flatMap((checkout, c) => [
+            `checkout: ${checkout}`,
+            `  npm run render -- --stack prod: ${summary(render[c])}`,
+            `  npm run check: ${summary(check[c])}`,
+            ...(values["no-install"] ? [] : [`  clean npm ci: ${install(checkout, npm)}`]),
+        ]);
         lines.push(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
         process.stdout.write(`${lines.join("\n")}\n`);
     } catch (error) {
