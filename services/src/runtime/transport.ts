@@ -1,8 +1,13 @@
 // HTTP/1.1 to other services: one undici Pool per target origin keeps connections alive
 // (to the sidecar in the mesh), and one DeadlineQueue bounds every call, instead of fetch's
 // WHATWG streams and an AbortSignal.timeout per call.
-import { Pool } from "undici";
+import type { Pool } from "undici";
 import { DeadlineQueue } from "./deadlines";
+
+// Loaded on the first call: undici (and its WebAssembly HTTP parser) costs every process
+// megabytes of memory, and most services never call another.
+let undici: typeof import("undici") | undefined;
+const loadUndici = () => (undici ??= require("undici") as typeof import("undici"));
 
 export interface TransportRequest {
     readonly method: "GET" | "POST" | "DELETE";
@@ -70,7 +75,7 @@ export class HttpTransport {
             const url = new URL(baseUrl);
             target = {
                 // The call's own deadline bounds it; undici's per-phase timeouts would only cut it shorter.
-                pool: new Pool(url.origin, { connections: 128, headersTimeout: 0, bodyTimeout: 0 }),
+                pool: new (loadUndici().Pool)(url.origin, { connections: 128, headersTimeout: 0, bodyTimeout: 0 }),
                 prefix: url.pathname.replace(/\/+$/, ""),
             };
             this.targets.set(baseUrl, target);
