@@ -11,7 +11,10 @@ import pg from "pg";
 import { planContainers, type ContainerPlan, type KubeObject, type Workload } from "./container-manifests";
 import { DevError } from "./errors";
 import { startLocalPostgres, type LocalPostgres } from "./postgres";
+import { ephemeralDevIssuer, type DevIssuer } from "./issuer";
+import type { RateBudget } from "./ratelimit";
 import { createRouter, listenRouter } from "./router";
+import { createEdgeRouter } from "./stack";
 import type { Backend, ProductSplit, RandomSource } from "./routes";
 import type { RunningStack } from "./stack";
 
@@ -147,6 +150,10 @@ export interface ContainerStackOptions {
     readonly readyTimeoutMs?: number;
     readonly engine?: ContainerEngine;
     readonly signal?: AbortSignal;
+    /** Signs and verifies end-user tokens at the edge; a throwaway one when omitted. */
+    readonly issuer?: DevIssuer;
+    /** The stack's edge rate limit per client address; none when omitted. */
+    readonly rateBudget?: RateBudget;
 }
 
 export interface RunningContainerStack extends RunningStack {
@@ -210,6 +217,7 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
     const made: Made = { secrets: [], pods: [] };
     let postgres: LocalPostgres | undefined;
     const routers: http.Server[] = [];
+    const issuer = options.issuer ?? (await ephemeralDevIssuer());
     const byBackend = new Map<string, string>();
     const key = (service: string, version: string) => `${service}@${version}`;
 
@@ -266,7 +274,7 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
         progress(`PostgreSQL on ${network.gateway}:${databasePort} and 127.0.0.1:${databasePort}`);
 
         const backendUrl = (backend: Backend) => byBackend.get(key(backend.service, backend.version ?? "v1"));
-        const edge = createRouter({ split: options.split, backendUrl, random: options.random });
+        const edge = createEdgeRouter({ split: options.split, backendUrl, random: options.random, issuer, rateBudget: options.rateBudget });
         const mesh = createRouter({ split: options.split, backendUrl, random: options.random });
         routers.push(edge, mesh);
         const routerUrl = await listenRouter(edge, options.port, options.host);
@@ -294,7 +302,7 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
                 return { ...workload, containerName: name, url };
             }),
         );
-        return { routerUrl, instances: [], stop: stopEverything, network, made, workloads, engine, databaseUrl: postgres.url };
+        return { routerUrl, issuer, instances: [], stop: stopEverything, network, made, workloads, engine, databaseUrl: postgres.url };
     } catch (err) {
         await stopEverything();
         throw err;

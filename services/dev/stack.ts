@@ -12,7 +12,7 @@ import { DevError } from "./errors";
 import { ephemeralDevIssuer, jwksPath, type DevIssuer } from "./issuer";
 import { freePort } from "./ports";
 import { EdgeRateLimiter, rateLimitGate, type RateBudget } from "./ratelimit";
-import { createRouter, listenRouter } from "./router";
+import { createRouter, listenRouter, type RouterOptions } from "./router";
 import type { Backend, ProductSplit, RandomSource } from "./routes";
 
 export interface StackOptions {
@@ -45,6 +45,16 @@ export interface Instance {
     readonly version: string;
     readonly url: string;
     readonly child: Child;
+}
+
+/** The ingress gateway's stand-in: the rate limit first, then the JWKS and the access rules, then routing. */
+export function createEdgeRouter(options: RouterOptions & { readonly issuer: DevIssuer; readonly rateBudget?: RateBudget }): http.Server {
+    const gates = [
+        ...(options.rateBudget ? [rateLimitGate(new EdgeRateLimiter(options.rateBudget))] : []),
+        publishJwks(jwksPath, options.issuer.jwks),
+        edgeGate(options.issuer),
+    ];
+    return createRouter({ ...options, gate: chainGates(...gates) });
 }
 
 export interface RunningStack {
@@ -138,13 +148,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const bodyLimitBytes = Number(options.serviceEnv?.BODY_LIMIT_BYTES ?? process.env.BODY_LIMIT_BYTES ?? defaultBodyLimitBytes);
     const routing = { split: options.split, backendUrl, random: options.random, bodyLimitBytes, routeTimeoutMs: options.routeTimeoutMs };
     const issuer = options.issuer ?? (await ephemeralDevIssuer());
-    // The edge listener is the ingress gateway: rate limit first, then the access rules.
-    const edgeGates = [
-        ...(options.rateBudget ? [rateLimitGate(new EdgeRateLimiter(options.rateBudget))] : []),
-        publishJwks(jwksPath, issuer.jwks),
-        edgeGate(issuer),
-    ];
-    const router = createRouter({ ...routing, gate: chainGates(...edgeGates) });
+    const router = createEdgeRouter({ ...routing, issuer, rateBudget: options.rateBudget });
     // Each calling service gets its own listener, as it has its own sidecar: it reaches only
     // the routes that name it as a caller.
     const callerRouters = new Map<ServiceName, http.Server>();

@@ -152,7 +152,7 @@ describe("MeshService", () => {
             DATABASE_POOL_MAX: "5",
             INVENTORY_URL: "http://inventory.ecommerce.svc.cluster.local",
             PAYMENT_URL: "http://payment.ecommerce.svc.cluster.local",
-            DOWNSTREAM_TIMEOUT_MS: "15000", // payment's route timeout, the longest of order's callees
+            DOWNSTREAM_TIMEOUT_MS: "60000", // the longest route timeout a stack may set: the mesh always answers first
         });
         const [product] = spec(one(prod, "apps/v1:Deployment", "product-v1")).template.spec.containers;
         expect(product.env.map((e: Json) => e.name)).to.not.include("DOWNSTREAM_TIMEOUT_MS");

@@ -117,7 +117,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     logger.info({ port }, `${config.service} service ready`);
 
     let closing: Promise<boolean> | undefined;
-    const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger));
+    const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger).finally(() => downstream.close()));
     return { config, app, db, metrics, logger, url: `http://${reachableHost}:${port}`, port, close };
 }
 
