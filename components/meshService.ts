@@ -20,8 +20,6 @@ export interface MeshServiceArgs {
     /** A new value restarts the pods, so they read rotated credentials. */
     databaseRotation?: string;
     otlpEndpoint?: string;
-    /** The longest route timeout among the services this one calls, in milliseconds. */
-    downstreamTimeoutMs?: number;
     /** SPIFFE principal of the ingress gateway, admitted on public and customer routes. */
     ingressPrincipal: string;
 }
@@ -73,7 +71,6 @@ export class MeshService extends pulumi.ComponentResource {
                         databaseSecretKey: args.databaseSecretKey,
                         databaseRotation: args.databaseRotation,
                         otlpEndpoint: args.otlpEndpoint,
-                        downstreamTimeoutMs: args.downstreamTimeoutMs,
                     }),
                 },
                 child,

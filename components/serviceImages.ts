@@ -45,7 +45,8 @@ export class ServiceImages extends pulumi.ComponentResource {
                 {
                     context: { location: args.contextDir },
                     dockerfile: { location: `${args.contextDir}/Dockerfile` },
-                    buildArgs: { SERVICE: service },
+                    // VERSION fills the image's org.opencontainers.image.version label.
+                    buildArgs: { SERVICE: service, VERSION: args.tag },
                     platforms: ["linux/amd64"],
                     tags: [pulumi.interpolate`${args.loginServer}/${service}:${args.tag}`],
                     push: true,

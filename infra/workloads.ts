@@ -6,7 +6,7 @@ import { otlpHttpEndpoint } from "../components/observability/endpoints";
 import { IstioMesh, ingressSelector } from "../components/istioMesh";
 import { MeshService } from "../components/meshService";
 import { ServiceImages } from "../components/serviceImages";
-import { catalog, parseDuration, type ServiceName, serviceNames, type StackConfig } from "../stacks";
+import { type ServiceName, serviceNames, type StackConfig } from "../stacks";
 import { deployPerimeter } from "./perimeter";
 import { type Platform, postgresServerName } from "./platform";
 
@@ -36,7 +36,6 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
                     otlpEndpoint: otlpHttpEndpoint(config.istio.tracing.collector),
                     databaseSecretKey: database.urlKey(service),
                     databaseRotation: config.database.passwordRotation,
-                    downstreamTimeoutMs: longestCalleeTimeout(config, service),
                     ingressPrincipal: mesh.ingressPrincipal,
                 },
                 servicesOpts,
@@ -80,15 +79,6 @@ function serviceImages(config: StackConfig, platform: Platform): (service: Servi
         throw new pulumi.RunError("ecommerce-mesh:images.registry: is required when the stack has no ACR");
     }
     return (service) => pulumi.interpolate`${registry}/${service}:${images.tag}`;
-}
-
-/**
- * The app waits on a downstream call as long as the mesh lets that call run (the callee's
- * route timeout, retries included), so neither gives up while the other still works.
- */
-function longestCalleeTimeout(config: StackConfig, service: ServiceName): number | undefined {
-    const timeouts = catalog[service].calls.map((callee) => parseDuration(config.services[callee].timeout) ?? 0);
-    return timeouts.length ? Math.max(...timeouts) : undefined;
 }
 
 /** The data tier of `database.provider`, and the Secret `database.secretName` the services read. */

@@ -6,6 +6,13 @@ const unitMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1
 const wholePattern = /^(\d+(\.\d+)?(h|ms|m|s|us|µs|ns))+$/;
 const partPattern = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g;
 
+/**
+ * The longest route timeout a stack may set. The services wait this long on one downstream
+ * call (DOWNSTREAM_TIMEOUT_MS): a fixed bound at or above every route timeout, so the mesh
+ * always gives up first and a timeout edit changes no Deployment (no restart of the callers).
+ */
+export const maxRouteTimeoutMs = 60_000;
+
 /** Milliseconds in an Istio duration string, or undefined when it is not one (Istio's minimum is 1ms). */
 export function parseDuration(text: string): number | undefined {
     if (!wholePattern.test(text)) {

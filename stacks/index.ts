@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { fromPulumiConfig, loadStackConfig } from "./load";
 
 export { catalog, containerPort, downstreamUrlEnv, servicePort, serviceNames, type ServiceName } from "./catalog";
-export { formatDuration, parseDuration } from "./durations";
+export { formatDuration, maxRouteTimeoutMs, parseDuration } from "./durations";
 export { fromPulumiConfig, loadStackConfig, overlay, projectName, StackConfigError } from "./load";
 export type { ServiceConfig, StackConfig } from "./schema";
 

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { serviceNames } from "./catalog";
 import { canaryRollout } from "./rollout";
-import { parseDuration } from "./durations";
+import { formatDuration, maxRouteTimeoutMs, parseDuration } from "./durations";
 import { observabilityIssues, observabilitySchema } from "./observability";
 import { databaseKeys, refineDatabase } from "./databaseSchema";
 
@@ -40,6 +40,11 @@ function isJwks(text: string): boolean {
 const duration = z
     .string(says("is not an Istio duration such as 500ms, 2s or 1m"))
     .refine((text) => parseDuration(text) !== undefined, says("is not an Istio duration such as 500ms, 2s or 1m"));
+
+const routeTimeout = duration.refine(
+    (text) => parseDuration(text)! <= maxRouteTimeoutMs,
+    says(`is longer than ${formatDuration(maxRouteTimeoutMs)}, the longest a route may take (the services wait that long on a call, and no longer)`),
+);
 
 const dnsLabel = matching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a lowercase DNS label (a-z, 0-9, '-', at most 63 characters)");
 const headerName = matching(/^[a-z0-9][a-z0-9-]*$/, "a lowercase HTTP header name such as x-version");
@@ -92,7 +97,7 @@ export const serviceSchema = z
                     .prefault({}),
             })
             .optional(),
-        timeout: duration,
+        timeout: routeTimeout,
         retries: z.strictObject({
             attempts: intFrom(0, 10),
             perTryTimeout: duration,

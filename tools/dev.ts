@@ -1,7 +1,9 @@
 // `npm run dev`: reads the product canary split from the dev stack's config and runs the
 // services package's dev orchestrator (PostgreSQL, all services, the local router) with it.
 // Usage: node -r ts-node/register/transpile-only tools/dev.ts [stack]   (stack defaults to dev)
+//        ... tools/dev.ts --containers   (the local stack's rendered workloads in podman)
 import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { serviceNames, type ServiceName } from "../stacks/catalog";
 import { parseDuration } from "../stacks/durations";
@@ -9,6 +11,7 @@ import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
 import { readStackFile } from "./capture/stackFile";
 import { localPrometheusSpec } from "./devPrometheus";
 import { routingFromConfig, watchRouting } from "./devRouting";
+import { renderWorkloads } from "./render/workloads";
 
 export interface ProductSplit {
     stable: string;
@@ -44,13 +47,24 @@ export function rateBudgetFromStack(stackName: string, projectDir = repoRoot): {
     return { intervalMs: parseDuration(rateLimit.interval)!, read: rateLimit.read, write: rateLimit.write };
 }
 
-function main(): void {
-    const stack = process.argv[2] ?? "dev";
+/** Renders the stack's workloads into a file of the state dir (0600: it holds the Secret's values). */
+async function containerManifest(stack: string, stateDir: string): Promise<string> {
+    const file = path.join(stateDir, `${stack}-workloads.json`);
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(await renderWorkloads(repoRoot, stack)), { mode: 0o600 });
+    return file;
+}
+
+async function main(): Promise<void> {
+    const containers = process.argv.includes("--containers");
+    const stack = process.argv.slice(2).find((arg) => arg !== "--containers") ?? (containers ? "local" : "dev");
+    const stateDir = process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg");
     let split: ProductSplit;
     let prometheus: ReturnType<typeof localPrometheusSpec>;
     let faults: ReturnType<typeof routingFromConfig>["faults"];
     let timeouts: Record<ServiceName, number>;
     let rateBudget: ReturnType<typeof rateBudgetFromStack>;
+    let manifest: string | undefined;
     try {
         split = productSplitFromStack(stack);
         timeouts = routeTimeoutsFromStack(stack);
@@ -58,6 +72,7 @@ function main(): void {
         prometheus = localPrometheusSpec(config);
         faults = routingFromConfig(config, stack).faults;
         rateBudget = rateBudgetFromStack(stack);
+        if (containers) manifest = await containerManifest(stack, stateDir);
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
         process.exit(2);
@@ -76,7 +91,8 @@ function main(): void {
                 DEV_ROUTE_TIMEOUTS: JSON.stringify(timeouts),
                 DEV_RATE_LIMIT: JSON.stringify(rateBudget),
                 DEV_ISSUER_DIR: process.env.DEV_ISSUER_DIR ?? path.join(repoRoot, ".dev-issuer"),
-                DEV_STATE_DIR: process.env.DEV_STATE_DIR ?? path.join(repoRoot, ".pg"),
+                DEV_STATE_DIR: stateDir,
+                ...(manifest ? { DEV_CONTAINERS: manifest } : {}),
             },
         },
     );
@@ -93,4 +109,4 @@ function main(): void {
     });
 }
 
-if (require.main === module) main();
+if (require.main === module) void main();

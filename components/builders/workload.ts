@@ -1,7 +1,7 @@
 // Kubernetes workload objects for one version of a service, as typed plain data.
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { catalog, containerPort, downstreamUrlEnv, type ServiceConfig, type ServiceName } from "../../stacks";
+import { catalog, containerPort, downstreamUrlEnv, maxRouteTimeoutMs, type ServiceConfig, type ServiceName } from "../../stacks";
 import { scrapeAnnotations } from "../observability/scrape";
 import { serviceHost, versionSelector, workloadLabels } from "./labels";
 
@@ -22,8 +22,6 @@ export interface WorkloadTarget {
     databaseRotation?: string;
     /** OTLP/HTTP endpoint the app exports traces to, when the mesh has a collector. */
     otlpEndpoint?: string;
-    /** How long the app waits on one downstream call: the longest route timeout among its callees. */
-    downstreamTimeoutMs?: number;
 }
 
 export function deploymentSpec(target: WorkloadTarget): k8s.types.input.apps.v1.DeploymentSpec {
@@ -112,7 +110,9 @@ function environment(target: WorkloadTarget): k8s.types.input.core.v1.EnvVar[] {
         { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: databaseSecret, key: target.databaseSecretKey ?? "DATABASE_URL" } } },
         { name: "DATABASE_POOL_MAX", value: String(target.config.databasePoolSize) },
         ...catalog[service].calls.map((callee) => ({ name: downstreamUrlEnv(callee), value: `http://${serviceHost(callee, namespace)}` })),
-        ...(target.downstreamTimeoutMs ? [{ name: "DOWNSTREAM_TIMEOUT_MS", value: String(target.downstreamTimeoutMs) }] : []),
+        // A bound that no route timeout exceeds, rather than the callees' timeouts: the mesh
+        // answers first, and a resilience edit leaves every Deployment (and pod) as it is.
+        ...(catalog[service].calls.length ? [{ name: "DOWNSTREAM_TIMEOUT_MS", value: String(maxRouteTimeoutMs) }] : []),
         { name: "OTEL_SERVICE_NAME", value: service },
         ...(otlpEndpoint ? [{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpEndpoint }] : []),
     ];

@@ -11,7 +11,7 @@ import type { StackPolicy } from "../lib/types";
 export const retryBudgetFitsTimeout: StackPolicy = {
     name: "retry-budget-fits-timeout",
     description:
-        "Retries fit in the route timeout: Envoy makes attempts + 1 tries (the first try plus `attempts` retries), so (attempts + 1) × perTryTimeout ≤ timeout. (The issue wrote attempts × perTryTimeout, which lets the last retry be cut off by the route timeout.) Equivalent: no istioctl analyze check; Istio's retry docs.",
+        "Retries fit in the route timeout: Envoy makes attempts + 1 tries (the first try, then `attempts` retries), each up to perTryTimeout, and the route timeout ends them all, so (attempts + 1) × perTryTimeout ≤ timeout. This is stricter than attempts × perTryTimeout ≤ timeout, which forgets the first try and lets the route timeout cut the last retry short. Equivalent: no istioctl analyze check; Istio's retry docs.",
     enforcementLevel: "mandatory",
     severity: "medium",
     validateStack: (args, reportViolation) => {

@@ -13,15 +13,23 @@ export interface Launched {
     readonly ready: Promise<RegExpMatchArray>;
 }
 
-/** `entry` is relative to the services package, e.g. "dev/main.ts". */
-export function launchTs(name: string, entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs: number): Launched {
+/** `entry` is relative to the services package, e.g. "dev/main.ts" (or absolute); `onLine` sees every output line. */
+export function launchTs(
+    name: string,
+    entry: string,
+    env: NodeJS.ProcessEnv,
+    readyLine: RegExp,
+    timeoutMs: number,
+    onLine?: (line: string) => void,
+): Launched {
     let signalReady: (match: RegExpMatchArray) => void = () => undefined;
     const child = new Child({
         name,
         command: process.execPath,
-        args: ["-r", require.resolve("ts-node/register/transpile-only"), path.join(packageDir, entry)],
+        args: ["-r", require.resolve("ts-node/register/transpile-only"), path.resolve(packageDir, entry)],
         env: { ...process.env, TS_NODE_PROJECT: path.join(packageDir, "dev", "tsconfig.json"), ...env },
         onLine: (line) => {
+            onLine?.(line);
             const match = line.match(readyLine);
             if (match) signalReady(match);
         },

@@ -12,6 +12,7 @@ import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
 import { defaultIssuerDir, openDevIssuer } from "./issuer";
+import { startContainerStack } from "./containers";
 import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
 import { startLocalPrometheus, type LocalPrometheus, type PrometheusSpec } from "./prometheus";
 import { describeFaults, parseFaults } from "./faults";
@@ -72,7 +73,12 @@ async function main(): Promise<number> {
         const verbose = process.env.DEV_VERBOSE === "1";
         const port = routerPort();
         let databaseUrl = process.env.DATABASE_URL;
-        if (databaseUrl) {
+        // DEV_CONTAINERS: the rendered local stack (tools/dev.ts --containers) runs in podman,
+        // with a PostgreSQL of its own that the pods reach on the engine network.
+        const containerManifest = process.env.DEV_CONTAINERS;
+        if (containerManifest) {
+            progress(`running ${containerManifest} in containers`);
+        } else if (databaseUrl) {
             progress("using DATABASE_URL");
             await checkDatabase(databaseUrl);
         } else {
@@ -82,8 +88,11 @@ async function main(): Promise<number> {
             databaseUrl = postgres.url;
             progress(`PostgreSQL ready at ${databaseUrl}`);
         }
-        stack = await startStack({
-            databaseUrl,
+        const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "containers");
+        stack = containerManifest
+            ? await startContainerStack({ manifestFile: containerManifest, split, host: process.env.HOST ?? "127.0.0.1", port, stateDir, progress, signal: stopSignal.signal, issuer, rateBudget })
+            : await startStack({
+            databaseUrl: databaseUrl!,
             split,
             faults,
             instanceEnv: (service, version): Record<string, string> => (canaryFailureRate && service === "product" && version === split.canary ? { DEV_FAILURE_RATE: canaryFailureRate } : {}),

@@ -104,8 +104,16 @@ async function connectWhenUp(config: pg.ClientConfig, server: Child, timeoutMs: 
     }
 }
 
+/** Where else the server listens, for clients outside this host's loopback (the container mode). */
+export interface ExtraListen {
+    readonly addresses: readonly string[];
+    readonly port: number;
+    /** A pg_hba.conf that admits those clients. */
+    readonly hbaFile: string;
+}
+
 /** Starts (and on first use creates) the cluster under `stateDir`, with an `ecommerce` database in it. */
-export async function startLocalPostgres(stateDir: string, progress: (line: string) => void): Promise<LocalPostgres> {
+export async function startLocalPostgres(stateDir: string, progress: (line: string) => void, listen?: ExtraListen): Promise<LocalPostgres> {
     const bin = findServerBinaries();
     const owner = serverUser();
     const dataDir = path.join(stateDir, "data");
@@ -123,12 +131,13 @@ export async function startLocalPostgres(stateDir: string, progress: (line: stri
                 `If not, stop it with: kill ${holder}`,
         );
     }
-    const port = await freePort();
+    const port = listen?.port ?? (await freePort());
+    const listenArgs = listen ? ["-c", `listen_addresses=${["127.0.0.1", ...listen.addresses].join(",")}`, "-c", `hba_file=${listen.hbaFile}`] : [];
     const server = new Child({
         name: "postgres",
         command: path.join(bin, "postgres"),
         // Nine service pools of up to 10 connections each would nearly fill the default 100.
-        args: ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+        args: ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", ...listenArgs],
         uid: owner.uid,
         gid: owner.gid,
     });

@@ -52,6 +52,19 @@ export interface Instance {
     readonly child: Child;
 }
 
+/** The ingress gateway's stand-in: the rate limit first, then the JWKS and the access rules, then routing. */
+export function createEdgeRouter(options: RouterOptions & { readonly issuer: DevIssuer; readonly rateBudget?: RateBudget; readonly faults?: () => Faults }): http.Server {
+    const gates = [
+        ...(options.rateBudget ? [rateLimitGate(new EdgeRateLimiter(options.rateBudget))] : []),
+        publishJwks(jwksPath, options.issuer.jwks),
+        edgeGate(options.issuer),
+        // Envoy's fault filter runs after authentication and RBAC.
+        ...(options.faults ? [faultGate(options.faults, options.random)] : []),
+    ];
+    // The caller's options object itself, so a reroute that sets its split reaches this router.
+    return createRouter(Object.assign(options, { gate: chainGates(...gates) }));
+}
+
 export interface RunningStack {
     readonly routerUrl: string;
     /** The issuer the edge trusts: `issuer.mint(userId)` gives a customer's token. */
@@ -147,16 +160,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     let faults = options.faults ?? {};
     // Every listener's options, so a reroute reaches the edge and the callers' sidecars alike.
     const routerOptions: RouterOptions[] = [];
-    const track = (o: RouterOptions) => (routerOptions.push(o), o);
+    const track = <T extends RouterOptions>(o: T): T => (routerOptions.push(o), o);
     const issuer = options.issuer ?? (await ephemeralDevIssuer());
-    // The edge listener is the ingress gateway: rate limit first, then the access rules, then faults.
-    const edgeGates = [
-        ...(options.rateBudget ? [rateLimitGate(new EdgeRateLimiter(options.rateBudget))] : []),
-        publishJwks(jwksPath, issuer.jwks),
-        edgeGate(issuer),
-        faultGate(() => faults, options.random),
-    ];
-    const router = createRouter(track({ ...routing, gate: chainGates(...edgeGates) }));
+    const router = createEdgeRouter(track({ ...routing, issuer, rateBudget: options.rateBudget, faults: () => faults }));
     // Each calling service gets its own listener, as it has its own sidecar: it reaches only
     // the routes that name it as a caller.
     const callerRouters = new Map<ServiceName, http.Server>();

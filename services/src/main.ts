@@ -5,6 +5,14 @@ import { adminUrlVariable, loginsFromEnv, provisionLogins } from "./bootstrap/lo
 import { ConfigError, loadConfig, migrateService, startService, startTracing } from "./index";
 
 async function main(): Promise<void> {
+    // First of all: as PID 1 in a container, Node has no default action for SIGTERM, so a
+    // signal that arrives before a handler exists (while the migrations wait for the
+    // database) would be ignored until the kubelet's SIGKILL.
+    const stopRequested = new AbortController();
+    let stop = (signal: string) => stopRequested.abort(signal);
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+
     const command = process.argv[2] ?? "serve";
     if (command !== "serve" && command !== "migrate" && command !== "bootstrap-logins") {
         fail(`unknown command "${command}"; expected serve, migrate or bootstrap-logins`);
@@ -21,21 +29,36 @@ async function main(): Promise<void> {
         throw error;
     }
     if (command === "migrate") {
+        stop = (signal: string) => {
+            console.error(`migrate stopped by ${signal}`);
+            process.exit(1);
+        };
         const applied = await migrateService(config);
         console.log(JSON.stringify({ service: config.service, migrationsApplied: applied }));
         return;
     }
 
     const tracing = await startTracing(config);
-    const service = await startService(config);
-    const stop = async (signal: string) => {
-        service.logger.info({ signal }, "stop requested");
-        const drained = await service.close();
+    let service;
+    try {
+        service = await startService(config, { signal: stopRequested.signal });
+    } catch (error) {
+        if (!stopRequested.signal.aborted) throw error;
+        // Stopped before it served anything: nothing to drain.
+        console.log(JSON.stringify({ service: config.service, msg: `stopped by ${stopRequested.signal.reason} while starting` }));
         await tracing.shutdown().catch(() => {});
-        process.exit(drained ? 0 : 1);
-    };
-    process.once("SIGTERM", () => void stop("SIGTERM"));
-    process.once("SIGINT", () => void stop("SIGINT"));
+        process.exit(0);
+    }
+    const running = service;
+    stop = (signal: string) =>
+        void (async () => {
+            running.logger.info({ signal }, "stop requested");
+            const drained = await running.close();
+            await tracing.shutdown().catch(() => {});
+            process.exit(drained ? 0 : 1);
+        })();
+    // A signal that came between the end of the start and this line.
+    if (stopRequested.signal.aborted) stop(String(stopRequested.signal.reason));
 }
 
 async function bootstrapLogins(): Promise<void> {

@@ -9,11 +9,12 @@ describe("schema migrations", () => {
         const { url } = await createTestDatabase();
         const config = loadConfig({ SERVICE_NAME: "product", DATABASE_URL: url, LOG_LEVEL: "silent" });
         const runs = await Promise.all([migrateService(config), migrateService(config), migrateService({ ...config, version: "v2" })]);
-        expect(runs.flat().sort()).to.deep.equal([1, 2]);
+        expect(runs.flat().sort()).to.deep.equal([1, 2, 3]);
         const applied = await queryDatabase(url, "SELECT version, name FROM product.schema_migrations ORDER BY version");
         expect(applied).to.deep.equal([
             { version: 1, name: "catalogue" },
             { version: 2, name: "ratings" },
+            { version: 3, name: "notify catalogue changes" },
         ]);
         expect(await migrateService(config)).to.deep.equal([]);
     });

@@ -10,10 +10,19 @@ import type { CapturedResource } from "../../tools/capture/capture";
 import type { ResolvedPolicy } from "../../policies/runner";
 
 const policiesDir = path.resolve(__dirname, "..", "..", "policies");
-const modules = path.join(policiesDir, "node_modules");
-const fromPack = (id: string) => require(path.join(modules, id));
+// Found the way the Pulumi CLI finds it: Node's resolution from the pack's folder (with npm
+// workspaces, the SDK is installed once, in the root node_modules).
+const runPolicyPack = () => resolveFromPack("@pulumi/pulumi/cmd/run-policy-pack");
+const resolveFromPack = (id: string) => require.resolve(id, { paths: [policiesDir] });
+const fromPack = (id: string) => require(resolveFromPack(id));
 
-export const packInstalled = () => existsSync(path.join(modules, "@pulumi", "policy", "package.json"));
+export const packInstalled = () => {
+    try {
+        return existsSync(resolveFromPack("@pulumi/policy/package.json"));
+    } catch {
+        return false;
+    }
+};
 
 /** Pulumi's wire value for "unknown during preview". */
 export const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -34,7 +43,7 @@ export class PolicyPackProcess {
     static async start(): Promise<PolicyPackProcess> {
         const grpc = fromPack("@grpc/grpc-js");
         const services = fromPack("@pulumi/pulumi/proto/analyzer_grpc_pb.js");
-        const child = spawn(process.execPath, [path.join(modules, "@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:1", "."], { cwd: policiesDir, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [runPolicyPack(), "127.0.0.1:1", "."], { cwd: policiesDir, stdio: ["ignore", "pipe", "pipe"] });
         const port = await new Promise<number>((resolve, reject) => {
             let out = "";
             let err = "";

@@ -16,7 +16,7 @@ describe("policies: resilience", () => {
             expect(violationsOf("retry-budget-fits-timeout", prod)).to.deep.equal([]);
         });
 
-        it("counts the first try: 3 attempts × 5s = 15s fits the issue's formula but 4 tries × 5s = 20s does not", async () => {
+        it("counts the first try: 3 retries × 5s = 15s would fit, but Envoy's 4 tries × 5s = 20s do not", async () => {
             const found = violationsOf("retry-budget-fits-timeout", await capture("prod", "services.payment.retries.attempts=3"));
             // The edge does not route payment (an internal service), so only its own VirtualService counts.
             expect(found.map((v) => v.resource?.name)).to.deep.equal(["payment", "payment"]);

@@ -152,7 +152,7 @@ describe("MeshService", () => {
             DATABASE_POOL_MAX: "5",
             INVENTORY_URL: "http://inventory.ecommerce.svc.cluster.local",
             PAYMENT_URL: "http://payment.ecommerce.svc.cluster.local",
-            DOWNSTREAM_TIMEOUT_MS: "15000", // payment's route timeout, the longest of order's callees
+            DOWNSTREAM_TIMEOUT_MS: "60000", // the longest route timeout a stack may set: the mesh always answers first
         });
         const [product] = spec(one(prod, "apps/v1:Deployment", "product-v1")).template.spec.containers;
         expect(product.env.map((e: Json) => e.name)).to.not.include("DOWNSTREAM_TIMEOUT_MS");
@@ -241,7 +241,7 @@ describe("images.build", () => {
         expect(images.map((i) => i.name).sort()).to.deep.equal(["cart", "inventory", "notification", "order", "payment", "product", "shipping", "user"].map((s) => `images-${s}`));
         const cart = inputs(images.find((i) => i.name === "images-cart")!);
         expect(cart.tags).to.deep.equal(["ecommercemeshdev.azurecr.io/cart:0.1.0"]);
-        expect(cart.buildArgs).to.deep.equal({ SERVICE: "cart" });
+        expect(cart.buildArgs).to.deep.equal({ SERVICE: "cart", VERSION: "0.1.0" });
         expect(cart.registries[0]).to.include({ address: "ecommercemeshdev.azurecr.io", username: "00000000-0000-0000-0000-000000000000" });
         const push = inputs(one(c, "azure-native:authorization:RoleAssignment", "images-acr-push"));
         expect(push.scope).to.equal(one(c, "azure-native:containerregistry:Registry", "registry").id);

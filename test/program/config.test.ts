@@ -61,6 +61,7 @@ describe("stack config", () => {
         { set: ["services.product.outlierDetection.consecutiveErrors=5"], line: /^ecommerce-mesh:services\.product\.outlierDetection\.consecutiveErrors: is not a known key; did you mean consecutive5xxErrors/ },
         { set: ["services.produkt.replicas=2"], line: /^ecommerce-mesh:services\.produkt: is not a known key; did you mean product\? Allowed here: product, cart/ },
         { set: ["services.product.timeout=5 seconds"], line: 'ecommerce-mesh:services.product.timeout: "5 seconds" is not an Istio duration such as 500ms, 2s or 1m' },
+        { set: ["services.payment.timeout=2m"], line: 'ecommerce-mesh:services.payment.timeout: "2m" is longer than 60s, the longest a route may take (the services wait that long on a call, and no longer)' },
         { set: ["services.product.retries.perTryTimeout=2"], line: "ecommerce-mesh:services.product.retries.perTryTimeout: 2 is not an Istio duration such as 500ms, 2s or 1m" },
         { set: ["services.order.retries.retryOn=5xx,sometimes"], line: /^ecommerce-mesh:services\.order\.retries\.retryOn: "5xx,sometimes" is not a comma-separated list of retry conditions/ },
         { set: ["services.cart.replicas=0"], line: "ecommerce-mesh:services.cart.replicas: 0 is not an integer from 1 to 50" },

@@ -1,10 +1,13 @@
 // Schema validation of single objects: types from the published schemas, unknown fields
 // from the strict pass, and the exit code / report a schema error leads to.
 import { expect } from "chai";
+import { existsSync, readdirSync } from "node:fs";
+import * as path from "node:path";
 import { type KubeObject } from "../../tools/render/model";
 import { exitCodeOf, type RenderResult } from "../../tools/render/pipeline";
 import { formatReport } from "../../tools/render/report";
 import { schemaModule, validateObjects } from "../../tools/render/schema";
+import { StrictFieldChecker } from "../../tools/render/strictFields";
 import { projectDir } from "./support";
 
 function object(manifest: Record<string, any>): KubeObject {
@@ -103,5 +106,32 @@ describe("schema validation", function () {
         expect(text).to.include("Deployment ecommerce/product-v1");
         expect(text).to.include("/spec/replicas: must be integer");
         expect(text).to.include("result: FAILED");
+    });
+});
+
+describe("strict field shapes", function () {
+    this.timeout(120_000);
+
+    it("finds the same unknown fields whether derived by the TypeScript checker or read from the cache", () => {
+        const models = [schemaModule("networking.istio.io/v1", "VirtualService")!, schemaModule("apps/v1", "Deployment")!];
+        const cacheDir = path.join(projectDir, "node_modules", ".cache", "ecommerce-mesh-render");
+        const cached = () => (existsSync(cacheDir) ? readdirSync(cacheDir) : []);
+        const before = new Set(cached());
+        const derived = new StrictFieldChecker(models, projectDir);
+        const written = cached().filter((f) => !before.has(f));
+        const read = new StrictFieldChecker(models, projectDir);
+        const bad = {
+            spec: { hosts: ["product"], http: [{ route: [{ destination: { host: "product", bogus: 1 }, weight: 100 }], retries: { attempts: 1, retryOnn: "5xx" } }] },
+            metadata: { name: "product", labels: { any: "thing" } },
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+        };
+        const expected = [{ path: "/spec/http/0/route/0/destination/bogus" }, { path: "/spec/http/0/retries/retryOnn" }];
+        expect(derived.unknownFields(models[0], bad)).to.have.deep.members(expected);
+        expect(read.unknownFields(models[0], bad)).to.have.deep.members(expected);
+        const container = { spec: { template: { spec: { containers: [{ name: "a", image: "b", imagePullPolicyy: "Always" }] } } } };
+        expect(read.unknownFields(models[1], container)).to.deep.equal([{ path: "/spec/template/spec/containers/0/imagePullPolicyy" }]);
+        // Derived on a first run for these kinds, or already cached by an earlier one.
+        expect(written.length + before.size).to.be.greaterThan(0);
     });
 });

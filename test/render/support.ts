@@ -14,7 +14,7 @@ export interface CliRun {
 
 /** Runs tools/render/<script>.ts the way `npm run render` does. */
 export function runCli(script: "main" | "check", args: string[]): CliRun {
-    const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", "render", `${script}.ts`), ...args], {
+    const run = spawnSync(process.execPath, ["--import", "tsx", path.join("tools", "render", `${script}.ts`), ...args], {
         cwd: projectDir,
         encoding: "utf8",
         timeout: 120_000,

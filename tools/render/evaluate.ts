@@ -54,6 +54,11 @@ export function loadStackInput(projectDir: string, stack: string, sets: string[]
 
 export async function evaluateStack(projectDir: string, stack: string, sets: string[]): Promise<Capture> {
     const config = readStackInput(projectDir, stack, sets);
+    // Pulumi records a stack trace for every promise it makes; mapping each one through the
+    // source maps costs more than evaluating the program. RENDER_DEBUG keeps readable traces.
+    if (!process.env.RENDER_DEBUG) {
+        process.setSourceMapsEnabled(false);
+    }
     try {
         return await captureStack({ projectDir, project: projectName, stack, config });
     } catch (error) {

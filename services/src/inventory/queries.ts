@@ -29,28 +29,22 @@ export async function reservationItems(db: Queryable, orderId: string): Promise<
  * is what keeps concurrent reservations from overselling.
  */
 export async function takeStock(db: Queryable, orderId: string, item: ReservationItem): Promise<boolean> {
-    const taken = await db.query("UPDATE stock SET available = available - $2 WHERE product_id = $1 AND available >= $2", [
-        item.productId,
-        item.quantity,
-    ]);
-    if (taken.rowCount !== 1) return false;
-    await db.query("INSERT INTO reservation_items (order_id, product_id, quantity) VALUES ($1, $2, $3)", [
-        orderId,
-        item.productId,
-        item.quantity,
-    ]);
-    return true;
+    // One statement, one round trip: the item is recorded only when the stock was taken.
+    const taken = await db.query(
+        `WITH taken AS (UPDATE stock SET available = available - $2 WHERE product_id = $1 AND available >= $2 RETURNING product_id)
+         INSERT INTO reservation_items (order_id, product_id, quantity) SELECT $3, product_id, $2 FROM taken`,
+        [item.productId, item.quantity, orderId],
+    );
+    return taken.rowCount === 1;
 }
 
 /** Deletes the reservation and puts its items back; false when there was none. */
 export async function releaseReservation(db: Queryable, orderId: string): Promise<boolean> {
-    const deleted = await db.query<ReservationItem>(
-        `DELETE FROM reservation_items WHERE order_id = $1 RETURNING product_id AS "productId", quantity`,
+    await db.query(
+        `WITH gone AS (DELETE FROM reservation_items WHERE order_id = $1 RETURNING product_id, quantity)
+         UPDATE stock SET available = stock.available + gone.quantity FROM gone WHERE stock.product_id = gone.product_id`,
         [orderId],
     );
-    for (const item of deleted.rows) {
-        await db.query("UPDATE stock SET available = available + $2 WHERE product_id = $1", [item.productId, item.quantity]);
-    }
     const reservation = await db.query("DELETE FROM reservations WHERE order_id = $1", [orderId]);
     return reservation.rowCount === 1;
 }

@@ -83,14 +83,15 @@ export async function releaseLease(db: Queryable, orderId: string): Promise<void
 }
 
 export async function recordLines(db: Queryable, orderId: string, lines: readonly OrderLine[], total: number): Promise<void> {
-    await db.query("UPDATE orders SET total = $2, updated_at = now() WHERE id = $1", [orderId, total]);
-    for (const [index, line] of lines.entries()) {
-        await db.query(
-            `INSERT INTO order_items (order_id, line, product_id, quantity, unit_price) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (order_id, line) DO NOTHING`,
-            [orderId, index + 1, line.productId, line.quantity, line.unitPrice],
-        );
-    }
+    // The total and every line in one statement: one round trip, and all or nothing.
+    await db.query(
+        `WITH totalled AS (UPDATE orders SET total = $2, updated_at = now() WHERE id = $1)
+         INSERT INTO order_items (order_id, line, product_id, quantity, unit_price)
+         SELECT $1, l.line, l.product_id, l.quantity, l.unit_price
+         FROM unnest($3::int[], $4::text[], $5::int[], $6::int[]) AS l (line, product_id, quantity, unit_price)
+         ON CONFLICT (order_id, line) DO NOTHING`,
+        [orderId, total, lines.map((_, i) => i + 1), lines.map((l) => l.productId), lines.map((l) => l.quantity), lines.map((l) => l.unitPrice)],
+    );
 }
 
 export interface Outcome {

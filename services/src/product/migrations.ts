@@ -45,4 +45,21 @@ export const migrations: readonly Migration[] = [
                 ('3', 4, 'Consistent grind'), ('4', 3, 'A bit small'), ('7', 5, 'Accurate');
         `,
     },
+    {
+        version: 3,
+        name: "notify catalogue changes",
+        // Every write to the catalogue, from any replica or by hand, tells every replica's
+        // snapshot to reload (see runtime/snapshot.ts); NOTIFY is delivered on commit.
+        sql: `
+            CREATE FUNCTION notify_catalogue_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('product_catalogue', TG_TABLE_NAME);
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER products_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON products
+                FOR EACH STATEMENT EXECUTE FUNCTION notify_catalogue_changed();
+            CREATE TRIGGER ratings_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ratings
+                FOR EACH STATEMENT EXECUTE FUNCTION notify_catalogue_changed();
+        `,
+    },
 ];

@@ -36,10 +36,6 @@ export async function listRatedProducts(db: Queryable): Promise<RatedProduct[]> 
     return (await db.query<RatedProduct>(`${ratedSelect} GROUP BY p.id ${catalogueOrder}`)).rows;
 }
 
-export async function findRatedProduct(db: Queryable, id: string): Promise<RatedProduct | undefined> {
-    return (await db.query<RatedProduct>(`${ratedSelect} WHERE p.id = $1 GROUP BY p.id`, [id])).rows[0];
-}
-
 export interface Rating {
     id: string;
     productId: string;

@@ -1,30 +1,46 @@
 // Product catalogue. v2 is the same API plus ratings: a `rating` summary on every product
 // and /api/products/:id/ratings to read and add them.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { HttpError } from "../runtime/errors";
 import { subjectOf } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";
+import { NotifiedSnapshot } from "../runtime/snapshot";
 import { idSchema, parseInput } from "../runtime/validation";
+import { catalogueChannel, isFresh, loadCatalogue, type Page } from "./catalogue";
 import * as queries from "./queries";
 
 const productParams = z.object({ id: idSchema });
 const newRating = z.strictObject({ stars: z.number().int().min(1).max(5), comment: z.string().max(500).default("") });
 
-export function registerProductRoutes(app: FastifyInstance, { config, db, metrics }: ServiceContext): void {
+// Clients may keep an answer but must revalidate it: a 304 costs no body, and a write shows at once.
+const cacheControl = "no-cache";
+
+function sendPage(request: FastifyRequest, reply: FastifyReply, page: Page) {
+    reply.header("etag", page.etag).header("cache-control", cacheControl);
+    if (isFresh(request.headers["if-none-match"], page.etag)) return reply.status(304).send();
+    return reply.type("application/json; charset=utf-8").send(page.body);
+}
+
+export function registerProductRoutes(app: FastifyInstance, { config, db, metrics, logger }: ServiceContext): void {
     const withRatings = config.version !== "v1";
     const version = config.version;
+    const catalogue = new NotifiedSnapshot({
+        databaseUrl: config.databaseUrl,
+        channel: catalogueChannel,
+        load: () => loadCatalogue(db.pool, version, withRatings),
+        logger,
+    });
+    void catalogue.start();
+    app.addHook("onClose", () => catalogue.close());
 
-    app.get("/api/products", async () => ({
-        version,
-        products: withRatings ? await queries.listRatedProducts(db.pool) : await queries.listProducts(db.pool),
-    }));
+    app.get("/api/products", async (request, reply) => sendPage(request, reply, (await catalogue.get()).list));
 
-    app.get("/api/products/:id", async (request) => {
+    app.get("/api/products/:id", async (request, reply) => {
         const { id } = parseInput(productParams, request.params, "path");
-        const product = withRatings ? await queries.findRatedProduct(db.pool, id) : await queries.findProduct(db.pool, id);
-        if (!product) throw new HttpError(404, "product not found", { id });
-        return { version, product };
+        const page = (await catalogue.get()).byId.get(id);
+        if (!page) throw new HttpError(404, "product not found", { id });
+        return sendPage(request, reply, page);
     });
 
     if (!withRatings) return;
@@ -41,6 +57,8 @@ export function registerProductRoutes(app: FastifyInstance, { config, db, metric
         const { stars, comment } = parseInput(newRating, request.body, "request body");
         if (!(await queries.findProduct(db.pool, id))) throw new HttpError(404, "product not found", { id });
         const rating = await queries.addRating(db.pool, id, stars, comment);
+        // Read your own write here at once; other replicas follow on the NOTIFY.
+        catalogue.invalidate();
         metrics.businessEvents.inc({ event: "product_rated", status: "ok" });
         return reply.status(201).send({ version, rating });
     });

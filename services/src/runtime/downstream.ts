@@ -8,6 +8,7 @@ import type { ServiceMetrics } from "./metrics";
 import { subjectHeader } from "./api-surface";
 import type { ServiceName } from "./service-names";
 import { REQUEST_ID_HEADER, startClientSpan } from "./tracing";
+import { DeadlineExceeded, HttpTransport } from "./transport";
 
 export interface DownstreamResponse<Body = unknown> {
     readonly status: number;
@@ -37,11 +38,20 @@ export class DownstreamError extends HttpError {
 }
 
 export class DownstreamClient {
+    private readonly transport: HttpTransport;
+
     constructor(
         private readonly baseUrls: Readonly<Partial<Record<ServiceName, string>>>,
         private readonly timeoutMs: number,
         private readonly metrics: ServiceMetrics,
-    ) {}
+    ) {
+        this.transport = new HttpTransport(timeoutMs);
+    }
+
+    /** Closes the kept-alive connections. */
+    close(): Promise<void> {
+        return this.transport.close();
+    }
 
     /**
      * Calls `target` on behalf of `incoming`. Answers below 500 are returned for the caller
@@ -65,13 +75,13 @@ export class DownstreamClient {
         if (typeof subject === "string") headers[subjectHeader] = subject;
         if (options.body !== undefined) headers["content-type"] = "application/json";
         try {
-            const response = await fetch(`${baseUrl}${path}`, {
+            const response = await this.transport.send(baseUrl, {
                 method,
+                path,
                 headers,
                 body: options.body === undefined ? undefined : JSON.stringify(options.body),
-                signal: AbortSignal.timeout(this.timeoutMs),
             });
-            const text = await response.text();
+            const text = response.text;
             this.metrics.downstreamRequests.inc({ target, status: String(response.status) });
             span.setAttribute("http.response.status_code", response.status);
             if (response.status >= 500) {
@@ -85,7 +95,7 @@ export class DownstreamClient {
         } catch (error) {
             if (error instanceof DownstreamError) throw error;
             span.setStatus({ code: SpanStatusCode.ERROR });
-            const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+            const timedOut = error instanceof DeadlineExceeded;
             this.metrics.downstreamRequests.inc({ target, status: timedOut ? "timeout" : "unreachable" });
             if (timedOut) {
                 throw new DownstreamError(target, undefined, 504, `${target} service timed out after ${this.timeoutMs}ms`);
@@ -107,6 +117,6 @@ function parseJson(text: string): unknown {
 }
 
 function causeOf(error: unknown): string {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    const { code, cause } = error as { code?: string; cause?: { code?: string; message?: string } };
+    return cause?.code ?? cause?.message ?? (error instanceof Error ? (code ?? error.message) : String(error));
 }

@@ -24,6 +24,11 @@ declare module "fastify" {
 export interface RunOptions {
     /** Where JSON logs go; stdout when omitted. */
     readonly logDestination?: DestinationStream;
+    /**
+     * Aborted when a stop is requested before the start is over (SIGTERM while the database
+     * is unreachable): the start stops waiting, closes what it opened and rejects.
+     */
+    readonly signal?: AbortSignal;
 }
 
 export interface RunningService {
@@ -105,7 +110,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
 
     try {
-        await migrateUntilDone(db, module.migrations, logger);
+        await migrateUntilDone(db, module.migrations, logger, options.signal);
     } catch (error) {
         await app.close();
         await db.close();
@@ -115,7 +120,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     logger.info({ port }, `${config.service} service ready`);
 
     let closing: Promise<boolean> | undefined;
-    const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger));
+    const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger).finally(() => downstream.close()));
     return { config, app, db, metrics, logger, url: `http://${reachableHost}:${port}`, port, close };
 }
 

@@ -1,0 +1,98 @@
+// An in-process copy of data read far more often than it is written (the catalogue). Writers
+// NOTIFY a channel in the same transaction as the write (a trigger does it), every replica
+// LISTENs on its own connection and drops its copy on a notification, so all replicas stay
+// coherent. Without a working LISTEN connection the copy is never trusted: reads go through.
+import pg from "pg";
+import type { Logger } from "pino";
+
+export interface SnapshotOptions<T> {
+    readonly databaseUrl: string;
+    /** PostgreSQL channel the writers notify. */
+    readonly channel: string;
+    readonly load: () => Promise<T>;
+    readonly logger: Logger;
+    /** Wait before reconnecting a lost LISTEN connection. */
+    readonly reconnectMs?: number;
+}
+
+export class NotifiedSnapshot<T> {
+    private current: Promise<T> | undefined;
+    private client: pg.Client | undefined;
+    private listening = false;
+    private closed = false;
+    private retry: NodeJS.Timeout | undefined;
+    /** Times the copy was dropped because of a notification (tests, metrics). */
+    invalidations = 0;
+
+    constructor(private readonly options: SnapshotOptions<T>) {}
+
+    /** Starts listening; resolves once LISTEN is in place (or failed, then it retries). */
+    async start(): Promise<void> {
+        if (this.closed) return;
+        const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.channel}-listener` });
+        this.client = client;
+        client.on("notification", () => {
+            this.invalidations++;
+            this.current = undefined;
+        });
+        const lost = (error?: Error) => {
+            if (this.client !== client) return;
+            this.stopTrusting();
+            this.client = undefined;
+            if (!this.closed) {
+                this.options.logger.warn({ err: error, channel: this.options.channel }, "snapshot listener lost; reading through until it is back");
+                this.retry = setTimeout(() => void this.start(), this.options.reconnectMs ?? 1_000);
+                this.retry.unref();
+            }
+        };
+        client.on("error", lost);
+        client.on("end", () => lost());
+        try {
+            await client.connect();
+            await client.query(`LISTEN ${pg.escapeIdentifier(this.options.channel)}`);
+            // Anything cached before this point may have missed a notification.
+            this.current = undefined;
+            this.listening = true;
+        } catch (error) {
+            lost(error as Error);
+            await client.end().catch(() => {});
+        }
+    }
+
+    /** The snapshot, loaded on first use after a change. */
+    get(): Promise<T> {
+        if (!this.listening) return this.options.load();
+        if (!this.current) {
+            const loading = this.options.load();
+            this.current = loading;
+            // A failed load is not kept: the next read tries again.
+            loading.catch(() => {
+                if (this.current === loading) this.current = undefined;
+            });
+        }
+        return this.current;
+    }
+
+    /** Drops the copy now, e.g. right after this process wrote. */
+    invalidate(): void {
+        this.current = undefined;
+    }
+
+    get trusted(): boolean {
+        return this.listening;
+    }
+
+    async close(): Promise<void> {
+        this.closed = true;
+        clearTimeout(this.retry);
+        this.stopTrusting();
+        const client = this.client;
+        this.client = undefined;
+        await client?.end().catch(() => {});
+    }
+
+    private stopTrusting(): void {
+        this.listening = false;
+        this.current = undefined;
+    }
+}
