@@ -50,10 +50,17 @@ describe("verify and promote: usage and config errors", function () {
         expect(promote.stderr).to.contain("promote: the Pulumi CLI is needed to promote a real stack (no pulumi on PATH): install it from https://www.pulumi.com/docs/install/, or use --local");
     });
 
+    it("refuses --local when no dev router answers, before any change", () => {
+        const dir = copyStack();
+        const promote = run("promote", ["--stack", "dev", "--service", "product", "--local", "http://127.0.0.1:9", "--prometheus", "http://127.0.0.1:9", "--cwd", dir]);
+        expect(promote.code).to.equal(2);
+        expect(promote.stderr).to.match(/^promote: --local http:\/\/127.0.0.1:9: npm run dev's router does not answer GET \/api\/products \(.+\); start npm run dev first/);
+    });
+
     it("refuses a second promote on a stack whose lock a live process holds", () => {
         const dir = copyStack();
         writeFileSync(lockFile(dir, "dev"), `${process.pid}\n`);
-        const promote = run("promote", ["--stack", "dev", "--service", "product", "--local", "http://127.0.0.1:9", "--prometheus", "http://127.0.0.1:9", "--cwd", dir]);
+        const promote = run("promote", ["--stack", "dev", "--service", "product", "--prometheus", "http://127.0.0.1:9", "--cwd", dir]);
         expect(promote.code).to.equal(2);
         expect(promote.stderr).to.contain(`promote: another promote (pid ${process.pid}) is running on stack dev`);
     });

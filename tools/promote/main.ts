@@ -20,6 +20,12 @@ function devPrometheus(projectDir: string): string {
     return readFileSync(file, "utf8").trim();
 }
 
+/** Fails before any change when nothing answers at --local: the edits would steer no router. */
+async function expectDevRouter(url: string): Promise<void> {
+    const answer = await fetch(`${url}/api/products`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
+    if (answer !== 200) throw new UsageError(`--local ${url}: npm run dev's router does not answer GET /api/products (${answer}); start npm run dev first`);
+}
+
 async function run(argv: string[]): Promise<number> {
     const args = parsePromoteArgs(argv);
     if (args.help) {
@@ -40,6 +46,7 @@ async function run(argv: string[]): Promise<number> {
         analysis,
         maxWaitMs: args.maxWaitMs ?? 5 * parseDuration(analysis.interval)!,
     };
+    if (args.local) await expectDevRouter(args.local);
     const prometheus = args.prometheus ?? devPrometheus(projectDir);
     const release = acquireLock(projectDir, args.stack, log);
     const interrupt = new AbortController();

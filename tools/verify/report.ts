@@ -1,4 +1,4 @@
-// The final table (text) and the one JSON document (--json) of a verify or promote run.
+// The final table of a verify run and its totals.
 import type { CheckResult } from "./checks";
 
 export function formatTable(results: readonly CheckResult[]): string {
