@@ -51,7 +51,8 @@ export class Observability extends pulumi.ComponentResource {
 
         let password: pulumi.Output<string> | undefined;
         if (config.grafana.enabled) {
-            password = new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, child).result;
+            // Secret even where the provider does not mark it (mocks, older engines): it is a stack output.
+            password = pulumi.secret(new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, child).result);
             new k8s.core.v1.Secret(
                 `${name}-grafana-admin`,
                 {

@@ -56,12 +56,18 @@ async function terminate(name: string): Promise<{ seconds: number; exitCode: num
     return { seconds: (Date.parse(State.FinishedAt) - sentAt) / 1000, exitCode };
 }
 
+/** Customer routes need a token from the issuer the edge trusts, as through the gateway. */
+async function asUser1(stack: RunningContainerStack): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${await stack.issuer.mint("1")}` };
+}
+
 const orderBody = JSON.stringify({ userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] });
 
 /** The testing guide's order; payment declines PAYMENT_FAILURE_RATE of charges, so a declined one is placed again. */
-async function placeOrder(routerUrl: string, key: string): Promise<{ status: number; body: { orderId: string; status: string } }> {
+async function placeOrder(stack: RunningContainerStack, key: string): Promise<{ status: number; body: { orderId: string; status: string } }> {
     for (let attempt = 1; ; attempt++) {
-        const res = await fetch(`${routerUrl}/api/orders`, { method: "POST", headers: { "content-type": "application/json", "idempotency-key": `${key}-${attempt}` }, body: orderBody });
+        const headers = { "content-type": "application/json", "idempotency-key": `${key}-${attempt}`, ...(await asUser1(stack)) };
+        const res = await fetch(`${stack.routerUrl}/api/orders`, { method: "POST", headers, body: orderBody });
         const answer = { status: res.status, body: (await res.json()) as { orderId: string; status: string } };
         if (answer.status !== 402 || attempt === 10) return answer;
     }
@@ -145,16 +151,16 @@ describe("the local stack in containers (npm run dev -- --containers)", function
     }
 
     it("takes the testing guide's order across the containers and reads it back by id", async () => {
-        const placed = await placeOrder(stack.routerUrl, `containers-${process.pid}`);
+        const placed = await placeOrder(stack, `containers-${process.pid}`);
         expect(placed.status, JSON.stringify(placed.body)).to.equal(201);
         expect(placed.body.status).to.equal("confirmed");
-        const read = await fetch(`${stack.routerUrl}/api/orders/${placed.body.orderId}`);
+        const read = await fetch(`${stack.routerUrl}/api/orders/${placed.body.orderId}`, { headers: await asUser1(stack) });
         expect(read.status).to.equal(200);
         expect(await read.json()).to.include({ orderId: placed.body.orderId, status: "confirmed", total: 999, userId: "1" });
     });
 
     it("keeps the confirmed orders when the order container dies and the engine restarts it", async () => {
-        const placed = await placeOrder(stack.routerUrl, `before-kill-${process.pid}`);
+        const placed = await placeOrder(stack, `before-kill-${process.pid}`);
         expect(placed.status).to.equal(201);
         const order = stack.workloads.find((w) => w.service === "order")!;
         const restarts = () => Number(podman("inspect", order.containerName, "--format", "{{.RestartCount}}").trim());
@@ -163,7 +169,7 @@ describe("the local stack in containers (npm run dev -- --containers)", function
         process.kill(Number(podman("inspect", order.containerName, "--format", "{{.State.Pid}}").trim()), "SIGKILL");
         await until("the engine restarts the order container", async () => restarts() > before);
         await until("order ready again", async () => (await status(`${order.url}/health/ready`)) === 200);
-        const read = await fetch(`${stack.routerUrl}/api/orders/${placed.body.orderId}`);
+        const read = await fetch(`${stack.routerUrl}/api/orders/${placed.body.orderId}`, { headers: await asUser1(stack) });
         expect(read.status).to.equal(200);
         expect(await read.json()).to.include({ orderId: placed.body.orderId, status: "confirmed" });
     });

@@ -108,7 +108,7 @@ describe("npm run dev: the local Prometheus, end to end", function () {
         // Labelled counters appear once counted: an order makes downstream calls and business events.
         const order = await fetch(`${stack.routerUrl}/api/orders`, {
             method: "POST",
-            // A customer route since the API surface: the edge wants the customer's token.
+            // A customer route: user 1's token from the issuer the stack's edge trusts.
             headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID(), authorization: `Bearer ${await stack.issuer.mint("1")}` },
             body: JSON.stringify({ userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }),
         });

@@ -141,7 +141,9 @@ describe("policies: supported versions", () => {
         });
 
         it("flags a CloudNativePG image past its major's end of life", () => {
+            // On that day prod's own Flexible Server 17 has ended too.
             expect(check([...prod, cnpgCluster("ghcr.io/cloudnative-pg/postgresql:18.1")], "2030-11-15")).to.deep.equal([
+                ["Flexible Server ecommercemeshprod-pg: PostgreSQL 17 reached its end of life on 2029-11-08", "Pick a PostgreSQL major policies/support-table.json lists as supported."],
                 ["CloudNativePG Cluster ecommerce/ecommerce-db: PostgreSQL 18 reached its end of life on 2030-11-14", "Pick a PostgreSQL major policies/support-table.json lists as supported."],
             ]);
         });

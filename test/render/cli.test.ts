@@ -137,7 +137,7 @@ describe("render CLI", function () {
         }
         // Each stack with advisories names its policies and the command that shows them, and the
         // README's table justifies exactly those.
-        const printed = [...run.stdout.matchAll(/^ok +(\S+): .*\n {5}advisories: (.*); in full: npm run render -- --stack (\S+)$/gm)];
+        const printed = [...run.stdout.matchAll(/^ok +(\S+): .*\n(?: {5}versions: .*\n)? {5}advisories: (.*); in full: npm run render -- --stack (\S+)$/gm)];
         const seen = printed.flatMap(([, stack, list, named]) => {
             expect(named).to.equal(stack);
             return list.split(", ").map((entry) => {
