@@ -2,7 +2,7 @@
 // SQL) reaches every other replica through LISTEN/NOTIFY, and clients revalidate with ETags.
 import { expect } from "chai";
 import { createTestDatabase, queryDatabase } from "./support/database";
-import { get, post } from "./support/http";
+import { get, post, asUser } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 /** Polls until `check` passes (the NOTIFY is asynchronous), failing after `ms`. */
@@ -62,7 +62,7 @@ describe("catalogue snapshot", () => {
     it("shows a rating added on one replica on another replica's next read", async () => {
         const before = await get(`${v2b.url("product")}/api/products/5`);
         expect(before.body.product.rating).to.deep.equal({ average: null, count: 0 });
-        const added = await post(`${v2a.url("product")}/api/products/5/ratings`, { stars: 4 });
+        const added = await post(`${v2a.url("product")}/api/products/5/ratings`, { stars: 4 }, asUser("1"));
         expect(added.status).to.equal(201);
         await eventually(async () => {
             const after = await get(`${v2b.url("product")}/api/products/5`, { "if-none-match": before.headers.get("etag")! });

@@ -4,7 +4,7 @@ import { request as httpRequest } from "node:http";
 import { expect } from "chai";
 import { serviceNames } from "../src/index";
 import { createTestDatabase } from "./support/database";
-import { send, type Answer } from "./support/http";
+import { asUser, send, type Answer } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 /** The documented error body: exactly `error` (a string) and, optionally, `details`. */
@@ -56,16 +56,18 @@ describe("one error shape for every kind of bad input", () => {
     const cases: { what: string; status: number; call: () => Promise<Answer> }[] = [
         { what: "malformed JSON", status: 400, call: () => send("POST", `${stack.url("user")}/api/users`, { raw: "{nope" }) },
         { what: "an empty JSON body", status: 400, call: () => send("POST", `${stack.url("user")}/api/users`, { raw: "" }) },
-        { what: "a wrong type", status: 400, call: () => send("POST", `${stack.url("user")}/api/users`, { json: { name: 1, email: "x" } }) },
+        { what: "a wrong type", status: 400, call: () => send("POST", `${stack.url("user")}/api/users`, { json: { name: 1, email: "x" }, headers: asUser("1") }) },
         { what: "a bad id", status: 400, call: () => send("GET", `${stack.url("product")}/api/products/a.b`) },
         { what: "a missing Idempotency-Key", status: 400, call: () => send("POST", `${stack.url("payment")}/api/payments`, { json: { orderId: "o", amount: 1, currency: "EUR" } }) },
         { what: "a body over the limit", status: 413, call: () => send("POST", `${stack.url("cart")}/api/cart/u1/items`, { raw: JSON.stringify({ x: "y".repeat(4096) }) }) },
         { what: "a form body", status: 415, call: () => send("POST", `${stack.url("cart")}/api/cart/u1/items`, { raw: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } }) },
         { what: "an unknown route", status: 404, call: () => send("GET", `${stack.url("shipping")}/nope`) },
-        { what: "an unknown record", status: 404, call: () => send("GET", `${stack.url("user")}/api/users/424242`) },
-        { what: "a conflict", status: 409, call: () => send("POST", `${stack.url("cart")}/api/cart/u1/items`, { json: { productId: "3", quantity: 999 } }) },
+        { what: "an unknown record", status: 404, call: () => send("GET", `${stack.url("user")}/api/users/424242`, { headers: asUser("424242") }) },
+        { what: "a conflict", status: 409, call: () => send("POST", `${stack.url("cart")}/api/cart/u1/items`, { json: { productId: "3", quantity: 999 }, headers: asUser("u1") }) },
         { what: "a percent-encoding that does not decode", status: 400, call: () => rawGet(stack.url("user"), "/api/users/%E0%A4%A") },
-        { what: "an order whose payment is down", status: 503, call: () => send("POST", `${stack.url("order")}/api/orders`, { json: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] } }) },
+        { what: "an order whose payment is down", status: 503, call: () => send("POST", `${stack.url("order")}/api/orders`, { json: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }, headers: asUser("1") }) },
+        { what: "a customer route without sign-in", status: 401, call: () => send("GET", `${stack.url("cart")}/api/cart/u1`) },
+        { what: "another customer's data", status: 403, call: () => send("GET", `${stack.url("cart")}/api/cart/u1`, { headers: asUser("u2") }) },
     ];
     for (const { what, status, call } of cases) {
         it(`${what}: ${status} in the documented shape`, async () => expectErrorShape(await call(), status));

@@ -8,7 +8,7 @@ import { createRouter, listenRouter } from "../dev/router";
 import { defaultProductSplit } from "../dev/routes";
 import { loadConfig, serviceNames, startService, type RunningService } from "../src/index";
 import { createTestDatabase, queryDatabase } from "./support/database";
-import { get, post } from "./support/http";
+import { asUser, get, post } from "./support/http";
 import { startStack, testEnv, type TestStack } from "./support/services";
 
 const order = { userId: "1", items: [{ productId: "2", price: 3499, quantity: 1 }] };
@@ -50,7 +50,7 @@ describe("order service: payment stopped behind the local router", () => {
     });
 
     it("answers 503 with Retry-After, keeps the order pending and the stock reserved, tells nobody; the retry completes it once", async () => {
-        const headers = { "idempotency-key": "outage-stopped" };
+        const headers = { "idempotency-key": "outage-stopped", ...asUser("1") };
         await payment.close();
         const during = await post(`${stack.url("order")}/api/orders`, order, headers);
         expectPendingOutage(during);
@@ -114,11 +114,11 @@ describe("order service: payment answering 503, and a real decline", () => {
         it(`${failure}: the order stays pending with nothing sent, and the same key completes it later`, async () => {
             const key = `outage-${failure}`;
             mode = failure;
-            const during = await post(`${stack.url("order")}/api/orders`, order, { "idempotency-key": key });
+            const during = await post(`${stack.url("order")}/api/orders`, order, { "idempotency-key": key, ...asUser("1") });
             expectPendingOutage(during);
             expect(await stateOf(databaseUrl, key)).to.deep.include({ status: "pending", notified: [], charges: [] });
             mode = "forward";
-            const after = await post(`${stack.url("order")}/api/orders`, order, { "idempotency-key": key });
+            const after = await post(`${stack.url("order")}/api/orders`, order, { "idempotency-key": key, ...asUser("1") });
             expect(after.status).to.equal(201);
             expect(await stateOf(databaseUrl, key)).to.deep.include({ status: "confirmed", notified: ["order_confirmed"], charges: ["succeeded"] });
         });
@@ -127,14 +127,14 @@ describe("order service: payment answering 503, and a real decline", () => {
     it("a decline (payment's 402) is final: payment_failed, stock released, the customer told once, a retry replays it", async () => {
         mode = "decline";
         const before = (await get(`${stack.url("inventory")}/api/inventory/2`)).body.available;
-        const declined = await post(`${stack.url("order")}/api/orders`, order, { "idempotency-key": "declined-1" });
+        const declined = await post(`${stack.url("order")}/api/orders`, order, { "idempotency-key": "declined-1", ...asUser("1") });
         expect(declined.status).to.equal(402);
         expect(declined.body).to.deep.include({ error: "payment failed" });
         expect(await stateOf(databaseUrl, "declined-1")).to.deep.include({ status: "payment_failed", notified: ["payment_failed"], charges: ["declined"] });
         expect((await get(`${stack.url("inventory")}/api/inventory/2`)).body.available).to.equal(before);
         mode = "forward";
         const calls = paymentCalls;
-        const retried = await post(`${stack.url("order")}/api/orders`, order, { "idempotency-key": "declined-1" });
+        const retried = await post(`${stack.url("order")}/api/orders`, order, { "idempotency-key": "declined-1", ...asUser("1") });
         expect(retried.status).to.equal(402);
         expect(retried.headers.get("idempotent-replayed")).to.equal("true");
         expect(paymentCalls).to.equal(calls);

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { loadConfig, serviceNames, startService, type RunningService } from "../src/index";
 import { createTestDatabase, queryDatabase } from "./support/database";
-import { get, post } from "./support/http";
+import { get, post, asUser } from "./support/http";
 import { startStack, testEnv, type TestStack } from "./support/services";
 
 describe("order service: the pending-order sweeper, with two order replicas", () => {
@@ -74,8 +74,8 @@ describe("order service: the pending-order sweeper, with two order replicas", ()
     };
 
     it("completes one order and releases the other, each claimed and charged exactly once", async () => {
-        const completes = await post(`${replicas[0].url}/api/orders`, { userId: "1", items: [{ productId: "3", price: 8999, quantity: 2 }] });
-        const releases = await post(`${replicas[1].url}/api/orders`, { userId: "1", items: [{ productId: "5", price: 499, quantity: 3 }] });
+        const completes = await post(`${replicas[0].url}/api/orders`, { userId: "1", items: [{ productId: "3", price: 8999, quantity: 2 }] }, asUser("1"));
+        const releases = await post(`${replicas[1].url}/api/orders`, { userId: "1", items: [{ productId: "5", price: 499, quantity: 3 }] }, asUser("1"));
         expect([completes.status, releases.status]).to.deep.equal([503, 503]);
         const [completing, releasing] = [completes.body.details.orderId, releases.body.details.orderId];
         // Interrupted after the reservation: the stock is held while the orders are pending.

@@ -38,7 +38,7 @@ describe("shipping and notification services", () => {
             const sent = await post(`${stack.url("notification")}/api/notifications`, { type: "order_confirmed", userId: "many", orderId: `o${order}` });
             expect(sent.status).to.equal(202);
         }
-        const list = await get(`${stack.url("notification")}/api/notifications?userId=many`);
+        const list = await get(`${stack.url("notification")}/api/notifications?userId=many`, asUser("many"));
         const orders = list.body.notifications.map((notification: { orderId: string }) => notification.orderId);
         expect(orders).to.deep.equal(["o12", "o11", "o10", "o9", "o8", "o7", "o6", "o5", "o4", "o3", "o2", "o1"]);
     });

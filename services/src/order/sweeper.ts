@@ -4,6 +4,7 @@
 // replicas) and runs them through the same idempotent steps as a retry with the same key.
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { ServiceConfig } from "../runtime/config";
+import { subjectHeader } from "../runtime/api-surface";
 import type { ServiceContext } from "../runtime/service-module";
 import { startServerSpan } from "../runtime/tracing";
 import * as store from "./store";
@@ -53,7 +54,10 @@ export async function sweep(context: ServiceContext): Promise<void> {
         const trace = startServerSpan("order sweep", {});
         const log = logger.child({ trace_id: trace.traceId, orderId }) as FastifyBaseLogger;
         try {
-            const outcome = await runOrder(context, { trace, headers: {}, log }, orderId, request);
+            // The customer's identity was checked when the order was placed: the resumed steps act
+            // for the order's owner, as the original request did (the user lookup needs it).
+            const onBehalf = { [subjectHeader]: request.userId };
+            const outcome = await runOrder(context, { trace, headers: onBehalf, log }, orderId, request);
             // A rejection on a resumed order (a price changed since) may follow a reservation of
             // the first attempt: give the stock back before the order is closed.
             if (outcome.status === "rejected") await context.downstream.call({ trace, headers: {} }, "inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" });
