@@ -9,6 +9,12 @@ import { readRouting, watchRouting, type DevRouting } from "../../tools/devRouti
 import { StackFileTarget } from "../../tools/promote/target";
 import { projectDir } from "../support/stacks";
 
+/** Polls (a loaded machine delays the file watcher's stat calls), up to 10 s. */
+async function until(done: () => boolean): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 describe("npm run dev: routing from the stack file", function () {
     this.timeout(20_000);
 
@@ -26,11 +32,12 @@ describe("npm run dev: routing from the stack file", function () {
         const errors: string[] = [];
         const stop = watchRouting(dir, "dev", (r) => seen.push(r), (e) => errors.push(e), 50);
         try {
-            await new StackFileTarget(dir, "dev", 300).apply([{ path: "services.product.canary.weight", value: 25 }]);
+            await new StackFileTarget(dir, "dev", 0).apply([{ path: "services.product.canary.weight", value: 25 }]);
+            await until(() => seen.length > 0);
             expect(seen.at(-1)?.split.weight).to.equal(25);
             const file = path.join(dir, "Pulumi.dev.yaml");
             writeFileSync(file, readFileSync(file, "utf8").replace("weight: 25", "weight: 250"));
-            await new Promise((resolve) => setTimeout(resolve, 300));
+            await until(() => errors.length > 0);
             expect(errors.at(-1)).to.contain("ecommerce-mesh:services.product.canary.weight: 250 is not an integer from 0 to 100");
         } finally {
             stop();
