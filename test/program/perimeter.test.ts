@@ -117,6 +117,28 @@ describe("the mesh perimeter, per shipped stack", () => {
         expect(ofKind(c, "networking.istio.io/v1:ServiceEntry").map((e) => e.name)).to.not.include("service-entry-database");
     });
 
+    for (const [stack, host, port] of [
+        ["local", "host.docker.internal", { number: 8080, name: "http", protocol: "HTTP" }],
+        ["dev", "ecommercemesh.ciamlogin.com", { number: 443, name: "tls", protocol: "TLS" }],
+        ["prod", "ecommercemesh.ciamlogin.com", { number: 443, name: "tls", protocol: "TLS" }],
+    ] as const) {
+        it(`registers ${stack}'s auth.jwksUri host for the ingress gateway`, async () => {
+            const c = await capture(stack);
+            expect(spec(one(c, "networking.istio.io/v1:ServiceEntry", "service-entry-identity-provider"))).to.deep.equal({
+                hosts: [host],
+                ports: [port],
+                location: "MESH_EXTERNAL",
+                resolution: "DNS",
+                exportTo: ["*"],
+            });
+        });
+    }
+
+    it("registers no identity provider when the keys are inline (auth.jwks)", async () => {
+        const c = await capture("dev", "auth.jwksUri=null", 'auth.jwks={"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k1","alg":"ES256","use":"sig"}]}');
+        expect(ofKind(c, "networking.istio.io/v1:ServiceEntry").map((e) => e.name)).to.deep.equal(["service-entry-database"]);
+    });
+
     it("registers the identity provider's JWKS host for the gateway, on the URL's port", () => {
         expect(serviceEntries(undefined, "https://shop.ciamlogin.com/tenant/discovery/v2.0/keys")).to.deep.equal([
             {
