@@ -35,7 +35,7 @@ describe("render and check: supported versions", function () {
 
     it("shows each version of a stack and how long it stays supported, judged on a given day", async () => {
         const report = versionReport((await capture("prod")).resources, "2026-12-01");
-        expect(versionSummary(report)).to.equal("Istio 1.31.1 (end not announced); AKS Kubernetes 1.36 until 2027-06-30 (211 days)");
+        expect(versionSummary(report)).to.equal("Istio 1.31.1 (end not announced); AKS Kubernetes 1.36 until 2027-06-30 (211 days); PostgreSQL 17 on Azure Database for PostgreSQL flexible server until 2029-11-08 (1073 days)");
         expect(report.compatibility).to.deep.equal(["Istio 1.31.1 supports Kubernetes 1.36"]);
         const local = versionReport((await capture("local")).resources, "2026-12-01");
         expect(local.compatibility).to.deep.equal(["Kubernetes: the existing cluster's own, not pinned by the stack; Istio 1.31.1 supports Kubernetes 1.32, 1.33, 1.34, 1.35, 1.36"]);
@@ -44,7 +44,7 @@ describe("render and check: supported versions", function () {
     it("marks a standby revision as such", async () => {
         const moving = await capture("prod", "istio.revision=1-31-1", "istio.standbyRevisions={1-29-6: 1.29.6}");
         expect(versionSummary(versionReport(moving.resources, "2026-12-01"))).to.equal(
-            "Istio 1.31.1 (end not announced); Istio 1.29.6 ENDED 2026-10-01 [standby]; AKS Kubernetes 1.36 until 2027-06-30 (211 days)",
+            "Istio 1.31.1 (end not announced); Istio 1.29.6 ENDED 2026-10-01 [standby]; AKS Kubernetes 1.36 until 2027-06-30 (211 days); PostgreSQL 17 on Azure Database for PostgreSQL flexible server until 2029-11-08 (1073 days)",
         );
     });
 });
