@@ -7,7 +7,8 @@ import { type ServiceName, serviceNames, type StackConfig } from "../stacks";
 import { postgresSkus } from "../stacks/postgresSkus";
 import { cnpgChart, cnpgClusterSpec, cnpgOperatorValues } from "./builders/cnpg";
 import { loginBootstrapJobSpec } from "./builders/loginBootstrap";
-import { type Network } from "./network";
+import { type DatabaseEndpoint } from "./builders/perimeter";
+import { addressPlan, type Network } from "./network";
 
 type DatabaseConfig = StackConfig["database"];
 
@@ -32,8 +33,15 @@ export interface DatabaseArgs {
     azure?: AzureDatabaseArgs;
 }
 
+interface Provisioned {
+    host: pulumi.Output<string>;
+    endpoint?: DatabaseEndpoint;
+}
+
 /** Name of the private DNS zone a Flexible Server with private access registers in. */
 export const postgresDnsZoneName = (serverName: string) => `${serverName}.private.postgres.database.azure.com`;
+/** The name Azure gives every Flexible Server; with private access it resolves into the zone above. */
+export const postgresServerFqdn = (serverName: string) => `${serverName}.postgres.database.azure.com`;
 
 const postgresPort = 5432;
 const databaseName = "ecommerce";
@@ -48,6 +56,11 @@ export class Database extends pulumi.ComponentResource {
     /** Host name the services connect to; not a secret. */
     public readonly host: pulumi.Output<string>;
     public readonly secretName: string;
+    /**
+     * Where the services reach the server, for the perimeter's ServiceEntry and NetworkPolicy;
+     * unset for provider external, whose URL (if any) the caller reads.
+     */
+    public readonly endpoint?: DatabaseEndpoint;
     /** What the services' pods wait for: the Secret, and the logins where the program makes them. */
     public readonly ready: pulumi.Resource[] = [];
     private readonly perServiceLogins: boolean;
@@ -57,7 +70,9 @@ export class Database extends pulumi.ComponentResource {
         this.secretName = args.config.secretName;
         this.perServiceLogins = args.config.provider === "azure";
         const provision = { azure: this.azureServer, cluster: this.cnpgCluster, external: this.external }[args.config.provider];
-        this.host = provision.call(this, name, args);
+        const provisioned = provision.call(this, name, args);
+        this.host = provisioned.host;
+        this.endpoint = provisioned.endpoint;
         this.registerOutputs({ host: this.host, secretName: this.secretName });
     }
 
@@ -66,7 +81,7 @@ export class Database extends pulumi.ComponentResource {
         return this.perServiceLogins ? databaseUrlKey(service) : "DATABASE_URL";
     }
 
-    private azureServer(name: string, args: DatabaseArgs): pulumi.Output<string> {
+    private azureServer(name: string, args: DatabaseArgs): Provisioned {
         const azure = args.azure;
         if (!azure) {
             throw new pulumi.RunError("ecommerce-mesh:database.provider: azure needs the stack's AKS network (cluster.provider aks)");
@@ -123,6 +138,7 @@ export class Database extends pulumi.ComponentResource {
         );
 
         const host = server.fullyQualifiedDomainName.apply((fqdn) => fqdn ?? postgresDnsZoneName(azure.serverName));
+
         // Azure's certificate chains to a public root and names the host: verify it.
         const url = (user: string, secret: pulumi.Output<string>) =>
             pulumi.secret(pulumi.interpolate`postgres://${user}:${secret.apply(encodeURIComponent)}@${host}:${postgresPort}/${databaseName}?sslmode=verify-full`);
@@ -151,10 +167,11 @@ export class Database extends pulumi.ComponentResource {
             { ...k8sChild, dependsOn: [database, adminSecret, servicesSecret], deleteBeforeReplace: true },
         );
         this.ready.push(servicesSecret, bootstrap);
-        return host;
+        // The server's address is in its delegated subnet, so egress is admitted to that subnet only.
+        return { host, endpoint: { location: "external", host: postgresServerFqdn(azure.serverName), port: postgresPort, cidrs: [addressPlan.subnets.postgres.cidr] } };
     }
 
-    private cnpgCluster(name: string, args: DatabaseArgs): pulumi.Output<string> {
+    private cnpgCluster(name: string, args: DatabaseArgs): Provisioned {
         const child = { parent: this };
         const { cluster } = args.config;
         const dataNamespace = `${args.namespaceName}-data`;
@@ -195,17 +212,17 @@ export class Database extends pulumi.ComponentResource {
         const generated = k8s.core.v1.Secret.get(`${name}-app`, pulumi.interpolate`${pg.metadata.namespace}/${pg.metadata.name}-app`, { ...child, dependsOn: [pg] });
         const uri = pulumi.secret(generated.data.apply((data) => Buffer.from(data?.["uri"] ?? "", "base64").toString("utf8")));
         this.ready.push(this.secret(name, args, { DATABASE_URL: uri }));
-        return pulumi.output(`${clusterName}-rw.${dataNamespace}.svc.cluster.local`);
+        return { host: pulumi.output(`${clusterName}-rw.${dataNamespace}.svc.cluster.local`), endpoint: { location: "cluster", namespace: dataNamespace, port: postgresPort } };
     }
 
-    private external(name: string, args: DatabaseArgs): pulumi.Output<string> {
+    private external(name: string, args: DatabaseArgs): Provisioned {
         const { url } = args.config;
         if (!url) {
             // The Secret exists already (made outside this program); the host is not ours to know.
-            return pulumi.output("external (see the Secret)");
+            return { host: pulumi.output("external (see the Secret)") };
         }
         this.ready.push(this.secret(name, args, { DATABASE_URL: pulumi.secret(url) }));
-        return pulumi.output(hostOf(url));
+        return { host: pulumi.output(hostOf(url)) };
     }
 
     private secret(name: string, args: DatabaseArgs, stringData: Record<string, pulumi.Input<string>>): k8s.core.v1.Secret {

@@ -20,6 +20,8 @@ export const addressPlan = {
         aksNodes: { cidr: "10.20.0.0/20" },
         /** Flexible Server's private address; Azure wants the whole subnet delegated to it. */
         postgres: { cidr: "10.20.16.0/24", delegation: "Microsoft.DBforPostgreSQL/flexibleServers" },
+        /** Private endpoints (the registry's, with registry.privateEndpoint); not delegated. */
+        privateEndpoints: { cidr: "10.20.17.0/24" },
     },
     aks: { podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10" },
 } as const satisfies { vnet: string; subnets: Record<string, SubnetPlan>; aks: Record<string, string> };

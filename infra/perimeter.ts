@@ -1,7 +1,8 @@
 // The application namespace's perimeter, from what the stack config says about the things
-// outside it: the database URL and the tracing collector's Service.
+// outside it: the data tier's endpoint and the tracing collector's Service.
 import * as pulumi from "@pulumi/pulumi";
 import { type DatabaseEndpoint } from "../components/builders/perimeter";
+import { type Database } from "../components/database";
 import { ingressNamespace, ingressSelector, istioSystemNamespace, type IstioMesh } from "../components/istioMesh";
 import { MeshPerimeter } from "../components/meshPerimeter";
 import { containerPort, type StackConfig } from "../stacks";
@@ -9,7 +10,7 @@ import { containerPort, type StackConfig } from "../stacks";
 /** OTLP ports of the collector: gRPC from the sidecars, HTTP from the apps. */
 const otlpPorts = [4317, 4318];
 
-export function deployPerimeter(config: StackConfig, mesh: IstioMesh, opts: pulumi.CustomResourceOptions, jwksUri?: string): MeshPerimeter {
+export function deployPerimeter(config: StackConfig, mesh: IstioMesh, database: Database, opts: pulumi.CustomResourceOptions, jwksUri?: string): MeshPerimeter {
     return new MeshPerimeter(
         "perimeter",
         {
@@ -18,12 +19,20 @@ export function deployPerimeter(config: StackConfig, mesh: IstioMesh, opts: pulu
             istioNamespace: istioSystemNamespace,
             ingressNamespace,
             ingressSelector,
-            database: config.database.url ? databaseFromUrl(config.database.url) : undefined,
+            database: databaseEndpoint(config, database),
             observability: { namespace: collectorNamespace(config.istio.tracing.collector), otlpPorts },
             jwksUri,
         },
         opts,
     );
+}
+
+/** The provisioned server's endpoint (azure, cluster), or where `database.url` points (external). */
+function databaseEndpoint(config: StackConfig, database: Database): DatabaseEndpoint | undefined {
+    if (config.database.provider !== "external") {
+        return database.endpoint;
+    }
+    return config.database.url ? databaseFromUrl(config.database.url) : undefined;
 }
 
 /**

@@ -21,7 +21,10 @@ export interface Platform {
 /** Flexible Server names are global DNS names: derived from the registry's, which is globally unique too. */
 export const postgresServerName = (config: StackConfig) => `${config.registry.name!.toLowerCase()}-pg`;
 
-/** `registryEndpoint`: where the registry's private endpoint goes; the stack's network provides it. */
+/** The registry's private endpoint in the stack's network (registry.privateEndpoint), resolved from that VNet. */
+const registryEndpointIn = (network: Network): RegistryPrivateEndpoint => ({ subnetId: network.subnetIds.privateEndpoints, virtualNetworkIds: [network.vnetId] });
+
+/** `registryEndpoint`: where the registry's private endpoint goes, when not in the stack's own network. */
 export function provisionPlatform(config: StackConfig, stack: string, registryEndpoint?: RegistryPrivateEndpoint): Platform {
     const { cluster } = config;
     if (cluster.provider === "existing") {
@@ -40,7 +43,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         location: group.location,
         registryName: config.registry.name!,
         sku: config.registry.sku,
-        privateEndpoint: registryEndpoint,
+        privateEndpoint: registryEndpoint ?? (config.registry.privateEndpoint ? registryEndpointIn(network) : undefined),
     });
     const aks = new AksCluster("aks", {
         resourceGroupName: group.name,

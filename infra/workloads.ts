@@ -20,7 +20,7 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
     // the edge is declared with the services it routes to.
     const servicesOpts = { ...opts, dependsOn: [...mesh.ready, ...database.ready] };
 
-    deployPerimeter(config, mesh, opts);
+    deployPerimeter(config, mesh, database, opts, config.auth.jwksUri);
 
     const services = serviceNames.map(
         (service) =>

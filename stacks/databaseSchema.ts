@@ -3,6 +3,7 @@
 // schema.ts, so every error reads the same way.
 import { z } from "zod";
 import { type PostgresSkuName, postgresSkuNames, postgresSkus, skuTiers, storageSizesGB } from "./postgresSkus";
+import { type PostgresOffering, supportTable } from "./support";
 
 interface Leaves {
     intFrom(min: number, max: number): z.ZodInt;
@@ -13,18 +14,27 @@ interface Leaves {
 
 export const databaseProviders = ["azure", "cluster", "external"] as const;
 export const highAvailabilityModes = ["Disabled", "ZoneRedundant", "SameZone"] as const;
-/** The oldest PostgreSQL major the program accepts; the supported set itself is stacks/support.ts's. */
+/** The oldest PostgreSQL major the program accepts for an external database, whose offering it does not know. */
 export const oldestPostgresMajor = 16;
+/** The support table's offering of each provider the program provisions. */
+const offerings: Partial<Record<(typeof databaseProviders)[number], PostgresOffering>> = { azure: "azure-flexible-server", cluster: "cloudnative-pg" };
+
+/**
+ * Majors the support table lists for a provider's offering, whatever their dates: the table
+ * decides what can be asked for, the policy postgres-supported-version judges it on the day.
+ */
+export function offeredPostgresMajors(provider: (typeof databaseProviders)[number]): string[] | undefined {
+    const offering = offerings[provider];
+    return offering && supportTable.postgres.filter((row) => row.offering === offering).map((row) => row.major);
+}
 
 export function databaseKeys({ intFrom, oneOf, matching, flag }: Leaves) {
     const zone = matching(/^[1-3]$/, "an availability zone: 1, 2 or 3");
     const sizeText = `is not a Flexible Server storage size in GiB (${storageSizesGB.join(", ")})`;
     return {
         provider: oneOf(databaseProviders),
-        version: matching(/^\d+$/, "a PostgreSQL major version such as \"17\"").refine(
-            (major) => Number(major) >= oldestPostgresMajor,
-            { error: `is older than PostgreSQL ${oldestPostgresMajor}: use ${oldestPostgresMajor} or later` },
-        ),
+        // Which majors: the provider's offering in the support table (refineDatabase).
+        version: matching(/^\d+$/, "a PostgreSQL major version such as \"17\""),
         // Any new label (a date, say) is a `keepers` change: new passwords on the next `pulumi up`.
         passwordRotation: matching(/^[A-Za-z0-9._-]{1,63}$/, "a rotation label such as 2026-12 (letters, digits, '.', '_', '-')").optional(),
         azure: z.strictObject({
@@ -50,6 +60,7 @@ interface DatabaseView {
     cluster: { provider: string };
     database: {
         provider: (typeof databaseProviders)[number];
+        version: string;
         url?: string;
         azure: { sku: { tier: string; name: PostgresSkuName }; highAvailability: string; zone?: string; standbyZone?: string };
     };
@@ -63,6 +74,12 @@ export function refineDatabase(config: DatabaseView, ctx: z.RefinementCtx): void
     }
     if (database.url !== undefined && database.provider !== "external") {
         issue(["url"], "[secret]", `is only read with database.provider external (this stack provisions its database: ${database.provider})`);
+    }
+    const offered = offeredPostgresMajors(database.provider);
+    if (offered && !offered.includes(database.version)) {
+        issue(["version"], database.version, `is not a PostgreSQL major policies/support-table.json offers for database.provider ${database.provider} (${offerings[database.provider]}): use one of ${offered.join(", ")}`);
+    } else if (!offered && Number(database.version) < oldestPostgresMajor) {
+        issue(["version"], database.version, `is older than PostgreSQL ${oldestPostgresMajor}: use ${oldestPostgresMajor} or later`);
     }
     const { sku, highAvailability, zone, standbyZone } = database.azure;
     const tier = postgresSkus[sku.name].tier;

@@ -72,7 +72,7 @@ export function defaultConfig() {
             deployerPrincipalType: "User",
             adminGroupObjectIds: [],
         },
-        registry: { sku: "Standard" },
+        registry: { sku: "Standard", privateEndpoint: false },
         images: { build: false },
         istio: {
             // The pinned charts of the support table: Istio 1.31 from its new location.

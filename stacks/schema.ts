@@ -193,6 +193,7 @@ export const stackConfigSchema = z
         registry: z.strictObject({
             name: matching(/^[a-zA-Z0-9]{5,50}$/, "an ACR name: 5 to 50 letters and digits, no dashes").optional(),
             sku: oneOf(["Basic", "Standard", "Premium"]),
+            privateEndpoint: flag,
         }),
         images: z.strictObject({
             registry: matching(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "a registry host with an optional path, such as myacr.azurecr.io").optional(),
@@ -252,6 +253,9 @@ export const stackConfigSchema = z
         }
         if (config.cluster.provider === "existing" && config.images.build) {
             ctx.addIssue({ code: "custom", path: ["images", "build"], input: true, message: "needs cluster.provider aks: images are built and pushed into the stack's ACR" });
+        }
+        if (config.registry.privateEndpoint && config.registry.sku !== "Premium") {
+            ctx.addIssue({ code: "custom", path: ["registry", "privateEndpoint"], input: true, message: `needs registry.sku Premium (${config.registry.sku} has no private endpoints)` });
         }
         if (config.cluster.provider === "aks" && !config.registry.name) {
             ctx.addIssue({ code: "custom", path: ["registry", "name"], input: undefined, message: "is required when cluster.provider is aks: ACR names are global, so pick one (5 to 50 letters and digits)" });

@@ -10,19 +10,22 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    // The registry stays public until the stack's network gives it a private endpoint subnet.
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy; its advisories are the HTTP-only Gateway and the public registry", async () => {
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its one advisory is the HTTP-only Gateway", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
         expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
             "advisory istio-gateway-tls ecommerce-gateway",
-            "advisory acr-private-network registry",
         ]);
     });
 
-    it("prod with a TLS credential for the gateway has no finding but the public registry", async () => {
+    it("prod with a TLS credential for the gateway has no finding", async () => {
         const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls"), { environment: "prod" });
-        expect(byPolicy(violations)).to.deep.equal(["acr-private-network registry"]);
+        expect(byPolicy(violations)).to.deep.equal([]);
+    });
+
+    it("blocks prod with a public registry (registry.privateEndpoint false)", async () => {
+        const violations = runPolicies(await capture("prod", "registry.privateEndpoint=false"), { environment: "prod" });
+        expect(byPolicy(mandatory(violations))).to.deep.equal(["acr-private-network registry"]);
     });
 
     for (const stack of ["dev", "local"] as StackName[]) {
@@ -52,9 +55,9 @@ describe("policies: acceptance", () => {
         expect(byPolicy(runPolicies(await capture("local"), { environment: "local" }))).to.deep.equal([]);
     });
 
-    it("the dev stack would be blocked under the prod config (public API server, faults, one replica, one gateway pod, small user pool, a database without HA)", async () => {
+    it("the dev stack would be blocked under the prod config (public API server and registry, faults, one replica, one gateway pod, small user pool, a database without HA)", async () => {
         const blocked = new Set(mandatory(runPolicies(await capture("dev"), { environment: "prod" })).map((v) => v.policy));
-        expect([...blocked].sort()).to.deep.equal(["aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
+        expect([...blocked].sort()).to.deep.equal(["acr-private-network", "aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
     });
 
     describe("prod configs that must be blocked", () => {

@@ -68,6 +68,6 @@ describe("policies: offline runner matches the Pulumi policy SDK server", functi
         await pack!.configure(resolvePolicyConfig(loadPolicyConfig("prod")));
         const diagnostics = await pack!.analyze(resources);
         expect(diagnostics.filter((d) => d.policy.startsWith("image-") || d.message.includes("can't run"))).to.deep.equal([]);
-        expect(new Set(diagnostics.map((d) => d.policy))).to.deep.equal(new Set(["istio-gateway-tls", "acr-private-network"]));
+        expect(new Set(diagnostics.map((d) => d.policy))).to.deep.equal(new Set(["istio-gateway-tls"]));
     });
 });

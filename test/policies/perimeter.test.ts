@@ -22,12 +22,12 @@ describe("policies: perimeter", () => {
         });
 
         it("flags a ServiceEntry that opens the way back out", async () => {
-            const local = await capture("local");
-            const entry = find(local, "ServiceEntry", "service-entry-database").inputs.spec;
+            const dev = await capture("dev");
+            const entry = find(dev, "ServiceEntry", "service-entry-database").inputs.spec;
             entry.hosts = ["*.com"];
             entry.resolution = "NONE";
             entry.ports = [];
-            expect(summary(violationsOf("mesh-egress-registry-only", local, "local"))).to.deep.equal([
+            expect(summary(violationsOf("mesh-egress-registry-only", dev, "dev"))).to.deep.equal([
                 "service-entry-database: ServiceEntry ecommerce/database: hosts *.com admit the whole internet under REGISTRY_ONLY",
                 "service-entry-database: ServiceEntry ecommerce/database: resolution NONE without addresses passes traffic to any address on its ports",
                 "service-entry-database: ServiceEntry ecommerce/database: declares no ports, so it admits every port of its hosts",

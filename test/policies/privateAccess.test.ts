@@ -40,11 +40,15 @@ describe("policies: the platform's doors", () => {
             expect(violationsOf("acr-private-network", await privateRegistry())).to.deep.equal([]);
         });
 
-        it("flags the shipped prod registry, public until the stack's network gives it a subnet", async () => {
-            const found = violationsOf("acr-private-network", await capture("prod"));
+        it("passes the shipped prod registry (registry.privateEndpoint in the stack's network)", async () => {
+            expect(violationsOf("acr-private-network", await capture("prod"))).to.deep.equal([]);
+        });
+
+        it("blocks prod with registry.privateEndpoint off", async () => {
+            const found = violationsOf("acr-private-network", await capture("prod", "registry.privateEndpoint=false"));
             expect(found.map((v) => [v.enforcementLevel, v.message])).to.deep.equal([
                 [
-                    "advisory",
+                    "mandatory",
                     "Registry ecommercemeshprod: publicNetworkAccess is Enabled; no PrivateEndpoint connects to its registry group; no privatelink.azurecr.io private DNS zone linked to a virtual network, so the registry is reachable from the internet or not reachable privately",
                 ],
             ]);

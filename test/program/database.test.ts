@@ -216,8 +216,18 @@ describe("data tier config errors", () => {
         return [];
     };
 
-    it("rejects a PostgreSQL major older than 16 naming the key", () => {
-        expect(withDatabase({ version: "15" })).to.deep.equal(['ecommerce-mesh:database.version: "15" is older than PostgreSQL 16: use 16 or later']);
+    it("accepts only the majors the support table offers for the provider, naming the key and the allowed majors", () => {
+        expect(withDatabase({ version: "15" })).to.deep.equal([
+            'ecommerce-mesh:database.version: "15" is not a PostgreSQL major policies/support-table.json offers for database.provider azure (azure-flexible-server): use one of 18, 17, 16, 14',
+        ]);
+        expect(withDatabase({ version: "16" })).to.deep.equal([]);
+        expect(withDatabase({ provider: "cluster", version: "14" })).to.include(
+            'ecommerce-mesh:database.version: "14" is not a PostgreSQL major policies/support-table.json offers for database.provider cluster (cloudnative-pg): use one of 18, 17, 16',
+        );
+    });
+
+    it("rejects a major older than 16 for an external database, whose offering the table does not know", () => {
+        expect(withDatabase({ provider: "external", version: "15" })).to.deep.equal(['ecommerce-mesh:database.version: "15" is older than PostgreSQL 16: use 16 or later']);
     });
 
     it("rejects a zone-redundant standby in the primary's zone naming the key", () => {

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { expect } from "chai";
 import { type Capture, captureStack } from "../../tools/capture/capture";
-import { capture, type Json, one, project, projectDir } from "../support/stacks";
+import { capture, type Json, ofKind, one, project, projectDir } from "../support/stacks";
 
 const inputs = (r: { inputs: unknown }): Json => r.inputs;
 
@@ -45,6 +45,35 @@ describe("the platform's doors", () => {
             const group = inputs(one(c, "azure-native:network:PrivateDnsZoneGroup", "registry-endpoint-dns"));
             expect(group.privateEndpointName).to.equal("ecommercemeshprod-registry");
             expect(group.privateDnsZoneConfigs).to.deep.equal([{ name: "privatelink-azurecr-io", privateDnsZoneId: zone.id }]);
+        });
+    });
+
+    describe("the shipped prod registry (registry.privateEndpoint: true)", () => {
+        let c: Capture;
+        before(async () => {
+            c = await capture("prod");
+        });
+
+        it("turns public access off and places the endpoint in the network's privateEndpoints subnet", () => {
+            expect(inputs(one(c, "azure-native:containerregistry:Registry", "registry"))).to.include({ publicNetworkAccess: "Disabled" });
+            const subnet = one(c, "azure-native:network:Subnet", "network-privateEndpoints");
+            expect(inputs(subnet)).to.include({ subnetName: "privateEndpoints", addressPrefix: "10.20.17.0/24" });
+            expect(inputs(one(c, "azure-native:network:PrivateEndpoint", "registry-endpoint")).subnet.id).to.equal(subnet.id);
+        });
+
+        it("links the privatelink zone to the stack's VNet", () => {
+            const vnet = one(c, "azure-native:network:VirtualNetwork", "network");
+            expect(inputs(one(c, "azure-native:privatedns:VirtualNetworkLink", "registry-dns-link-0")).virtualNetwork).to.deep.equal({ id: vnet.id });
+        });
+
+        it("keeps dev's registry public (Basic has no private endpoints)", async () => {
+            const dev = await capture("dev");
+            expect(ofKind(dev, "azure-native:network:PrivateEndpoint")).to.deep.equal([]);
+        });
+
+        it("rejects registry.privateEndpoint without Premium, naming the key", async () => {
+            const message = await capture("dev", "registry.privateEndpoint=true").then(() => "no error", (error: Error) => error.message);
+            expect(message).to.contain("ecommerce-mesh:registry.privateEndpoint: true needs registry.sku Premium (Basic has no private endpoints)");
         });
     });
 });

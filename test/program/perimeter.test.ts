@@ -58,11 +58,34 @@ describe("the mesh perimeter, per shipped stack", () => {
         });
     }
 
-    it("registers the local database (database.url) as a MESH_EXTERNAL ServiceEntry and allows its port", async () => {
+    it("admits the local CloudNativePG cluster's namespace on its port, with no ServiceEntry (its Service is in the registry)", async () => {
         const c = await capture("local");
-        expect(ofKind(c, "networking.istio.io/v1:ServiceEntry").map((e) => e.name)).to.deep.equal(["service-entry-database"]);
+        expect(ofKind(c, "networking.istio.io/v1:ServiceEntry").map((e) => e.name)).to.not.include("service-entry-database");
+        expect(policiesOf(c)["allow-database"].egress).to.deep.equal([{ to: [ns("ecommerce-data")], ports: tcp(5432) }]);
+        // Outside the mesh: the operator reaches the instances without mTLS.
+        expect((one(c, "kubernetes:core/v1:Namespace", "database-data").inputs as Json).metadata.labels).to.not.have.property("istio-injection");
+    });
+
+    for (const [stack, server] of [["dev", "ecommercemeshdev-pg"], ["prod", "ecommercemeshprod-pg"]] as const) {
+        it(`registers ${stack}'s Flexible Server by its FQDN and admits only its delegated subnet on 5432`, async () => {
+            const c = await capture(stack);
+            expect(spec(one(c, "networking.istio.io/v1:ServiceEntry", "service-entry-database"))).to.deep.equal({
+                hosts: [`${server}.postgres.database.azure.com`],
+                ports: [{ number: 5432, name: "tcp-postgres", protocol: "TCP" }],
+                location: "MESH_EXTERNAL",
+                resolution: "DNS",
+                exportTo: ["."],
+            });
+            const subnet = c.resources.find((r) => r.type === "azure-native:network:Subnet" && r.name === "network-postgres");
+            expect((subnet?.inputs as Json).addressPrefix).to.equal("10.20.16.0/24");
+            expect(policiesOf(c)["allow-database"].egress).to.deep.equal([{ to: [{ ipBlock: { cidr: "10.20.16.0/24" } }], ports: tcp(5432) }]);
+        });
+    }
+
+    it("registers an external database host name as a MESH_EXTERNAL ServiceEntry and allows its port", async () => {
+        const c = await capture("dev", "database.provider=external", "database.url=postgres://shop:pw@db.example.com:5432/shop");
         expect(spec(one(c, "networking.istio.io/v1:ServiceEntry", "service-entry-database"))).to.deep.equal({
-            hosts: ["host.docker.internal"],
+            hosts: ["db.example.com"],
             ports: [{ number: 5432, name: "tcp-postgres", protocol: "TCP" }],
             location: "MESH_EXTERNAL",
             resolution: "DNS",
@@ -72,8 +95,8 @@ describe("the mesh perimeter, per shipped stack", () => {
         expect(policiesOf(c)["allow-database"].egress).to.deep.equal([{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(5432) }]);
     });
 
-    it("pins a database at an IP address to that address, in the ServiceEntry and the NetworkPolicy", async () => {
-        const c = await capture("dev", "database.url=postgres://shop:pw@10.20.0.4:6432/shop");
+    it("pins an external database at an IP address to that address, in the ServiceEntry and the NetworkPolicy", async () => {
+        const c = await capture("dev", "database.provider=external", "database.url=postgres://shop:pw@10.20.0.4:6432/shop");
         expect(spec(one(c, "networking.istio.io/v1:ServiceEntry", "service-entry-database"))).to.deep.include({
             addresses: ["10.20.0.4/32"],
             resolution: "STATIC",
@@ -82,16 +105,38 @@ describe("the mesh perimeter, per shipped stack", () => {
         expect(policiesOf(c)["allow-database"].egress).to.deep.equal([{ to: [{ ipBlock: { cidr: "10.20.0.4/32" } }], ports: tcp(6432) }]);
     });
 
-    it("needs no ServiceEntry for a database Service in the cluster, and allows its namespace", async () => {
-        const c = await capture("dev", "database.url=postgres://shop:pw@shop-rw.data.svc.cluster.local:5432/shop");
-        expect(ofKind(c, "networking.istio.io/v1:ServiceEntry")).to.deep.equal([]);
+    it("needs no ServiceEntry for an external database URL naming a Service in the cluster, and allows its namespace", async () => {
+        const c = await capture("dev", "database.provider=external", "database.url=postgres://shop:pw@shop-rw.data.svc.cluster.local:5432/shop");
+        expect(ofKind(c, "networking.istio.io/v1:ServiceEntry").map((e) => e.name)).to.not.include("service-entry-database");
         expect(policiesOf(c)["allow-database"].egress).to.deep.equal([{ to: [ns("data")], ports: tcp(5432) }]);
     });
 
-    it("has no database allow or entry when the program does not know the database (dev and prod today)", async () => {
-        const c = await capture("prod");
+    it("has no database allow or entry for an external database with no URL (the Secret exists; the host is not the program's to know)", async () => {
+        const c = await capture("dev", "database.provider=external");
         expect(Object.keys(policiesOf(c))).to.not.include("allow-database");
-        expect(ofKind(c, "networking.istio.io/v1:ServiceEntry")).to.deep.equal([]);
+        expect(ofKind(c, "networking.istio.io/v1:ServiceEntry").map((e) => e.name)).to.not.include("service-entry-database");
+    });
+
+    for (const [stack, host, port] of [
+        ["local", "host.docker.internal", { number: 8080, name: "http", protocol: "HTTP" }],
+        ["dev", "ecommercemesh.ciamlogin.com", { number: 443, name: "tls", protocol: "TLS" }],
+        ["prod", "ecommercemesh.ciamlogin.com", { number: 443, name: "tls", protocol: "TLS" }],
+    ] as const) {
+        it(`registers ${stack}'s auth.jwksUri host for the ingress gateway`, async () => {
+            const c = await capture(stack);
+            expect(spec(one(c, "networking.istio.io/v1:ServiceEntry", "service-entry-identity-provider"))).to.deep.equal({
+                hosts: [host],
+                ports: [port],
+                location: "MESH_EXTERNAL",
+                resolution: "DNS",
+                exportTo: ["*"],
+            });
+        });
+    }
+
+    it("registers no identity provider when the keys are inline (auth.jwks)", async () => {
+        const c = await capture("dev", "auth.jwksUri=null", 'auth.jwks={"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k1","alg":"ES256","use":"sig"}]}');
+        expect(ofKind(c, "networking.istio.io/v1:ServiceEntry").map((e) => e.name)).to.deep.equal(["service-entry-database"]);
     });
 
     it("registers the identity provider's JWKS host for the gateway, on the URL's port", () => {
@@ -110,7 +155,7 @@ describe("the mesh perimeter, per shipped stack", () => {
         expect(await failure("istio.tracing.collector=otel-collector")).to.contain(
             'ecommerce-mesh:istio.tracing.collector: "otel-collector" is not a Service in observability.namespace (observability)',
         );
-        expect(await failure("database.url=not a url")).to.contain("ecommerce-mesh:database.url: is not a connection URL");
+        expect(await failure("database.provider=external", "database.url=not a url")).to.contain("ecommerce-mesh:database.url: is not a connection URL");
     });
 });
 
@@ -144,13 +189,19 @@ describe("README: the NetworkPolicy table", () => {
         );
     };
 
-    it("lists every allow of the prod objects with its peers and ports, and the database allow", async () => {
-        const c = await capture("prod");
-        const expected = Object.entries(policiesOf(c)).flatMap(([name, np]) => rows(name, np));
+    it("lists every allow of the prod objects with its peers and ports, and the database allow of every provider", async () => {
+        const [prod, local] = [await capture("prod"), await capture("local")];
+        const expected = Object.entries(policiesOf(prod))
+            .filter(([name]) => name !== "allow-database")
+            .flatMap(([name, np]) => rows(name, np));
         const documented = table.split("\n").filter((line) => line.startsWith("| `"));
         expect(documented.filter((line) => !line.startsWith("| `allow-database`"))).to.deep.equal(
             [...expected].sort((a, b) => documented.indexOf(a) - documented.indexOf(b)),
         );
-        expect(documented.filter((line) => line.startsWith("| `allow-database`"))).to.have.length(1);
+        const database = documented.filter((line) => line.startsWith("| `allow-database`"));
+        expect(database).to.have.length(1);
+        // The row names what each provider admits: the Flexible Server's subnet, the CloudNativePG namespace.
+        expect(database[0]).to.contain(`\`${policiesOf(prod)["allow-database"].egress[0].to[0].ipBlock.cidr}\``);
+        expect(database[0]).to.contain(`namespace \`${policiesOf(local)["allow-database"].egress[0].to[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]}\``);
     });
 });

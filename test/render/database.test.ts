@@ -25,7 +25,7 @@ describe("render: the data tier", function () {
         expect(server.inputs.administratorLoginPassword).to.equal("[secret]");
         expect(server.inputs.network.publicNetworkAccess).to.equal("Disabled");
         const subnets = azure.resources.filter((r) => r.type === "azure-native:network:Subnet").map((r) => r.inputs.addressPrefix);
-        expect(subnets).to.have.members(["10.20.0.0/20", "10.20.16.0/24"]);
+        expect(subnets).to.have.members(["10.20.0.0/20", "10.20.16.0/24", "10.20.17.0/24"]);
         for (const [file, text] of result.files) {
             expect(text, file).to.not.contain("offline-password");
         }
