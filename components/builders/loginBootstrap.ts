@@ -4,7 +4,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { adminUrlVariable, databaseUrlKey } from "../../services/src/bootstrap/logins";
 import { serviceNames } from "../../stacks";
-import { appUid } from "./workload";
+import { appUid, restrictedContainer } from "./workload";
 
 export interface LoginBootstrapTarget {
     image: pulumi.Input<string>;
@@ -46,13 +46,7 @@ export function loginBootstrapJobSpec(target: LoginBootstrapTarget): k8s.types.i
                             { name: "SIDECAR_QUIT_URL", value: "http://127.0.0.1:15020/quitquitquit" },
                         ],
                         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
-                        securityContext: {
-                            allowPrivilegeEscalation: false,
-                            readOnlyRootFilesystem: true,
-                            runAsNonRoot: true,
-                            runAsUser: appUid,
-                            capabilities: { drop: ["ALL"] },
-                        },
+                        securityContext: restrictedContainer,
                     },
                 ],
             },

@@ -10,6 +10,15 @@ type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 /** The UID the service image runs as; anything but root and Istio's proxy UID 1337. */
 export const appUid = 10001;
 
+/** The restricted Pod Security Standard for a container of the image: read-only, no privileges. */
+export const restrictedContainer: k8s.types.input.core.v1.SecurityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: appUid,
+    capabilities: { drop: ["ALL"] },
+};
+
 export interface WorkloadTarget {
     service: ServiceName;
     version: string;
@@ -89,13 +98,7 @@ function appContainer(target: WorkloadTarget): k8s.types.input.core.v1.Container
         livenessProbe: probe("/health/live", 10, 3),
         readinessProbe: probe("/health/ready", 5, 2),
         lifecycle: { preStop: { sleep: { seconds: 5 } } },
-        securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            runAsNonRoot: true,
-            runAsUser: appUid,
-            capabilities: { drop: ["ALL"] },
-        },
+        securityContext: restrictedContainer,
         volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
     };
 }
