@@ -1,7 +1,7 @@
 // Command-line arguments of `npm run promote`.
 import { parseArgs } from "node:util";
 import { parseDuration, serviceNames } from "../../stacks";
-import { UsageError, validStackName } from "../render/args";
+import { httpUrlFlag, UsageError, validStackName } from "../render/args";
 
 export const usage = `usage: npm run promote -- --stack <name> --service <name> [--local <dev router url>] [--prometheus <url>] [--interval <duration>]
 
@@ -35,11 +35,6 @@ export interface PromoteArgs {
     maxWaitMs?: number;
     sets: string[];
     cwd?: string;
-}
-
-function url(flag: string, value: string): string {
-    if (!/^https?:\/\/[^\s/]+/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(value)}: not an http:// or https:// URL`);
-    return value.replace(/\/+$/, "");
 }
 
 export function parsePromoteArgs(argv: string[]): PromoteArgs {
@@ -80,8 +75,8 @@ export function parsePromoteArgs(argv: string[]): PromoteArgs {
         help: false,
         stack: values.stack,
         service: values.service,
-        local: values.local === undefined ? undefined : url("--local", values.local),
-        prometheus: values.prometheus === undefined ? undefined : url("--prometheus", values.prometheus),
+        local: values.local === undefined ? undefined : httpUrlFlag("--local", values.local),
+        prometheus: values.prometheus === undefined ? undefined : httpUrlFlag("--prometheus", values.prometheus),
         interval: values.interval,
         maxWaitMs: values["max-wait"] === undefined ? undefined : parseDuration(values["max-wait"]),
         sets: values.set ?? [],

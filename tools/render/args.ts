@@ -36,6 +36,18 @@ export class UsageError extends Error {
     }
 }
 
+/** A flag that takes a base URL (`--target`, `--prometheus`, `--local`), without its trailing slashes. */
+export function httpUrlFlag(flag: string, value: string): string {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        throw new UsageError(`${flag} ${JSON.stringify(value)}: not a URL such as http://127.0.0.1:8080`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${flag} ${value}: must be http:// or https://`);
+    return value.replace(/\/+$/, "");
+}
+
 /** Names a Pulumi.<name>.yaml in the project root, never a path. */
 export function validStackName(stack: string): boolean {
     return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack);

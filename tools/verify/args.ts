@@ -1,7 +1,7 @@
 // Command-line arguments of `npm run verify`; --stack and --set mean what they mean to render.
 import { parseArgs } from "node:util";
 import { parseDuration } from "../../stacks";
-import { UsageError, validStackName } from "../render/args";
+import { httpUrlFlag, UsageError, validStackName } from "../render/args";
 
 export const usage = `usage: npm run verify -- --target <base url> --stack <name> [--set key.path=value ...] [--prometheus <url>] [--json]
 
@@ -33,17 +33,6 @@ export interface VerifyArgs {
     maxRequests: number;
     timeoutMs: number;
     json: boolean;
-}
-
-function httpUrl(flag: string, value: string): string {
-    let url: URL;
-    try {
-        url = new URL(value);
-    } catch {
-        throw new UsageError(`${flag} ${JSON.stringify(value)}: not a URL such as http://127.0.0.1:8080`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${flag} ${value}: must be http:// or https://`);
-    return value;
 }
 
 export function parseVerifyArgs(argv: string[]): VerifyArgs {
@@ -81,10 +70,10 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
     if (timeoutMs === undefined) throw new UsageError(`--timeout ${values.timeout}: not a duration such as 90s or 5m`);
     return {
         help: false,
-        target: httpUrl("--target", values.target),
+        target: httpUrlFlag("--target", values.target),
         stack: values.stack,
         sets: values.set ?? [],
-        prometheus: values.prometheus === undefined ? undefined : httpUrl("--prometheus", values.prometheus),
+        prometheus: values.prometheus === undefined ? undefined : httpUrlFlag("--prometheus", values.prometheus),
         token: values.token,
         maxRequests,
         timeoutMs,
