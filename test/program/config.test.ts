@@ -1,16 +1,6 @@
 import { expect } from "chai";
-import { fromPulumiConfig, loadStackConfig, parseDuration, StackConfigError } from "../../stacks";
-import { shippedStacks, stackConfig } from "../support/stacks";
-
-function problemsFor(stack: string, ...assignments: string[]): string[] {
-    try {
-        loadStackConfig(fromPulumiConfig(stackConfig(stack, ...assignments).values));
-    } catch (error) {
-        expect(error).to.be.instanceOf(StackConfigError);
-        return (error as StackConfigError).problems;
-    }
-    throw new Error(`expected ${assignments.join(" ")} to be rejected`);
-}
+import { fromPulumiConfig, loadStackConfig, parseDuration } from "../../stacks";
+import { problemsFor, shippedStacks, stackConfig } from "../support/stacks";
 
 describe("stack config", () => {
     for (const stack of shippedStacks) {

@@ -5,19 +5,9 @@ import { addressPlan } from "../../components/network";
 import { fromPulumiConfig, loadStackConfig, StackConfigError } from "../../stacks";
 import { type Capture } from "../../tools/capture/capture";
 import { maskSecrets } from "../../tools/render/model";
-import { capture, type Json, ofKind, one, spec, stackConfig } from "../support/stacks";
+import { capture, type Json, ofKind, one, problemsFor, spec, stackConfig } from "../support/stacks";
 
 const inputs = (r: { inputs: unknown }): Json => r.inputs;
-
-function problemsFor(stack: string, ...assignments: string[]): string[] {
-    try {
-        loadStackConfig(fromPulumiConfig(stackConfig(stack, ...assignments).values));
-    } catch (error) {
-        expect(error).to.be.instanceOf(StackConfigError);
-        return (error as StackConfigError).problems;
-    }
-    throw new Error(`expected ${assignments.join(" ")} to be rejected`);
-}
 
 describe("the data tier on Azure (prod)", () => {
     let c: Capture;

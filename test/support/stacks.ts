@@ -1,6 +1,8 @@
 // Shared by the program tests: capture a shipped stack, optionally with `--path` overrides,
 // and look resources up by kind and name.
 import * as path from "node:path";
+import { expect } from "chai";
+import { fromPulumiConfig, loadStackConfig, StackConfigError } from "../../stacks";
 import { type Capture, type CapturedResource, captureStack } from "../../tools/capture/capture";
 import { readStackFile, setConfigPath, type StackFileConfig } from "../../tools/capture/stackFile";
 
@@ -37,3 +39,14 @@ export function one(capture: Capture, kind: string, name: string): CapturedResou
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 export const spec = (resource: CapturedResource): Json => (resource.inputs as Json).spec;
+
+/** The config errors a stack file with `key.path=value` overrides is rejected with (fails the test when it loads). */
+export function problemsFor(stack: string, ...assignments: string[]): string[] {
+    try {
+        loadStackConfig(fromPulumiConfig(stackConfig(stack, ...assignments).values));
+    } catch (error) {
+        expect(error).to.be.instanceOf(StackConfigError);
+        return (error as StackConfigError).problems;
+    }
+    throw new Error(`expected ${assignments.join(" ")} to be rejected`);
+}
