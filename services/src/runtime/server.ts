@@ -10,6 +10,7 @@ import { errorBody, frameworkError, installErrorHandlers } from "./errors";
 import { Lifecycle, registerHealthRoutes } from "./health";
 import { installJsonParser } from "./json-body";
 import { createLogger } from "./logger";
+import { RequestLogger } from "./request-logger";
 import { ServiceMetrics } from "./metrics";
 import { migrateUntilDone } from "./startup";
 import type { ServiceModule } from "./service-module";
@@ -18,6 +19,8 @@ import { REQUEST_ID_HEADER, startServerSpan, type RequestTrace } from "./tracing
 declare module "fastify" {
     interface FastifyRequest {
         trace: RequestTrace;
+        /** The matched route's template (`/api/products/:id`), the metrics' `route` label. */
+        route: string;
     }
 }
 
@@ -62,32 +65,38 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         loggerInstance: logger as FastifyBaseLogger,
         // One log line per request, written in onResponse with the trace id and duration.
         logController: new LogController({ disableRequestLogging: true }),
+        // No child logger per request: onRequest puts a RequestLogger, made on first use, in its place.
+        childLoggerFactory: (parent) => parent,
         requestIdHeader: REQUEST_ID_HEADER,
         bodyLimit: config.bodyLimitBytes,
         return503OnClosing: true,
         frameworkErrors: frameworkError,
     });
     app.decorateRequest("trace");
+    app.decorateRequest("route", "");
 
-    app.addHook("onRequest", async (request, reply) => {
-        request.trace = startServerSpan(`${request.method} ${request.routeOptions.url ?? "unmatched"}`, request.headers);
-        request.log = request.log.child({ trace_id: request.trace.traceId });
+    app.addHook("onRequest", (request, reply, done) => {
+        // routeOptions builds a new object on every read: read it once.
+        request.route = request.routeOptions.url ?? "unmatched";
+        request.trace = startServerSpan(`${request.method} ${request.route}`, request.headers);
+        request.log = new RequestLogger(logger, () => ({ reqId: request.id, trace_id: request.trace.traceId }));
         if (!lifecycle.started && !alwaysOpenPaths.test(request.url)) {
             return reply.status(503).send(errorBody("service is starting"));
         }
         if (config.devFailureRate > 0 && !alwaysOpenPaths.test(request.url) && Math.random() < config.devFailureRate) {
             return reply.status(500).send({ error: "injected failure (DEV_FAILURE_RATE)" });
         }
+        done();
     });
-    app.addHook("onSend", async (_request, reply, payload) => {
+    app.addHook("onSend", (_request, reply, payload, done) => {
         reply.header("x-service-version", config.version);
         // While draining, clients are told to reconnect, so keep-alive connections do not
         // hold the shutdown open and new requests reach a replica that stays.
         if (lifecycle.shuttingDown) reply.header("connection", "close");
-        return payload;
+        done(null, payload);
     });
-    app.addHook("onResponse", async (request, reply) => {
-        const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
+    app.addHook("onResponse", (request, reply, done) => {
+        const labels = { method: request.method, route: request.route, status: String(reply.statusCode) };
         metrics.httpRequests.inc(labels);
         metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
         request.trace.span.setAttribute("http.response.status_code", reply.statusCode);
@@ -96,6 +105,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         // Probes and scrapes arrive every few seconds; at info they would drown the traffic.
         const level = alwaysOpenPaths.test(request.url) ? "debug" : "info";
         request.log[level]({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+        done();
     });
 
     installErrorHandlers(app);
