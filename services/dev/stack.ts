@@ -11,6 +11,7 @@ import { Child } from "./child";
 import { DevError } from "./errors";
 import { faultGate, type Faults } from "./faults";
 import { ephemeralDevIssuer, jwksPath, type DevIssuer } from "./issuer";
+import { serviceNodeFlags } from "./node-flags";
 import { freePort } from "./ports";
 import { EdgeRateLimiter, rateLimitGate, type RateBudget } from "./ratelimit";
 import { createRouter, listenRouter, type RouterOptions } from "./router";
@@ -148,7 +149,7 @@ function reportStop(results: readonly StopResult[], progress: (line: string) => 
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
     const progress = options.progress ?? (() => undefined);
-    const [command, ...args] = options.serviceCommand ?? [process.execPath, servicesEntry()];
+    const [command, ...args] = options.serviceCommand ?? [process.execPath, ...serviceNodeFlags, servicesEntry()];
     const instances: Instance[] = [];
     const byBackend = new Map<string, string>();
     const key = (service: string, version: string) => `${service}@${version}`;

@@ -71,6 +71,9 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         bodyLimit: config.bodyLimitBytes,
         return503OnClosing: true,
         frameworkErrors: frameworkError,
+        // Input is checked with zod (validation.ts), so Fastify's JSON-schema compilers (ajv,
+        // fast-json-stringify) are never loaded: megabytes of every process's memory.
+        schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
     });
     app.decorateRequest("trace");
     app.decorateRequest("route", "");
@@ -151,6 +154,12 @@ async function shutDown(app: FastifyInstance, db: Database, lifecycle: Lifecycle
     await db.close();
     logger.info({ drained }, "stopped");
     return drained;
+}
+
+function noSchemaCompiler(): () => never {
+    return () => {
+        throw new Error("routes validate their input with zod (runtime/validation.ts), not with a JSON schema");
+    };
 }
 
 function sleep(ms: number): Promise<void> {
