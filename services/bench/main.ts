@@ -15,7 +15,7 @@ import { formatTable } from "../loadgen/table";
 import { subjectHeader } from "../src/runtime/api-surface";
 import type { CannedAnswer } from "./bare";
 import { measure, type BenchCase, type Measurement } from "./measure";
-import { cpuMs, rssMb } from "./proc";
+import { cpuMs, resident, type Resident } from "./proc";
 
 const usage =
     "usage: npm run bench [-- --duration <seconds per case, 1-120, default 10>] [--connections <1-256, default 10>] [--services-dir <a built services package, default this one>]";
@@ -49,9 +49,9 @@ interface Started {
 }
 
 /** Idle resident memory of every service process, after a few quiet seconds. */
-async function idleRss(instances: readonly Started[]): Promise<Map<string, number | undefined>> {
+async function idleRss(instances: readonly Started[]): Promise<Map<string, Resident | undefined>> {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    return new Map(instances.map((i) => [i.name, rssMb(i.pid)]));
+    return new Map(instances.map((i) => [i.name, resident(i.pid)]));
 }
 
 /** One real answer, to serve the same bytes from the bare server. */
@@ -159,8 +159,16 @@ async function main(): Promise<void> {
         ]);
         process.stdout.write(`${formatTable(["case", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx", "errors", "order CPU ms/req"], rows)}\n\n`);
         process.stdout.write(`${[1, 2, 4, 5].map((i) => ratioLine(results[i], results[i < 4 ? 0 : 3])).join("\n")}\n\n`);
-        const memoryRows = instances.map((i) => [i.name, mb(rssAtStart.get(i.name)), mb(rssAfterRun.get(i.name))]);
-        process.stdout.write(`${formatTable(["service", "idle RSS MB after start", "idle RSS MB after the run"], memoryRows)}\n\n`);
+        const memoryRows = instances.map((i) => [
+            i.name,
+            mb(rssAtStart.get(i.name)?.rssMb),
+            mb(rssAtStart.get(i.name)?.anonMb),
+            mb(rssAfterRun.get(i.name)?.rssMb),
+            mb(rssAfterRun.get(i.name)?.anonMb),
+        ]);
+        const memoryColumns = ["service", "idle RSS MB after start", "of it private", "idle RSS MB after the run", "of it private"];
+        process.stdout.write(`${formatTable(memoryColumns, memoryRows)}\n`);
+        process.stdout.write("(private: the process's own pages, RssAnon; the rest is mostly the node binary, shared by all of them)\n\n");
         process.stdout.write(`(${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; autocannon, router, services and PostgreSQL all share them)\n`);
     } finally {
         await cleanUp();

@@ -4,11 +4,23 @@ import { readFileSync } from "node:fs";
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const ticksPerSecond = 100;
 
-/** Resident set size in MB, or undefined where /proc is not there (not Linux). */
-export function rssMb(pid: number): number | undefined {
+export interface Resident {
+    /** Resident set size in MB: what `ps` and the issue's figures call RSS. */
+    readonly rssMb: number;
+    /**
+     * Of it, the process's own memory (RssAnon: V8's heap, malloc). The rest is file-backed,
+     * mostly the node binary's code, shared by every Node process on the machine.
+     */
+    readonly anonMb: number;
+}
+
+/** Resident memory, or undefined where /proc is not there (not Linux). */
+export function resident(pid: number): Resident | undefined {
     try {
-        const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-        return kb === undefined ? undefined : Number(kb) / 1024;
+        const status = readFileSync(`/proc/${pid}/status`, "utf8");
+        const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1] ?? NaN);
+        const rssKb = kb("VmRSS");
+        return Number.isNaN(rssKb) ? undefined : { rssMb: rssKb / 1024, anonMb: kb("RssAnon") / 1024 };
     } catch {
         return undefined;
     }
