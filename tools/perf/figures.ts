@@ -1,6 +1,7 @@
-// `npm run figures [-- --runs N] [--checkout <dir>]... [--no-install]`: the wall time (and CPU
-// time) of `npm run render -- --stack prod` and `npm run check`, median of N runs, and of a
-// clean `npm ci` in a copy of the checkout with the size of what it installed. Each
+// `npm run figures [-- --runs N] [--checkout <dir>]... [--no-install] [--cold-cache]`: the wall
+// time (and CPU time) of `npm run render -- --stack prod` and `npm run check`, median of N runs,
+// and of a clean `npm ci` in a copy of the checkout with the size of what it installed
+// (with `--cold-cache`, from an empty npm cache, so the registry downloads are timed too). Each
 // `--checkout` (e.g. the commit before a change, then this one) is measured the same way,
 // runs interleaved, so a busy machine weighs on all of them alike.
 import { spawnSync } from "node:child_process";
@@ -9,7 +10,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-const usage = "usage: npm run figures [-- --runs <1-20, default 3>] [--checkout <dir, default this one>]... [--no-install]";
+const usage = "usage: npm run figures [-- --runs <1-20, default 3>] [--checkout <dir, default this one>]... [--no-install] [--cold-cache]";
 
 /** CPU ms of this process's finished children (utime + stime of waited-for children, /proc). */
 function childrenCpuMs(): number {
@@ -58,20 +59,28 @@ function nodeModulesSize(dir: string): number {
         .reduce((sum, folder) => sum + sizeOf(folder), 0);
 }
 
+/** `npm ci`'s arguments; with a cache folder (empty, for --cold-cache) npm downloads every package into it. */
+export function npmCiArgs(cache?: string): string[] {
+    return ["ci", "--no-audit", "--no-fund", ...(cache ? ["--cache", cache] : [])];
+}
+
 /** Copies what `npm ci` reads (the tracked files) into a fresh dir, installs there, measures. */
-function install(checkout: string, npm: string): string {
+function install(checkout: string, npm: string, coldCache: boolean): string {
     const scratch = mkdtempSync(path.join(tmpdir(), "figures-install-"));
+    const cache = coldCache ? mkdtempSync(path.join(tmpdir(), "figures-npm-cache-")) : undefined;
     try {
         const tracked = spawnSync("git", ["ls-files", "-z"], { cwd: checkout, encoding: "utf8" });
         if (tracked.status !== 0) throw new Error(`${checkout} is not a git checkout`);
         for (const file of tracked.stdout.split("\0").filter(Boolean)) {
             cpSync(path.join(checkout, file), path.join(scratch, file));
         }
-        const timing = run("npm ci", npm, ["ci", "--no-audit", "--no-fund"], scratch);
+        const timing = run("npm ci", npm, npmCiArgs(cache), scratch);
         const mb = nodeModulesSize(scratch) / 1e6;
-        return `${timing.wallS.toFixed(1)} s wall, ${timing.cpuS.toFixed(1)} s CPU, ${mb.toFixed(0)} MB of node_modules (npm's cache warm: the registry is not timed)`;
+        const how = cache ? "npm's cache empty: the registry downloads are timed" : "npm's cache warm: the registry is not timed";
+        return `${timing.wallS.toFixed(1)} s wall, ${timing.cpuS.toFixed(1)} s CPU, ${mb.toFixed(0)} MB of node_modules (${how})`;
     } finally {
         rmSync(scratch, { recursive: true, force: true });
+        if (cache) rmSync(cache, { recursive: true, force: true });
     }
 }
 
@@ -79,7 +88,7 @@ function main(): void {
     let values;
     try {
         ({ values } = parseArgs({
-            options: { runs: { type: "string", default: "3" }, checkout: { type: "string", multiple: true }, "no-install": { type: "boolean", default: false } },
+            options: { runs: { type: "string", default: "3" }, checkout: { type: "string", multiple: true }, "no-install": { type: "boolean", default: false }, "cold-cache": { type: "boolean", default: false } },
         }));
     } catch (error) {
         console.error(`figures: ${(error as Error).message}\n${usage}`);
@@ -111,7 +120,7 @@ function main(): void {
             `checkout: ${checkout}`,
             `  npm run render -- --stack prod: ${summary(render[c])}`,
             `  npm run check: ${summary(check[c])}`,
-            ...(values["no-install"] ? [] : [`  clean npm ci: ${install(checkout, npm)}`]),
+            ...(values["no-install"] ? [] : [`  clean npm ci: ${install(checkout, npm, values["cold-cache"])}`]),
         ]);
         lines.push(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
         process.stdout.write(`${lines.join("\n")}\n`);
@@ -123,4 +132,4 @@ function main(): void {
     }
 }
 
-main();
+if (require.main === module) main();
