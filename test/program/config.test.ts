@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { fromPulumiConfig, loadStackConfig, parseDuration } from "../../stacks";
-import { problemsFor, shippedStacks, stackConfig } from "../support/stacks";
+import { type BadInput, itRejectsNamingTheKey, problemsFor, shippedStacks, stackConfig } from "../support/stacks";
 
 describe("stack config", () => {
     for (const stack of shippedStacks) {
@@ -38,7 +38,7 @@ describe("stack config", () => {
     });
 
     // Each bad input must be rejected with a line that names the full key and says what is allowed.
-    const badInputs: { stack?: string; set: string[]; line: string | RegExp }[] = [
+    const badInputs: BadInput[] = [
         { set: ["environment=staging"], line: 'ecommerce-mesh:environment: "staging" is not one of local, dev, prod' },
         { set: ["services.product.canary.weight=110"], line: "ecommerce-mesh:services.product.canary.weight: 110 is not an integer from 0 to 100" },
         { set: ["services.product.canary.weight=-5"], line: "ecommerce-mesh:services.product.canary.weight: -5 is not an integer from 0 to 100" },
@@ -85,16 +85,7 @@ describe("stack config", () => {
         { set: ["replicas=3"], line: /^ecommerce-mesh:replicas: is not a known key\. Allowed here: environment, namespace, cluster/ },
         { set: ["images.tag=null"], line: "ecommerce-mesh:images.tag: is required: set it to an image tag (letters, digits, '_', '.', '-')" },
     ];
-    for (const { stack = "prod", set, line } of badInputs) {
-        it(`rejects ${set.join(" ")} naming the key`, () => {
-            const problems = problemsFor(stack, ...set);
-            if (typeof line === "string") {
-                expect(problems).to.include(line);
-            } else {
-                expect(problems.some((p) => line.test(p)), `no line matches ${line} in:\n${problems.join("\n")}`).to.equal(true);
-            }
-        });
-    }
+    itRejectsNamingTheKey(badInputs);
 
     it("reports every problem at once, not only the first", () => {
         const problems = problemsFor("prod", "environment=qa", "mtls=OFF", "services.cart.replicas=0");

@@ -50,3 +50,24 @@ export function problemsFor(stack: string, ...assignments: string[]): string[] {
     }
     throw new Error(`expected ${assignments.join(" ")} to be rejected`);
 }
+
+/** A `--path` edit the config must refuse, and the line (or a pattern of it) that names the key. */
+export interface BadInput {
+    readonly stack?: string;
+    readonly set: string[];
+    readonly line: string | RegExp;
+}
+
+/** One test per bad input: the edit on its stack (prod by default) is refused with that line. */
+export function itRejectsNamingTheKey(badInputs: readonly BadInput[]): void {
+    for (const { stack = "prod", set, line } of badInputs) {
+        it(`rejects ${set.join(" ")} naming the key`, () => {
+            const problems = problemsFor(stack, ...set);
+            if (typeof line === "string") {
+                expect(problems).to.include(line);
+            } else {
+                expect(problems.some((p) => line.test(p)), `no line matches ${line} in:\n${problems.join("\n")}`).to.equal(true);
+            }
+        });
+    }
+}
