@@ -1,7 +1,6 @@
 // Command-line arguments of `npm run promote`.
-import { parseArgs } from "node:util";
 import { parseDuration, serviceNames } from "../../stacks";
-import { httpUrlFlag, UsageError, validStackName } from "../render/args";
+import { checkStackFlags, httpUrlFlag, parseFlags, UsageError } from "../render/args";
 
 export const usage = `usage: npm run promote -- --stack <name> --service <name> [--local <dev router url>] [--prometheus <url>] [--interval <duration>]
 
@@ -38,37 +37,24 @@ export interface PromoteArgs {
 }
 
 export function parsePromoteArgs(argv: string[]): PromoteArgs {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                stack: { type: "string" },
-                service: { type: "string" },
-                local: { type: "string" },
-                prometheus: { type: "string" },
-                interval: { type: "string" },
-                "max-wait": { type: "string" },
-                set: { type: "string", multiple: true },
-                cwd: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message.split(/\. To specify/)[0]);
-    }
+    const values = parseFlags(argv, {
+        stack: { type: "string" },
+        service: { type: "string" },
+        local: { type: "string" },
+        prometheus: { type: "string" },
+        interval: { type: "string" },
+        "max-wait": { type: "string" },
+        set: { type: "string", multiple: true },
+        cwd: { type: "string" },
+        help: { type: "boolean", short: "h" },
+    });
     if (values.help) return { help: true, stack: "", service: "", sets: [] };
     if (!values.stack) throw new UsageError("--stack <name> is required");
-    if (!validStackName(values.stack)) throw new UsageError(`--stack ${JSON.stringify(values.stack)}: not a stack name (letters, digits, '-', '_', '.')`);
+    checkStackFlags(values.stack, values.set ?? []);
     if (!values.service) throw new UsageError("--service <name> is required");
     if (!(serviceNames as readonly string[]).includes(values.service)) throw new UsageError(`--service ${values.service}: not one of ${serviceNames.join(", ")}`);
     for (const [flag, value] of [["--interval", values.interval], ["--max-wait", values["max-wait"]]] as const) {
         if (value !== undefined && parseDuration(value) === undefined) throw new UsageError(`${flag} ${value}: not a duration such as 30s or 2m`);
-    }
-    for (const assignment of values.set ?? []) {
-        if (!/^[^=\s]+=/.test(assignment)) throw new UsageError(`--set ${assignment}: expected key.path=value`);
     }
     if (!values.local && !values.prometheus) throw new UsageError("--prometheus <url> is required without --local (the gate reads the canary's metrics there)");
     return {

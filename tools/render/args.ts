@@ -1,5 +1,5 @@
 // Command-line arguments of `npm run render`.
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 
 export const usage = `usage: npm run render -- --stack <name> [--out <dir>] [--set key.path=value ...] [--compare <dir>] [--json]
 
@@ -53,27 +53,37 @@ export function validStackName(stack: string): boolean {
     return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack);
 }
 
-export function parseRenderArgs(argv: string[]): RenderArgs {
-    let parsed;
+/** Strict flags, no positionals; a bad flag is a UsageError naming it. */
+export function parseFlags<T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
     try {
-        parsed = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                stack: { type: "string" },
-                out: { type: "string" },
-                set: { type: "string", multiple: true },
-                compare: { type: "string" },
-                json: { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
+        return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
     } catch (error) {
         // node's messages name the bad flag; drop its own hint to use "--" (not ours to give).
         throw new UsageError((error as Error).message.split(/\. To specify/)[0]);
     }
-    const { values } = parsed;
+}
+
+/** The checks --stack and --set get in every tool that reads a stack as render does. */
+export function checkStackFlags(stack: string, sets: readonly string[]): void {
+    if (!validStackName(stack)) {
+        throw new UsageError(`--stack ${JSON.stringify(stack)}: not a stack name (letters, digits, '-', '_', '.')`);
+    }
+    for (const assignment of sets) {
+        if (!/^[^=\s]+=/.test(assignment)) {
+            throw new UsageError(`--set ${assignment}: expected key.path=value`);
+        }
+    }
+}
+
+export function parseRenderArgs(argv: string[]): RenderArgs {
+    const values = parseFlags(argv, {
+        stack: { type: "string" },
+        out: { type: "string" },
+        set: { type: "string", multiple: true },
+        compare: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+    });
     const args: RenderArgs = {
         help: values.help ?? false,
         stack: values.stack,
@@ -93,13 +103,6 @@ export function parseRenderArgs(argv: string[]): RenderArgs {
             throw new UsageError(`${flag} needs a value`);
         }
     }
-    if (!validStackName(args.stack)) {
-        throw new UsageError(`--stack ${JSON.stringify(args.stack)}: not a stack name (letters, digits, '-', '_', '.')`);
-    }
-    for (const assignment of args.sets) {
-        if (!/^[^=\s]+=/.test(assignment)) {
-            throw new UsageError(`--set ${assignment}: expected key.path=value`);
-        }
-    }
+    checkStackFlags(args.stack, args.sets);
     return args;
 }

@@ -1,7 +1,6 @@
 // Command-line arguments of `npm run verify`; --stack and --set mean what they mean to render.
-import { parseArgs } from "node:util";
 import { parseDuration } from "../../stacks";
-import { httpUrlFlag, UsageError, validStackName } from "../render/args";
+import { checkStackFlags, httpUrlFlag, parseFlags, UsageError } from "../render/args";
 
 export const usage = `usage: npm run verify -- --target <base url> --stack <name> [--set key.path=value ...] [--prometheus <url>] [--json]
 
@@ -36,34 +35,21 @@ export interface VerifyArgs {
 }
 
 export function parseVerifyArgs(argv: string[]): VerifyArgs {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                target: { type: "string" },
-                stack: { type: "string" },
-                set: { type: "string", multiple: true },
-                prometheus: { type: "string" },
-                token: { type: "string" },
-                "max-requests": { type: "string" },
-                timeout: { type: "string" },
-                json: { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message.split(/\. To specify/)[0]);
-    }
+    const values = parseFlags(argv, {
+        target: { type: "string" },
+        stack: { type: "string" },
+        set: { type: "string", multiple: true },
+        prometheus: { type: "string" },
+        token: { type: "string" },
+        "max-requests": { type: "string" },
+        timeout: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+    });
     if (values.help) return { help: true, target: "", stack: "", sets: [], maxRequests: 0, timeoutMs: 0, json: false };
     if (!values.target) throw new UsageError("--target <base url> is required");
     if (!values.stack) throw new UsageError("--stack <name> is required");
-    if (!validStackName(values.stack)) throw new UsageError(`--stack ${JSON.stringify(values.stack)}: not a stack name (letters, digits, '-', '_', '.')`);
-    for (const assignment of values.set ?? []) {
-        if (!/^[^=\s]+=/.test(assignment)) throw new UsageError(`--set ${assignment}: expected key.path=value`);
-    }
+    checkStackFlags(values.stack, values.set ?? []);
     const maxRequests = Number(values["max-requests"] ?? 4000);
     if (!Number.isInteger(maxRequests) || maxRequests < 500) throw new UsageError(`--max-requests ${values["max-requests"]}: not an integer of at least 500 (the split alone needs 400)`);
     const timeoutMs = parseDuration(values.timeout ?? "5m");
