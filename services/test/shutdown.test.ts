@@ -9,11 +9,10 @@
 import { expect } from "chai";
 import http from "node:http";
 import net from "node:net";
-import { Child } from "../dev/child";
 import { freePort } from "../dev/ports";
 import { waitReady } from "../dev/stack";
 import { createTestDatabase } from "./support/database";
-import { serviceFromSources, startupTimeoutMs } from "./e2e/from-sources";
+import { productFromSources, startupTimeoutMs } from "./e2e/from-sources";
 
 interface Outcome {
     readonly startedAt: number;
@@ -100,22 +99,11 @@ describe("shutdown: SIGTERM under load", function () {
         const url = `http://127.0.0.1:${port}`;
         // Long enough that a busy CI machine still stops sending well before the listener closes.
         const shutdownDelayMs = 3_000;
-        const [command, ...args] = serviceFromSources;
-        const service = new Child({
-            name: "product",
-            command,
-            args,
-            env: {
-                ...process.env,
-                SERVICE_NAME: "product",
-                SERVICE_VERSION: "v2", // v2 takes ratings: a POST whose body can be sent slowly.
-                DATABASE_URL: database.url,
-                HOST: "127.0.0.1",
-                PORT: String(port),
-                LOG_LEVEL: "warn",
-                SHUTDOWN_DELAY_MS: String(shutdownDelayMs),
-                SHUTDOWN_GRACE_MS: "10000",
-            },
+        const service = productFromSources(port, {
+            SERVICE_VERSION: "v2", // v2 takes ratings: a POST whose body can be sent slowly.
+            DATABASE_URL: database.url,
+            SHUTDOWN_DELAY_MS: String(shutdownDelayMs),
+            SHUTDOWN_GRACE_MS: "10000",
         });
         try {
             await waitReady(service, url, startupTimeoutMs);

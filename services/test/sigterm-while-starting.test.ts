@@ -2,9 +2,8 @@
 // (the startup probe says so), and a stop must end that wait at once rather than be
 // ignored until the kubelet's SIGKILL, which is what PID 1 without a handler does.
 import { expect } from "chai";
-import { Child } from "../dev/child";
 import { freePort } from "../dev/ports";
-import { serviceFromSources, startupTimeoutMs } from "./e2e/from-sources";
+import { productFromSources, startupTimeoutMs } from "./e2e/from-sources";
 
 async function status(url: string): Promise<number> {
     return fetch(url).then((res) => res.status, () => 0);
@@ -17,20 +16,7 @@ describe("SIGTERM while the service waits for its database", function () {
         const port = await freePort();
         const deadPort = await freePort(); // Nothing listens there: connections are refused.
         const url = `http://127.0.0.1:${port}`;
-        const [command, ...args] = serviceFromSources;
-        const service = new Child({
-            name: "product",
-            command,
-            args,
-            env: {
-                ...process.env,
-                SERVICE_NAME: "product",
-                DATABASE_URL: `postgres://nobody@127.0.0.1:${deadPort}/ecommerce`,
-                HOST: "127.0.0.1",
-                PORT: String(port),
-                LOG_LEVEL: "warn",
-            },
-        });
+        const service = productFromSources(port, { DATABASE_URL: `postgres://nobody@127.0.0.1:${deadPort}/ecommerce` });
         try {
             const deadline = Date.now() + startupTimeoutMs;
             while ((await status(`${url}/health/live`)) !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -1,5 +1,6 @@
 // Tests run the services from their TypeScript sources, so `npm test` needs no build first.
 import path from "node:path";
+import { Child } from "../../dev/child";
 
 const packageDir = path.resolve(__dirname, "..", "..");
 
@@ -13,3 +14,14 @@ export const serviceFromSources: readonly string[] = [
 
 /** Nine processes compile their sources on two cores: give startup plenty of time. */
 export const startupTimeoutMs = 120_000;
+
+/** The product service as its own process from its sources on 127.0.0.1:<port>, logging at warn; `env` adds to that. */
+export function productFromSources(port: number, env: NodeJS.ProcessEnv): Child {
+    const [command, ...args] = serviceFromSources;
+    return new Child({
+        name: "product",
+        command,
+        args,
+        env: { ...process.env, SERVICE_NAME: "product", HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },
+    });
+}
