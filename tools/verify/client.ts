@@ -1,5 +1,7 @@
 // Every request verify sends goes through one Budget: a cap on requests and a deadline, so a
 // run is bounded however the system behaves. A request over either limit fails the check.
+// The edge's rate limit (429 with Retry-After) is waited out and the request sent again, as a
+// well-behaved client does: verify checks the system behind the limit, not the limit itself.
 
 export interface Answer {
     readonly status: number;
@@ -23,6 +25,8 @@ export class Budget {
         private readonly auth: Record<string, string>,
         /** Per-request limit; a fault delay of a few seconds must fit. */
         private readonly requestTimeoutMs = 15_000,
+        /** Told each time the edge's rate limit makes a request wait. */
+        private readonly onRateLimited: (waitMs: number) => void = () => {},
     ) {
         this.deadline = Date.now() + timeoutMs;
     }
@@ -32,6 +36,17 @@ export class Budget {
     }
 
     async send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string; authenticated?: boolean } = {}): Promise<Answer> {
+        for (;;) {
+            const answer = await this.sendOnce(path, init);
+            const waitMs = answer.status === 429 ? retryAfterMs(answer.headers.get("retry-after")) : undefined;
+            // Past the deadline or the request cap the 429 stands, and the check shows it.
+            if (waitMs === undefined || Date.now() + waitMs >= this.deadline || this.sent >= this.maxRequests) return answer;
+            this.onRateLimited(waitMs);
+            await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+    }
+
+    private async sendOnce(path: string, init: { method?: string; headers?: Record<string, string>; body?: string; authenticated?: boolean }): Promise<Answer> {
         if (this.sent >= this.maxRequests) throw new BudgetExhausted(`request budget of ${this.maxRequests} used up`);
         const timeLeft = this.deadline - Date.now();
         if (timeLeft <= 0) throw new BudgetExhausted("time budget used up");
@@ -46,6 +61,13 @@ export class Budget {
         const text = await response.text();
         return { status: response.status, headers: response.headers, text, ms: performance.now() - started };
     }
+}
+
+/** Retry-After in ms: delay-seconds or an HTTP date (RFC 9110); 1 s when absent or unreadable. */
+export function retryAfterMs(value: string | null): number {
+    if (value !== null && /^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+    const date = value === null ? NaN : Date.parse(value);
+    return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
 }
 
 /** Runs `count` calls of `task`, at most `concurrency` at a time, in order of their index. */

@@ -37,7 +37,13 @@ async function main(argv: string[]): Promise<void> {
         if (args.help) return finish(`${usage}\n`, 0);
         const config = loadStackInput(projectDir, args.stack, args.sets);
         const started = Date.now();
-        const budget = new Budget(args.target, args.maxRequests, args.timeoutMs, await customerAuth(args.token));
+        let toldAt = -Infinity;
+        const rateLimited = (waitMs: number) => {
+            if (Date.now() - toldAt < 5_000) return; // many requests wait at once: say it every 5 s at most
+            toldAt = Date.now();
+            progress(`rate limited by the edge (429): waiting ${(waitMs / 1000).toFixed(0)}s (Retry-After) and sending again`);
+        };
+        const budget = new Budget(args.target, args.maxRequests, args.timeoutMs, await customerAuth(args.token), undefined, rateLimited);
         progress(`checking ${args.target} against stack ${args.stack} (at most ${args.maxRequests} requests, ${args.timeoutMs / 1000}s)`);
         const results = await runChecks({ budget, config, progress });
         if (args.prometheus) {
