@@ -45,9 +45,14 @@ export function formatSummary({ stats, elapsedSeconds }: LoadResult): string {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([version, count]) => `${version} ${percent(count, productAnswers)} (${count})`)
         .join(", ");
+    const limited = allStatuses.get(429) ?? 0;
     return [
         `loadgen summary: ${elapsedSeconds.toFixed(1)} s`,
         table,
         `product versions served: ${versions || "none seen"}`,
+        // Every shopper sends from this machine, so they share one client's budget at the edge.
+        ...(limited > 0
+            ? [`rate limited: ${limited} of ${stats.requests} answers were 429 from the edge's rate limit (rateLimit: a budget per client address, which all shoppers here share); the rest measure the system behind it`]
+            : []),
     ].join("\n");
 }
