@@ -7,6 +7,7 @@ import { describeFailure, projectDir as repoRoot, userPath } from "../render/mai
 import { parseDuration, type ServiceName } from "../../stacks";
 import { prometheusQuery } from "../verify/metrics";
 import { parsePromoteArgs, usage } from "./args";
+import { expectDevRouter } from "./devRouter";
 import { acquireLock, LockedError } from "./lock";
 import { promote, type RolloutPlan } from "./rollout";
 import { MissingPulumiError, openPulumiStack, PulumiTarget, StackFileTarget, type StackTarget } from "./target";
@@ -18,12 +19,6 @@ function devPrometheus(projectDir: string): string {
     const file = path.join(projectDir, ".prometheus", "url");
     if (!existsSync(file)) throw new UsageError(`no --prometheus given and ${file} is missing: start npm run dev (it runs Prometheus) or pass --prometheus`);
     return readFileSync(file, "utf8").trim();
-}
-
-/** Fails before any change when nothing answers at --local: the edits would steer no router. */
-async function expectDevRouter(url: string): Promise<void> {
-    const answer = await fetch(`${url}/api/products`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
-    if (answer !== 200) throw new UsageError(`--local ${url}: npm run dev's router does not answer GET /api/products (${answer}); start npm run dev first`);
 }
 
 async function run(argv: string[]): Promise<number> {
