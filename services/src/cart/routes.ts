@@ -1,7 +1,7 @@
 // Shopping carts. Adding an item asks product whether it exists (and its price) and
 // inventory whether enough is in stock for the whole line; nothing is reserved yet.
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { HttpError } from "../runtime/errors";
 import { requireOwner } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";

@@ -2,7 +2,7 @@
 // order returns the first reservation, and releasing is idempotent, so the order service
 // can replay its steps safely.
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { HttpError } from "../runtime/errors";
 import type { ServiceContext } from "../runtime/service-module";
 import { idSchema, parseInput, quantitySchema } from "../runtime/validation";

@@ -1,7 +1,7 @@
 // Customer notifications. Sending is simulated: a notification is accepted (202), stored
 // and logged; the list shows what a user was told.
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { requireOwner } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";
 import { idSchema, parseInput } from "../runtime/validation";

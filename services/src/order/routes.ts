@@ -2,7 +2,7 @@
 // GET shows an order with its lines and status.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { HttpError } from "../runtime/errors";
 import { requireOwner } from "../runtime/identity";
 import { requestHash } from "../runtime/request-hash";

@@ -5,7 +5,7 @@
 // PAYMENT_OUTAGE_RATE) records nothing, so a retry with the same key may still succeed.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { errorBody, HttpError } from "../runtime/errors";
 import { requestHash } from "../runtime/request-hash";
 import type { ServiceContext } from "../runtime/service-module";

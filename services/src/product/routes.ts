@@ -1,7 +1,7 @@
 // Product catalogue. v2 is the same API plus ratings: a `rating` summary on every product
 // and /api/products/:id/ratings to read and add them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { HttpError } from "../runtime/errors";
 import { subjectOf } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";

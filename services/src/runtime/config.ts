@@ -1,6 +1,6 @@
 // Configuration comes only from environment variables. Everything is validated once at
 // start so a bad deployment fails fast with one line that names the variable.
-import { z } from "zod";
+import * as z from "zod";
 import { downstreamsOf, serviceNames, urlVariable, type ServiceName } from "./service-names";
 
 export class ConfigError extends Error {}

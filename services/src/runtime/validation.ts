@@ -1,5 +1,5 @@
 // Request parsing with zod: a failed parse becomes a 400 that lists each problem by path.
-import { z } from "zod";
+import * as z from "zod";
 import { HttpError } from "./errors";
 
 export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown, what: string): z.output<Schema> {

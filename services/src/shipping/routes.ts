@@ -1,7 +1,7 @@
 // Shipments: one per order, created idempotently, looked up by tracking id.
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { HttpError } from "../runtime/errors";
 import { subjectOf } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";

@@ -1,7 +1,7 @@
 // Customer accounts: each customer creates and reads their own profile, whose id is the
 // subject of their token. Email is unique.
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { isUniqueViolation } from "../runtime/database";
 import { HttpError } from "../runtime/errors";
 import { requireOwner, subjectOf } from "../runtime/identity";
