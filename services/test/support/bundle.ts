@@ -1,11 +1,11 @@
-// Builds the services bundle (bundle.js) for a test, inside this package so that the
+// Builds the services bundle (scripts/bundle.js) for a test, inside this package so that the
 // packages it leaves to `require` at run time resolve from node_modules as in the image.
 import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 
 // bundle.js is plain CommonJS so the image's build stage runs it without ts-node.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const bundler = require("../../bundle.js") as {
+const bundler = require("../../scripts/bundle.js") as {
     bundle(outdir?: string): Promise<string>;
     readonly loadedOnDemand: readonly string[];
 };

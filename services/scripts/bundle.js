@@ -29,12 +29,12 @@ const loadedOnDemand = [
 ];
 
 /** Writes `<outdir>/main.js` and its map, after emptying outdir; resolves to the script's path. */
-async function bundle(outdir = path.join(__dirname, "dist")) {
+async function bundle(outdir = path.join(__dirname, "..", "dist")) {
     // Nothing left over from an earlier build (or from tsc) ships beside the bundle.
     rmSync(outdir, { recursive: true, force: true });
     const outfile = path.join(outdir, "main.js");
     await esbuild.build({
-        entryPoints: [path.join(__dirname, "src", "main.ts")],
+        entryPoints: [path.join(__dirname, "..", "src", "main.ts")],
         outfile,
         bundle: true,
         platform: "node",
