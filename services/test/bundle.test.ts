@@ -1,12 +1,13 @@
-// The services ship as one bundled script (bundle.js): these tests build it and check what
+// The services ship as one bundled script (scripts/bundle.js): these tests build it and check what
 // it holds, that its stack traces still name the TypeScript sources, and that the packages
 // left out of it are not loaded at start.
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { Child } from "../dev/child";
+import type { Child } from "../dev/child";
 import { serviceNodeFlags } from "../dev/node-flags";
 import { freePort } from "../dev/ports";
+import { productProcess } from "./e2e/from-sources";
 import { buildTestBundle, loadedOnDemand, type TestBundle } from "./support/bundle";
 
 interface Started {
@@ -18,21 +19,12 @@ interface Started {
 /** Starts the bundle against a database port nobody listens on, keeping all it prints. */
 async function startAgainstNoDatabase(script: string, env: NodeJS.ProcessEnv = {}): Promise<Started> {
     const lines: string[] = [];
-    const child = new Child({
-        name: "product",
-        command: process.execPath,
-        args: [...serviceNodeFlags, script],
-        env: {
-            ...process.env,
-            SERVICE_NAME: "product",
-            HOST: "127.0.0.1",
-            PORT: String(await freePort()),
-            LOG_LEVEL: "warn",
-            DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/ecommerce`,
-            ...env,
-        },
-        onLine: (line) => lines.push(line),
-    });
+    const child = productProcess(
+        [process.execPath, ...serviceNodeFlags, script],
+        await freePort(),
+        { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/ecommerce`, ...env },
+        (line) => lines.push(line),
+    );
     return { child, lines };
 }
 
@@ -54,32 +46,32 @@ describe("the services bundle", function () {
     let built: TestBundle;
     let script: string;
     let outdir: string;
+    /** The source map's `sources`: every file the bundle holds, relative to outdir. */
+    let sources: string[];
 
     before(async () => {
         built = await buildTestBundle();
         script = built.script;
         outdir = path.dirname(script);
+        sources = (JSON.parse(readFileSync(`${script}.map`, "utf8")) as { sources: string[] }).sources;
     });
     after(() => built.remove());
 
     it("is one script and its source map, built from src/main.ts", () => {
         expect(readdirSync(outdir).sort()).to.deep.equal(["main.js", "main.js.map"]);
-        const map = JSON.parse(readFileSync(`${script}.map`, "utf8")) as { sources: string[] };
-        const sources = map.sources.map((source) => path.resolve(outdir, source));
-        expect(sources).to.include(path.resolve(__dirname, "..", "src", "main.ts"));
-        expect(sources).to.include(path.resolve(__dirname, "..", "src", "runtime", "server.ts"));
+        const files = sources.map((source) => path.resolve(outdir, source));
+        expect(files).to.include(path.resolve(__dirname, "..", "src", "main.ts"));
+        expect(files).to.include(path.resolve(__dirname, "..", "src", "runtime", "server.ts"));
     });
 
     it("holds zod's English messages but none of its other locales", () => {
-        const map = JSON.parse(readFileSync(`${script}.map`, "utf8")) as { sources: string[] };
-        const locales = map.sources.filter((source) => source.includes("/zod/v4/locales/"));
+        const locales = sources.filter((source) => source.includes("/zod/v4/locales/"));
         expect(locales.map((source) => path.basename(source))).to.deep.equal(["en.js"]);
     });
 
     it("leaves out every package that is loaded on demand", () => {
-        const map = JSON.parse(readFileSync(`${script}.map`, "utf8")) as { sources: string[] };
         for (const name of loadedOnDemand) {
-            expect(map.sources.filter((source) => source.includes(`/node_modules/${name}/`)), name).to.deep.equal([]);
+            expect(sources.filter((source) => source.includes(`/node_modules/${name}/`)), name).to.deep.equal([]);
         }
     });
 

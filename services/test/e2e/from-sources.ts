@@ -17,11 +17,17 @@ export const startupTimeoutMs = 120_000;
 
 /** The product service as its own process from its sources on 127.0.0.1:<port>, logging at warn; `env` adds to that. */
 export function productFromSources(port: number, env: NodeJS.ProcessEnv): Child {
-    const [command, ...args] = serviceFromSources;
+    return productProcess(serviceFromSources, port, env);
+}
+
+/** The product service started by `argv` (sources, or the bundle) on 127.0.0.1:<port>, logging at warn; `env` adds to that. */
+export function productProcess(argv: readonly string[], port: number, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Child {
+    const [command, ...args] = argv;
     return new Child({
         name: "product",
         command,
         args,
         env: { ...process.env, SERVICE_NAME: "product", HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", ...env },
+        onLine,
     });
 }
