@@ -1,7 +1,7 @@
 // What the local router needs from a stack (the product split and each service's faults),
 // and a watcher that re-reads Pulumi.<stack>.yaml when it changes, so `promote --local` can
 // move the split of a running `npm run dev` by editing the file, as `pulumi up` would.
-import { unwatchFile, watchFile } from "node:fs";
+import { statSync } from "node:fs";
 import { fromPulumiConfig, loadStackConfig, projectName, serviceNames, type StackConfig } from "../stacks";
 import { parseDuration } from "../stacks/durations";
 import { readStackFile, stackFilePath } from "./capture/stackFile";
@@ -31,16 +31,28 @@ export function readRouting(projectDir: string, stack: string): DevRouting {
     return routingFromConfig(loadStackConfig(fromPulumiConfig(readStackFile(projectDir, stack, projectName).values)), stack);
 }
 
-/** Polls the stack file (an editor's or promote's rename-over-write is seen too); returns the stop function. */
+/** What tells one version of the file from the next: an editor's or promote's rename-over-write changes the inode. */
+function fileVersion(file: string): string {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : "absent";
+}
+
+/**
+ * Polls the stack file; returns the stop function. The first version is read before this returns (fs.watchFile
+ * takes it later, on the thread pool, so an edit made right after the call could become its baseline and be missed).
+ */
 export function watchRouting(projectDir: string, stack: string, onRouting: (routing: DevRouting) => void, onError: (message: string) => void, intervalMs = 500): () => void {
     const file = stackFilePath(projectDir, stack);
-    const listener = () => {
+    let seen = fileVersion(file);
+    const timer = setInterval(() => {
+        const version = fileVersion(file);
+        if (version === seen) return;
+        seen = version;
         try {
             onRouting(readRouting(projectDir, stack));
         } catch (err) {
             onError((err as Error).message);
         }
-    };
-    watchFile(file, { interval: intervalMs }, listener);
-    return () => unwatchFile(file, listener);
+    }, intervalMs);
+    return () => clearInterval(timer);
 }

@@ -1,5 +1,6 @@
 // The dev router's routing from a stack (split and faults) and the watcher that follows the
 // stack file while npm run dev runs; the router side (faults gate) is the services' own test.
+import { pbkdf2 } from "node:crypto";
 import { copyFileSync, mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -39,6 +40,22 @@ describe("npm run dev: routing from the stack file", function () {
             writeFileSync(file, readFileSync(file, "utf8").replace("weight: 25", "weight: 250"));
             await until(() => errors.length > 0);
             expect(errors.at(-1)).to.contain("ecommerce-mesh:services.product.canary.weight: 250 is not an integer from 0 to 100");
+        } finally {
+            stop();
+        }
+    });
+    it("sees an edit made right after it starts, even while the thread pool is busy (a loaded machine)", async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "dev-routing-"));
+        copyFileSync(path.join(projectDir, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
+        // Four slow jobs fill libuv's default pool of four threads, so any stat a watcher queues there runs after the edit.
+        const busy = Array.from({ length: 4 }, () => new Promise((resolve) => pbkdf2("x", "y", 300_000, 32, "sha256", resolve)));
+        const seen: DevRouting[] = [];
+        const stop = watchRouting(dir, "dev", (r) => seen.push(r), () => undefined, 50);
+        try {
+            await new StackFileTarget(dir, "dev", 0).apply([{ path: "services.product.canary.weight", value: 40 }]);
+            await Promise.all(busy);
+            await until(() => seen.length > 0);
+            expect(seen.at(-1)?.split.weight).to.equal(40);
         } finally {
             stop();
         }
