@@ -8,7 +8,15 @@ import { offlineBase } from "../../tools/images/base";
 import { buildImage, gitRevision, type BuiltImage } from "../../tools/images/build";
 import { imageRef, stackConfig } from "../../tools/images/main";
 
-const packages: Record<string, string> = { podman: "/usr/bin/podman", buildah: "/usr/bin/buildah", runc: "/usr/sbin/runc", debootstrap: "/usr/sbin/debootstrap" };
+// catatonit is only a Recommends of Debian's podman, yet `podman kube play` builds its pause
+// image around it ("finding pause binary: exec: catatonit"), so --no-install-recommends needs it named.
+const packages: Record<string, string> = {
+    podman: "/usr/bin/podman",
+    buildah: "/usr/bin/buildah",
+    runc: "/usr/sbin/runc",
+    catatonit: "/usr/bin/catatonit",
+    debootstrap: "/usr/sbin/debootstrap",
+};
 
 function ensureEngine(): void {
     const missing = Object.entries(packages).filter(([, file]) => !existsSync(file)).map(([name]) => name);

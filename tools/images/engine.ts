@@ -32,7 +32,7 @@ export function detectEngine(wanted?: EngineName): EngineName {
     throw new ImagesError(
         wanted
             ? `${wanted} does not answer (is it installed, and for docker, is the daemon running?)`
-            : "no container engine found: install podman and buildah (apt-get install podman buildah runc), or run a Docker daemon",
+            : "no container engine found: install podman and buildah (apt-get install podman buildah runc catatonit), or run a Docker daemon",
     );
 }
 
