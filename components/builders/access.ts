@@ -79,9 +79,17 @@ const readMethodsRegex = "GET|HEAD|OPTIONS";
 const jsonBody = (error: string, details: Record<string, string>) => ({ json_format: { error, details }, content_type: "application/json" });
 
 /**
+ * Client addresses one gateway pod keeps a bucket for, per budget (`max_dynamic_descriptors`):
+ * past it the least recently seen client's bucket is evicted and starts full again. Envoy's
+ * default, 20, would let a 21st client reset the others (see rateLimitModel.ts).
+ */
+export const rateLimitClientsPerPod = 10_000;
+
+/**
  * Envoy's local rate limit as the first HTTP filter of the ingress gateway: one token bucket
- * per client address and budget (reads, writes), refilled every `rateLimit.interval`.
- * Descriptor entries without a value create a bucket per distinct address.
+ * per client address and budget (reads, writes), refilled every `rateLimit.interval`, per
+ * gateway pod. Descriptor entries without a value create a bucket per distinct address.
+ * Semantics (which requests pass) are in rateLimitModel.ts.
  */
 export function rateLimitEnvoyFilterSpec(rateLimit: StackConfig["rateLimit"], gatewaySelector: string) {
     const seconds = (parseDuration(rateLimit.interval) ?? 60_000) / 1000;
@@ -106,8 +114,12 @@ export function rateLimitEnvoyFilterSpec(rateLimit: StackConfig["rateLimit"], ga
                         typed_config: {
                             "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
                             stat_prefix: "edge_rate_limit",
-                            // The fallback bucket is the sum of both budgets; the descriptors below decide.
+                            // Only for a request no descriptor matches (none: every method is a read or a write).
                             token_bucket: bucket(rateLimit.read + rateLimit.write),
+                            // Default true: every request would also take a token from the one shared
+                            // bucket above, capping all clients together (local_ratelimit_impl.cc).
+                            always_consume_default_token_bucket: false,
+                            max_dynamic_descriptors: rateLimitClientsPerPod,
                             filter_enabled: enabled,
                             filter_enforced: enabled,
                             rate_limits: [budget("read", false), budget("write", true)],

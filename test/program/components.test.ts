@@ -72,7 +72,7 @@ describe("Istio install", () => {
         }
         expect(release("istiod").dependencies).to.include(release("istio-base").urn);
         expect(release("istio-ingressgateway").dependencies).to.include(release("istiod").urn);
-        expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer" }, podDisruptionBudget: { maxUnavailable: 1 } });
+        expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer", externalTrafficPolicy: "Local" }, podDisruptionBudget: { maxUnavailable: 1 } });
         expect(inputs(release("istiod")).values.meshConfig).to.include({ accessLogFile: "/dev/stdout" });
         expect(inputs(release("istiod")).values).to.deep.include({ autoscaleMin: 2, global: { hub: "docker.io/istio", proxy: { seccompProfile: { type: "RuntimeDefault" } } } });
     });
