@@ -3,8 +3,8 @@
 
 import { asArray, asObject, asString, k8sObject, materialize, ref } from "../lib/k8s";
 import { meshIndex } from "../lib/meshIndex";
+import { LocalRateLimitModel, passedPerClient } from "../lib/rateLimitModel";
 import { report } from "../lib/report";
-import { LocalRateLimitModel, passedPerClient } from "../../components/builders/rateLimitModel";
 import type { ResourcePolicy, StackPolicy } from "../lib/types";
 
 interface InternalRoute {
@@ -91,7 +91,7 @@ const localRateLimit = "envoy.filters.http.local_ratelimit";
 
 /**
  * What the rendered filter does to `clients` clients that each send their budget, then one more
- * request, within one interval on one gateway pod (the model: components/builders/rateLimitModel.ts).
+ * request, within one interval on one gateway pod (the model: ../lib/rateLimitModel.ts).
  */
 function budgetFindings(typedConfig: unknown, clients: number): string[] {
     const findings: string[] = [];

@@ -3,7 +3,8 @@
 // --policy-pack policies --policy-pack-config policies/config/<env>.json` apply it.
 
 import { expect } from "chai";
-import { catalog, serviceNames } from "../../stacks/catalog";
+import { apiRoutes, retrySafe } from "../../services/src/runtime/api-surface";
+import { serviceNames } from "../../stacks/catalog";
 import { loadPolicyConfig, mandatory, runPolicies, type Violation } from "../../policies/runner";
 import { capture, find, type StackName } from "./support";
 
@@ -99,8 +100,8 @@ describe("policies: acceptance", () => {
         });
     });
 
-    it("the non-idempotent services in every config are the catalog's idempotentWrites: false services", () => {
-        const fromCatalog = serviceNames.filter((name) => !catalog[name].idempotentWrites);
+    it("the non-idempotent services in every config are those with a write the API surface marks idempotent: false", () => {
+        const fromCatalog = serviceNames.filter((name) => apiRoutes.some((route) => route.service === name && !retrySafe(route)));
         for (const environment of ["local", "dev", "prod"]) {
             const entry = loadPolicyConfig(environment)["no-unsafe-retry-on-non-idempotent"] as { nonIdempotentServices: string[] };
             expect(entry.nonIdempotentServices, environment).to.deep.equal(fromCatalog);
