@@ -56,7 +56,7 @@ describe("policies: resilience", () => {
 
         it("flags retries on a route that injects a fault", async () => {
             const dev = await capture("dev");
-            find(dev, "VirtualService", "product").inputs.spec.http[2].retries = { attempts: 3, perTryTimeout: "1s", retryOn: "5xx" };
+            find(dev, "VirtualService", "product").inputs.spec.http.find((r: { name: string }) => r.name === "product-fault-injection").retries = { attempts: 3, perTryTimeout: "1s", retryOn: "5xx" };
             const found = violationsOf("no-retries-with-fault-injection", dev, "dev");
             expect(summary(found)).to.deep.equal(['product: VirtualService ecommerce/product: route "product-fault-injection" injects faults but asks for 3 retries']);
         });
@@ -128,7 +128,7 @@ describe("policies: resilience", () => {
             const policy = find(dev, "DestinationRule", "product").inputs.spec.trafficPolicy;
             policy.outlierDetection.consecutiveErrors = 5;
             policy.loadBalancer.simple = "LEAST_CONN";
-            find(dev, "VirtualService", "product").inputs.spec.http[2].fault.delay.percent = 100;
+            find(dev, "VirtualService", "product").inputs.spec.http.find((r: { name: string }) => r.name === "product-fault-injection").fault.delay.percent = 100;
             const found = violationsOf("istio-no-deprecated-fields", dev, "prod");
             expect(found.map((v) => v.message)).to.deep.equal([
                 'VirtualService ecommerce/product: http "product-fault-injection" fault.delay.percent is deprecated in Istio and may stop working',
