@@ -1,8 +1,10 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { type Capture } from "../../tools/capture/capture";
 import { firstRoute, routeTakes } from "../../policies/lib/routeMatch";
 import { apiRoutes, atEdge, retrySafe } from "../../services/src/runtime/api-surface";
-import { capture, type Json, ofKind, one, shippedStacks, spec } from "../support/stacks";
+import { capture, type Json, ofKind, one, projectDir, shippedStacks, spec } from "../support/stacks";
 
 const serviceNames = ["product", "cart", "order", "payment", "user", "inventory", "shipping", "notification"];
 const deploymentNames = ["product-v1", "product-v2", ...serviceNames.slice(1).map((s) => `${s}-v1`)];
@@ -182,5 +184,15 @@ describe("a canary edit", () => {
         const edge = routesOf(spec(one(after25, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"))).find((r) => r.name === "product-reads");
         expect(weightsBySubset(edge)).to.deep.equal({ v1: 75, v2: 25 });
         expect((after25.outputs.canaryWeights as Json).product).to.deep.equal({ v1: 75, v2: 25 });
+    });
+});
+
+describe("README: a route only some versions serve", () => {
+    it("says x-version: v1 on ratings gets v2, as the rendered routes do", async () => {
+        const readme = readFileSync(path.join(projectDir, "README.md"), "utf8").replace(/\s+/g, " ");
+        expect(readme).to.contain("so `x-version: v1` on ratings gets v2 rather than a 404");
+        const edge = spec(one(await capture("prod"), "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+        const picked = firstRoute(edge, { method: "GET", path: "/api/products/1/ratings", headers: { "x-version": "v1" } });
+        expect(picked?.route.route.map((d: Json) => d.destination.subset)).to.deep.equal(["v2"]);
     });
 });
