@@ -1,7 +1,7 @@
 // Zero trust as plain data, all from the API surface (services/src/runtime/api-surface.ts):
 // which paths the edge routes, what each caller may do to each service, how the ingress
 // gateway checks end-user tokens, and its rate limit.
-import { apiRoutes, atEdge, operationPath, pathRegex, subjectHeader, type ApiRoute } from "../../services/src/runtime/api-surface";
+import { apiRoutes, atEdge, operationPath, pathRegex, routeMethods, subjectHeader, type ApiRoute } from "../../services/src/runtime/api-surface";
 import { parseDuration, type ServiceName, type StackConfig } from "../../stacks";
 import type { HttpMatch } from "./routing";
 
@@ -14,15 +14,18 @@ const routesOf = (service: ServiceName) => apiRoutes.filter((route) => route.ser
 export function edgeMatches(service: ServiceName): HttpMatch[] {
     const edge = routesOf(service).filter(atEdge);
     return [...new Set(edge.map((route) => route.method))].map((method) => {
-        const paths = [...new Set(edge.filter((route) => route.method === method).map(pathRegex))];
+        const routes = edge.filter((route) => route.method === method);
+        const paths = [...new Set(routes.map(pathRegex))];
+        const methods = routeMethods(routes[0]);
         return {
             uri: { regex: paths.length === 1 ? paths[0] : `(?:${paths.join("|")})` },
-            method: method === "GET" ? { regex: "GET|HEAD" } : { exact: method },
+            method: methods.length > 1 ? { regex: methods.join("|") } : { exact: method },
         };
     });
 }
 
-const operation = (route: ApiRoute) => ({ operation: { methods: [route.method], paths: [operationPath(route)] } });
+// Istio compares `methods` with :method exactly, so a GET route lists HEAD too (security/v1 Operation).
+const operation = (route: ApiRoute) => ({ operation: { methods: routeMethods(route), paths: [operationPath(route)] } });
 
 /** SPIFFE principal of a service's ServiceAccount. */
 export const servicePrincipal = (namespace: string, service: ServiceName) => `cluster.local/ns/${namespace}/sa/${service}`;

@@ -1,6 +1,6 @@
 // Istio routing for one service, as plain data: the mesh VirtualService and the ingress
 // VirtualService are both built from `httpRoutes`, so a canary weight holds at the edge too.
-import { apiRoutes, atEdge, pathRegex, retrySafe, servingVersions, type ApiRoute } from "../../services/src/runtime/api-surface";
+import { apiRoutes, atEdge, pathRegex, retrySafe, routeMethods, servingVersions, type ApiRoute } from "../../services/src/runtime/api-surface";
 import { type ServiceConfig, type ServiceName, servicePort } from "../../stacks";
 import { serviceHost } from "./labels";
 
@@ -100,9 +100,10 @@ export function httpRoutes({ service, namespace, config }: RouteTarget, edgeOper
     return routes.filter((route) => !route.match || route.match.length > 0);
 }
 
-/** Istio's match for one API route: its whole path and its method (GET admits HEAD, as Envoy serves HEAD from GET). */
+/** Istio's match for one API route: its whole path and its methods (GET admits HEAD). */
 export function routeMatch(route: ApiRoute): HttpMatch {
-    return { uri: { regex: pathRegex(route) }, method: route.method === "GET" ? { regex: "GET|HEAD" } : { exact: route.method } };
+    const methods = routeMethods(route);
+    return { uri: { regex: pathRegex(route) }, method: methods.length > 1 ? { regex: methods.join("|") } : { exact: methods[0] } };
 }
 
 /**

@@ -70,6 +70,15 @@ export function servingVersions(route: ApiRoute, deployed: readonly string[]): s
     return deployed.filter((version) => !route.versions || route.versions.includes(version));
 }
 
+/**
+ * The HTTP methods a route answers: a GET route answers HEAD too (Fastify's exposeHeadRoutes).
+ * Istio matches `:method` exactly in AuthorizationPolicy operations and VirtualService matches,
+ * so every rule built for a route lists all of them.
+ */
+export function routeMethods(route: ApiRoute): string[] {
+    return route.method === "GET" ? ["GET", "HEAD"] : [route.method];
+}
+
 /** True for routes the ingress gateway serves. */
 export const atEdge = (route: ApiRoute): boolean => route.class !== "internal";
 
@@ -93,8 +102,7 @@ export function pathRegex(route: ApiRoute): string {
 /** The route a request is for, by method and path (the query string ignored); undefined when none. */
 export function findRoute(method: string, url: string, routes: readonly ApiRoute[] = apiRoutes): ApiRoute | undefined {
     const path = url.split("?", 1)[0];
-    const wanted = method === "HEAD" ? "GET" : method;
-    return routes.find((route) => route.method === wanted && new RegExp(`^${pathRegex(route)}$`).test(path));
+    return routes.find((route) => routeMethods(route).includes(method) && new RegExp(`^${pathRegex(route)}$`).test(path));
 }
 
 /** Whether any route, with any method, has this path: tells a 405-like denial from an unknown path. */
