@@ -11,16 +11,19 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its one advisory is the HTTP-only Gateway", async () => {
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its advisories are the HTTP-only Gateway and the example tenant", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
         expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
             "advisory istio-gateway-tls ecommerce-gateway",
+            "advisory auth-placeholder ecommerce-gateway-end-user-jwt",
+            "advisory auth-placeholder ecommerce-gateway-end-user-jwt",
         ]);
     });
 
-    it("prod with a TLS credential for the gateway has no finding", async () => {
-        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls"), { environment: "prod" });
+    it("prod with a TLS credential for the gateway and a real tenant has no finding", async () => {
+        const tenant = "https://contoso.ciamlogin.com/1b2c3d4e-0000-4000-8000-000000000001";
+        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", `auth.issuer=${tenant}/v2.0`, `auth.jwksUri=${tenant}/discovery/v2.0/keys`), { environment: "prod" });
         expect(byPolicy(violations)).to.deep.equal([]);
     });
 
@@ -49,6 +52,7 @@ describe("policies: acceptance", () => {
             "advisory ingress-gateway-availability": 1,
             "advisory aks-api-server-access": 1,
             "advisory acr-private-network": 1,
+            "advisory auth-placeholder": 2,
         });
     });
 
