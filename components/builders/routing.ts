@@ -19,6 +19,7 @@ export interface HttpRoute {
     timeout: string;
     retries: HttpRetry;
     fault?: HttpFault;
+    headers?: { request: { remove: string[] } };
 }
 
 const readMethods = "GET|HEAD|OPTIONS";
@@ -34,8 +35,9 @@ export interface RouteTarget {
  * 1. routes only some versions serve (product ratings: v2), to those versions whatever the
  *    split or the canary header, so a weight never sends a request where it 404s,
  * 2. one route per version pinned by the canary header (`x-version: v2`),
- * 3. the fault-injection route, only for requests that opt in with the fault header,
- *    because Envoy ignores retries on a route that injects faults,
+ * 3. in the mesh only, the fault-injection route, for requests that opt in with the fault
+ *    header, because Envoy ignores retries on a route that injects faults (the edge strips
+ *    the header instead),
  * 4. for services with a write that is not idempotent (api-surface `idempotent: false`),
  *    reads with the full retry policy,
  * 5. the default route with the weighted split; on those services it carries only the
@@ -80,7 +82,9 @@ export function httpRoutes({ service, namespace, config }: RouteTarget, edgeOper
             });
         }
     }
-    if (config.faults) {
+    // Faults apply to mesh callers only: at the edge anyone could send the header (a delay on
+    // demand), so the gateway has no fault route and removes the header from every route.
+    if (config.faults && !edgeOperations) {
         routes.push({
             name: `${service}-fault-injection`,
             match: scope({ headers: { [config.faults.header]: { exact: "true" } } }),
@@ -97,7 +101,10 @@ export function httpRoutes({ service, namespace, config }: RouteTarget, edgeOper
     const defaultMatch = () => scope().filter((match) => idempotent || !methodsWithin(match.method, { regex: readMethods }));
     routes.push({ name: `${service}-default`, ...(edge ? { match: defaultMatch() } : {}), route: split, timeout, retries: defaultRetries });
     // An empty match list would match everything: drop the routes the edge cannot reach instead.
-    return routes.filter((route) => !route.match || route.match.length > 0);
+    const reachable = routes.filter((route) => !route.match || route.match.length > 0);
+    // HTTPRoute.headers.request.remove (networking/v1 VirtualService Headers): stripped before the request leaves the gateway.
+    const strip = edgeOperations && config.faults ? { headers: { request: { remove: [config.faults.header] } } } : {};
+    return reachable.map((route) => ({ ...route, ...strip }));
 }
 
 /** Istio's match for one API route: its whole path and its methods (GET admits HEAD). */

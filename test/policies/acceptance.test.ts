@@ -47,7 +47,7 @@ describe("policies: acceptance", () => {
         }
         expect(counts).to.deep.equal({
             "advisory istio-gateway-tls": 1,
-            "advisory no-fault-injection": 2,
+            "advisory no-fault-injection": 1,
             "advisory workload-high-availability": 9,
             "advisory ingress-gateway-availability": 1,
             "advisory aks-api-server-access": 1,
@@ -74,9 +74,9 @@ describe("policies: acceptance", () => {
             expect(found[0].message).to.contain("PeerAuthentication istio-system/default");
         });
 
-        it("a product fault with a 2s delay → no-fault-injection on the mesh and the edge VirtualService", async () => {
+        it("a product fault with a 2s delay → no-fault-injection on the mesh VirtualService (the edge has no fault route)", async () => {
             const found = await blockedBy("services.product.faults.header=x-fault-inject", "services.product.faults.delay.percentage=100", "services.product.faults.delay.fixedDelay=2s");
-            expect(byPolicy(found)).to.deep.equal(["no-fault-injection product", "no-fault-injection ecommerce-gateway"]);
+            expect(byPolicy(found)).to.deep.equal(["no-fault-injection product"]);
         });
 
         it("images.tag=latest → rejected by the stack config, and a latest image in a Deployment → image-pinned-tag", async () => {
