@@ -1,5 +1,7 @@
 import { RunError } from "@pulumi/pulumi";
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { firstRoute } from "../../policies/lib/routeMatch";
 import { type Capture } from "../../tools/capture/capture";
 import { maskSecrets } from "../../tools/render/model";
@@ -26,6 +28,12 @@ describe("AKS and ACR (prod)", () => {
         expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
         expect(aks.securityProfile).to.deep.equal({ workloadIdentity: { enabled: true } });
         expect(aks.networkProfile).to.include({ networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium" });
+    });
+
+    it("runs Azure CNI powered by Cilium, whose socket LB the README shows AKS keeps out of pod namespaces", () => {
+        expect(inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks")).networkProfile.networkDataplane).to.equal("cilium");
+        const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8").replace(/\s+/g, " ");
+        expect(readme).to.contain('AKS\'s managed `cilium-config` sets `bpf-lb-sock: "false"` and `bpf-lb-sock-hostns-only: "true"`');
     });
 
     it("runs a tainted system pool and an autoscaling user pool sized from config", () => {
