@@ -92,6 +92,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 networkProfile: {
                     networkPlugin: "azure",
                     networkPluginMode: "overlay",
+                    // AKS's Cilium keeps socket LB out of pod namespaces (bpf-lb-sock false, hostns-only true), so sidecars see Service addresses (README).
                     networkDataplane: "cilium",
                     networkPolicy: "cilium",
                     podCidr: addressPlan.aks.podCidr,

@@ -113,7 +113,9 @@ export class IstioMesh extends pulumi.ComponentResource {
             {
                 ...(plan.gatewayRevision ? { revision: plan.gatewayRevision } : {}),
                 replicaCount: args.ingress.replicas,
-                service: { type: args.ingress.serviceType },
+                // Local keeps the client's address for the per-client rate limit; Cluster SNATs it to a
+                // node's (kubernetes.io: Preserving the client source IP). ClusterIP has no external traffic.
+                service: { type: args.ingress.serviceType, ...(args.ingress.serviceType === "ClusterIP" ? {} : { externalTrafficPolicy: "Local" }) },
                 autoscaling: { enabled: false },
                 // The chart creates no PDB by default: without one a drain can evict every gateway pod at once.
                 podDisruptionBudget: { maxUnavailable: 1 },

@@ -5,12 +5,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { IstioMesh } from "../components/istioMesh";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
+import { refusePlaceholders } from "../stacks/placeholders";
 import { provisionPlatform } from "./platform";
 import { deployWorkloads } from "./workloads";
 
 function loadConfig() {
     try {
-        return readStackConfig();
+        const config = readStackConfig();
+        // A real preview or up (an engine attached, not the offline mocks) must not ship the example tenant.
+        refusePlaceholders(config, pulumi.runtime.hasEngine());
+        return config;
     } catch (error) {
         // A RunError ends the program with its message alone: no stack trace for a config typo.
         throw error instanceof StackConfigError ? new pulumi.RunError(error.message) : error;

@@ -8,11 +8,13 @@ import { databasePolicies } from "./rules/database";
 import { meshReferencePolicies } from "./rules/meshReferences";
 import { mtlsPolicies } from "./rules/mtls";
 import { perimeterPolicies } from "./rules/perimeter";
+import { placeholderPolicies } from "./rules/placeholders";
 import { privateAccessPolicies } from "./rules/privateAccess";
 import { resiliencePolicies } from "./rules/resilience";
+import { routesServedPolicies } from "./rules/routesServed";
 import { versionPolicies } from "./rules/versions";
 import { workloadPolicies } from "./rules/workloads";
 
 export const packName = "ecommerce-mesh";
 
-export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies, ...databasePolicies, ...accessPolicies];
+export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies, ...databasePolicies, ...accessPolicies, ...routesServedPolicies, ...placeholderPolicies];

@@ -12,23 +12,17 @@ export interface ServiceSpec {
     readonly routePrefix: string;
     /** Services this one calls; drives the `<NAME>_URL` env vars and AuthorizationPolicy. */
     readonly calls: readonly ServiceName[];
-    /**
-     * Whether every write this service accepts is safe to replay. Retrying a 5xx on a
-     * non-idempotent POST can charge or order twice, so those services retry only on
-     * failures that happen before the request reached the app (connect-failure, refused-stream).
-     */
-    readonly idempotentWrites: boolean;
 }
 
 const edge: Record<ServiceName, Omit<ServiceSpec, "calls">> = {
-    product: { routePrefix: "/api/products", idempotentWrites: true },
-    cart: { routePrefix: "/api/cart", idempotentWrites: true },
-    order: { routePrefix: "/api/orders", idempotentWrites: false },
-    payment: { routePrefix: "/api/payments", idempotentWrites: false },
-    user: { routePrefix: "/api/users", idempotentWrites: true },
-    inventory: { routePrefix: "/api/inventory", idempotentWrites: true },
-    shipping: { routePrefix: "/api/shipments", idempotentWrites: true },
-    notification: { routePrefix: "/api/notifications", idempotentWrites: true },
+    product: { routePrefix: "/api/products" },
+    cart: { routePrefix: "/api/cart" },
+    order: { routePrefix: "/api/orders" },
+    payment: { routePrefix: "/api/payments" },
+    user: { routePrefix: "/api/users" },
+    inventory: { routePrefix: "/api/inventory" },
+    shipping: { routePrefix: "/api/shipments" },
+    notification: { routePrefix: "/api/notifications" },
 };
 
 export const catalog: Readonly<Record<ServiceName, ServiceSpec>> = Object.fromEntries(

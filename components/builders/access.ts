@@ -1,7 +1,7 @@
 // Zero trust as plain data, all from the API surface (services/src/runtime/api-surface.ts):
 // which paths the edge routes, what each caller may do to each service, how the ingress
 // gateway checks end-user tokens, and its rate limit.
-import { apiRoutes, atEdge, operationPath, pathRegex, subjectHeader, type ApiRoute } from "../../services/src/runtime/api-surface";
+import { apiRoutes, atEdge, operationPath, pathRegex, routeMethods, subjectHeader, type ApiRoute } from "../../services/src/runtime/api-surface";
 import { parseDuration, type ServiceName, type StackConfig } from "../../stacks";
 import type { HttpMatch } from "./routing";
 
@@ -14,15 +14,18 @@ const routesOf = (service: ServiceName) => apiRoutes.filter((route) => route.ser
 export function edgeMatches(service: ServiceName): HttpMatch[] {
     const edge = routesOf(service).filter(atEdge);
     return [...new Set(edge.map((route) => route.method))].map((method) => {
-        const paths = [...new Set(edge.filter((route) => route.method === method).map(pathRegex))];
+        const routes = edge.filter((route) => route.method === method);
+        const paths = [...new Set(routes.map(pathRegex))];
+        const methods = routeMethods(routes[0]);
         return {
             uri: { regex: paths.length === 1 ? paths[0] : `(?:${paths.join("|")})` },
-            method: method === "GET" ? { regex: "GET|HEAD" } : { exact: method },
+            method: methods.length > 1 ? { regex: methods.join("|") } : { exact: method },
         };
     });
 }
 
-const operation = (route: ApiRoute) => ({ operation: { methods: [route.method], paths: [operationPath(route)] } });
+// Istio compares `methods` with :method exactly, so a GET route lists HEAD too (security/v1 Operation).
+const operation = (route: ApiRoute) => ({ operation: { methods: routeMethods(route), paths: [operationPath(route)] } });
 
 /** SPIFFE principal of a service's ServiceAccount. */
 export const servicePrincipal = (namespace: string, service: ServiceName) => `cluster.local/ns/${namespace}/sa/${service}`;
@@ -79,9 +82,17 @@ const readMethodsRegex = "GET|HEAD|OPTIONS";
 const jsonBody = (error: string, details: Record<string, string>) => ({ json_format: { error, details }, content_type: "application/json" });
 
 /**
+ * Client addresses one gateway pod keeps a bucket for, per budget (`max_dynamic_descriptors`):
+ * past it the least recently seen client's bucket is evicted and starts full again. Envoy's
+ * default, 20, would let a 21st client reset the others (see rateLimitModel.ts).
+ */
+export const rateLimitClientsPerPod = 10_000;
+
+/**
  * Envoy's local rate limit as the first HTTP filter of the ingress gateway: one token bucket
- * per client address and budget (reads, writes), refilled every `rateLimit.interval`.
- * Descriptor entries without a value create a bucket per distinct address.
+ * per client address and budget (reads, writes), refilled every `rateLimit.interval`, per
+ * gateway pod. Descriptor entries without a value create a bucket per distinct address.
+ * Semantics (which requests pass) are in rateLimitModel.ts.
  */
 export function rateLimitEnvoyFilterSpec(rateLimit: StackConfig["rateLimit"], gatewaySelector: string) {
     const seconds = (parseDuration(rateLimit.interval) ?? 60_000) / 1000;
@@ -106,8 +117,12 @@ export function rateLimitEnvoyFilterSpec(rateLimit: StackConfig["rateLimit"], ga
                         typed_config: {
                             "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
                             stat_prefix: "edge_rate_limit",
-                            // The fallback bucket is the sum of both budgets; the descriptors below decide.
+                            // Only for a request no descriptor matches (none: every method is a read or a write).
                             token_bucket: bucket(rateLimit.read + rateLimit.write),
+                            // Default true: every request would also take a token from the one shared
+                            // bucket above, capping all clients together (local_ratelimit_impl.cc).
+                            always_consume_default_token_bucket: false,
+                            max_dynamic_descriptors: rateLimitClientsPerPod,
                             filter_enabled: enabled,
                             filter_enforced: enabled,
                             rate_limits: [budget("read", false), budget("write", true)],

@@ -2,6 +2,8 @@
 // identity is never admitted on an internal route, and the ingress gateway has a rate limit.
 
 import { asArray, asObject, asString, k8sObject, materialize, ref } from "../lib/k8s";
+import { meshIndex } from "../lib/meshIndex";
+import { LocalRateLimitModel, passedPerClient } from "../lib/rateLimitModel";
 import { report } from "../lib/report";
 import type { ResourcePolicy, StackPolicy } from "../lib/types";
 
@@ -85,31 +87,86 @@ export const authzLeastPrivilege: ResourcePolicy = {
     },
 };
 
+const localRateLimit = "envoy.filters.http.local_ratelimit";
+
+/**
+ * What the rendered filter does to `clients` clients that each send their budget, then one more
+ * request, within one interval on one gateway pod (the model: ../lib/rateLimitModel.ts).
+ */
+function budgetFindings(typedConfig: unknown, clients: number): string[] {
+    const findings: string[] = [];
+    const config = asObject(typedConfig);
+    for (const method of ["GET", "POST"]) {
+        const budget = new LocalRateLimitModel(config).budgetOf({ client: "203.0.113.1", method });
+        if (budget === undefined) continue;
+        const passed = passedPerClient(config, clients, new Array<string>(budget + 1).fill(method));
+        const short = passed.filter((n) => n < budget).length;
+        const over = passed.filter((n) => n > budget).length;
+        if (short > 0) {
+            const always = config.always_consume_default_token_bucket;
+            findings.push(
+                `${short} of ${clients} clients get fewer than their ${budget} ${method} requests: ${always === false ? "a bucket shared by all clients is taken" : `the default token_bucket (${asObject(config.token_bucket).max_tokens} tokens) is taken by every request (always_consume_default_token_bucket ${always === undefined ? "unset, default true" : "true"})`}`,
+            );
+        }
+        if (over > 0) findings.push(`${over} of ${clients} clients get more than their ${budget} ${method} requests: per-client buckets are evicted and start full (max_dynamic_descriptors ${config.max_dynamic_descriptors ?? "unset, default 20"})`);
+    }
+    return findings;
+}
+
 export const ingressRateLimit: StackPolicy = {
     name: "ingress-rate-limit",
     description:
-        "The ingress gateway has a rate limit: an EnvoyFilter whose workloadSelector picks the gateway pods and that inserts Envoy's local rate limit filter (envoy.filters.http.local_ratelimit), so one client cannot exhaust the shop. Mandatory in prod. Equivalent: Istio task 'Enabling Rate Limits using Envoy'; OWASP API4:2023 Unrestricted Resource Consumption.",
+        "The ingress gateway has a rate limit: an EnvoyFilter whose workloadSelector picks the gateway pods and that inserts Envoy's local rate limit filter (envoy.filters.http.local_ratelimit), so one client cannot exhaust the shop. Mandatory in prod. It also fails when the filter, run through a model of Envoy's local rate limit, does not give each of `clients` clients exactly its budget (a default bucket taken by every request, evicted per-client buckets), and when the gateway Service keeps externalTrafficPolicy Cluster, which replaces client addresses by a node's. Equivalent: Istio task 'Enabling Rate Limits using Envoy'; OWASP API4:2023 Unrestricted Resource Consumption.",
     enforcementLevel: "mandatory",
     severity: "high",
-    configSchema: { properties: { gatewayLabels: { type: "object", default: { istio: "ingressgateway" }, description: "Labels of the ingress gateway pods." } } },
+    configSchema: {
+        properties: {
+            gatewayLabels: { type: "object", default: { istio: "ingressgateway" }, description: "Labels of the ingress gateway pods." },
+            clients: { type: "integer", default: 100, description: "Distinct client addresses one gateway pod must give a full budget to within one interval." },
+        },
+    },
     validateStack: (args, reportViolation) => {
-        const { gatewayLabels = { istio: "ingressgateway" } } = args.getConfig<{ gatewayLabels?: Record<string, string> }>();
-        const gateways = args.resources.map((resource) => k8sObject(resource, asObject(materialize(resource.props)))).filter((o) => o?.kind === "Gateway");
+        const { gatewayLabels = { istio: "ingressgateway" }, clients = 100 } = args.getConfig<{ gatewayLabels?: Record<string, string>; clients?: number }>();
+        const index = meshIndex(args.resources);
+        const gateways = index.kind("Gateway");
         if (gateways.length === 0) return;
-        const limited = args.resources.some((resource) => {
-            const object = k8sObject(resource, asObject(materialize(resource.props)));
-            if (object?.kind !== "EnvoyFilter") return false;
+        const filters = index.kind("EnvoyFilter").filter((object) => {
             const labels = asObject(asObject(object.spec.workloadSelector).labels);
-            const selectsGateway = Object.entries(gatewayLabels).every(([key, value]) => labels[key] === value);
-            const insertsLimit = asArray(object.spec.configPatches).some((patch) => asString(asObject(asObject(asObject(patch).patch).value).name) === "envoy.filters.http.local_ratelimit");
-            return selectsGateway && insertsLimit;
+            return Object.entries(gatewayLabels).every(([key, value]) => labels[key] === value);
         });
-        if (!limited) {
+        const limits = filters.flatMap((filter) =>
+            asArray(filter.spec.configPatches)
+                .map((patch) => asObject(asObject(asObject(patch).patch).value))
+                .filter((value) => asString(value.name) === localRateLimit)
+                .map((value) => ({ filter, typedConfig: value.typed_config })),
+        );
+        if (limits.length === 0) {
             report(reportViolation, {
                 urn: gateways[0]!.urn,
-                message: `${ref(gateways[0]!)}: the ingress gateway has no rate limit (no EnvoyFilter with envoy.filters.http.local_ratelimit on pods labelled ${JSON.stringify(gatewayLabels)})`,
+                message: `${ref(gateways[0]!)}: the ingress gateway has no rate limit (no EnvoyFilter with ${localRateLimit} on pods labelled ${JSON.stringify(gatewayLabels)})`,
                 fix: "Set the stack key rateLimit.enabled to true (budgets in rateLimit.read and rateLimit.write): the program adds the gateway's local rate limit.",
             });
+            return;
+        }
+        for (const { filter, typedConfig } of limits) {
+            for (const finding of budgetFindings(typedConfig, clients)) {
+                report(reportViolation, {
+                    urn: filter.urn,
+                    message: `${ref(filter)}: with ${clients} clients on one gateway pod, ${finding}`,
+                    fix: "Set always_consume_default_token_bucket: false and max_dynamic_descriptors to at least the clients a pod serves per interval (the program's rateLimitEnvoyFilterSpec does).",
+                });
+            }
+        }
+        for (const release of index.helmReleases.filter((r) => r.chart.replace(/^.*\//, "") === "gateway")) {
+            const service = asObject(release.values.service);
+            const type = asString(service.type) ?? "LoadBalancer";
+            if (type !== "ClusterIP" && service.externalTrafficPolicy !== "Local") {
+                report(reportViolation, {
+                    urn: release.urn,
+                    message: `gateway chart release ${release.namespace}/${release.name}: service.externalTrafficPolicy is ${asString(service.externalTrafficPolicy) || "unset (Cluster)"} on a ${type} Service, so nodes replace client addresses with their own and the rate limit's remote_address is a node's`,
+                    fix: "Set the chart value service.externalTrafficPolicy to Local (the program does for LoadBalancer and NodePort).",
+                });
+            }
         }
     },
 };

@@ -107,13 +107,13 @@ export const noUnsafeWriteRetries: StackPolicy = {
             nonIdempotentServices: {
                 type: "array",
                 items: { type: "string" },
-                default: ["order", "payment"],
-                description: "Services whose writes must not be replayed: Service names (matched in any namespace) or FQDNs. Mirrors stacks/catalog.ts idempotentWrites: false.",
+                default: ["product", "cart", "order", "payment", "user"],
+                description: "Services whose writes must not be replayed: Service names (matched in any namespace) or FQDNs. Mirrors the services with a write marked idempotent: false in the API surface (services/src/runtime/api-surface.ts).",
             },
         },
     },
     validateStack: (args, reportViolation) => {
-        const { nonIdempotentServices = ["order", "payment"] } = args.getConfig<{ nonIdempotentServices?: string[] }>();
+        const { nonIdempotentServices = ["product", "cart", "order", "payment", "user"] } = args.getConfig<{ nonIdempotentServices?: string[] }>();
         const index = meshIndex(args.resources);
         const isProtected = (fqdn: string) => nonIdempotentServices.some((entry) => (entry.includes(".") ? entry === fqdn : fqdn.split(".")[0] === entry));
         for (const { vs, route, name } of index.virtualServiceRoutes()) {

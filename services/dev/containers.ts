@@ -10,7 +10,7 @@ import path from "node:path";
 import pg from "pg";
 import { planContainers, type ContainerPlan, type KubeObject, type Workload } from "./container-manifests";
 import { DevError } from "./errors";
-import type { Faults } from "./faults";
+import { faultGate, type Faults } from "./faults";
 import { startLocalPostgres, type LocalPostgres } from "./postgres";
 import { ephemeralDevIssuer, type DevIssuer } from "./issuer";
 import type { RateBudget } from "./ratelimit";
@@ -277,7 +277,8 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
         const backendUrl = (backend: Backend) => byBackend.get(key(backend.service, backend.version ?? "v1"));
         let faults: Faults = {};
         const edgeOptions = { split: options.split, backendUrl, random: options.random, issuer, rateBudget: options.rateBudget, faults: () => faults };
-        const meshOptions = { split: options.split, backendUrl, random: options.random };
+        // Faults apply to mesh callers only; the edge router strips their headers.
+        const meshOptions = { split: options.split, backendUrl, random: options.random, gate: faultGate(() => faults, options.random) };
         // A stack file edit (promote --local) swaps the split and faults of both listeners.
         const reroute = (split: ProductSplit, newFaults: Faults) => {
             edgeOptions.split = meshOptions.split = split;

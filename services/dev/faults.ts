@@ -46,7 +46,10 @@ export function describeFaults(faults: Faults): string {
     return parts.length ? `faults: ${parts.join("; ")}` : "no faults";
 }
 
-/** The edge's fault filter as a gate: runs after the access rules, as Envoy's fault filter does. */
+/**
+ * A mesh caller's fault filter as a gate (the caller's sidecar applies the VirtualService's fault
+ * route): runs after the access rules, as Envoy's fault filter does. The edge has none.
+ */
 export function faultGate(current: () => Faults, random: RandomSource = Math.random): RequestGate {
     return async (req) => {
         const service = serviceForPath(req.url ?? "/");
@@ -54,5 +57,16 @@ export function faultGate(current: () => Faults, random: RandomSource = Math.ran
         if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
         if (fault.abortStatus === undefined) return undefined;
         return { status: fault.abortStatus, body: { error: "fault injected", details: { service, abort: fault.abortStatus } } };
+    };
+}
+
+/**
+ * The edge's side: removes every fault header before routing, as the gateway's routes do
+ * (headers.request.remove), so no client outside the mesh can ask for a fault.
+ */
+export function stripFaultHeaders(current: () => Faults): RequestGate {
+    return async (req) => {
+        for (const fault of Object.values(current())) delete req.headers[fault.header];
+        return undefined;
     };
 }

@@ -67,7 +67,7 @@ export function createRouter(options: RouterOptions): http.Server {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
     const forward = (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
-        const backend = chooseBackend(path, req.headers, options.split, options.random);
+        const backend = chooseBackend(req.method ?? "GET", path, req.headers, options.split, options.random);
         if (!backend) {
             sendJson(res, 404, { error: "not_found", message: `no route for ${path}` });
             return;

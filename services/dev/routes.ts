@@ -1,7 +1,9 @@
 // The local router's routing decision, kept pure so tests can check it without sockets.
 // It mirrors the Istio ingress: a path prefix picks the service, and for product the
-// canary header forces a version, otherwise a weighted draw splits stable/canary.
+// canary header forces a version, otherwise a weighted draw splits stable/canary; a route only
+// some versions serve (product ratings: v2) goes to those, whatever the header or the draw.
 
+import { findRoute } from "../src/runtime/api-surface";
 import { serviceNames, type ServiceName } from "../src/runtime/service-names";
 
 /** Edge path prefixes: a copy of the ingress routes in stacks/catalog.ts, which a test keeps in step. */
@@ -53,6 +55,7 @@ export function productVersion(split: ProductSplit, pinned: string | undefined, 
 }
 
 export function chooseBackend(
+    method: string,
     path: string,
     headers: Readonly<Record<string, string | string[] | undefined>>,
     split: ProductSplit,
@@ -60,6 +63,9 @@ export function chooseBackend(
 ): Backend | undefined {
     const service = serviceForPath(path);
     if (service !== "product") return service && { service };
+    const serving = findRoute(method, path)?.versions;
+    const only = serving && [split.stable, split.canary].filter((version) => serving.includes(version));
+    if (only?.length === 1) return { service, version: only[0] };
     const raw = headers[split.header.toLowerCase()];
     const pinned = Array.isArray(raw) ? raw[0] : raw;
     return { service, version: productVersion(split, pinned, random) };

@@ -9,7 +9,7 @@ import { downstreamsOf, serviceNames, urlVariable, type ServiceName } from "../s
 import { callerGate, chainGates, edgeGate, publishJwks } from "./access";
 import { Child } from "./child";
 import { DevError } from "./errors";
-import { faultGate, type Faults } from "./faults";
+import { faultGate, stripFaultHeaders, type Faults } from "./faults";
 import { ephemeralDevIssuer, jwksPath, type DevIssuer } from "./issuer";
 import { serviceNodeFlags } from "./node-flags";
 import { freePort } from "./ports";
@@ -59,8 +59,8 @@ export function createEdgeRouter(options: RouterOptions & { readonly issuer: Dev
         ...(options.rateBudget ? [rateLimitGate(new EdgeRateLimiter(options.rateBudget))] : []),
         publishJwks(jwksPath, options.issuer.jwks),
         edgeGate(options.issuer),
-        // Envoy's fault filter runs after authentication and RBAC.
-        ...(options.faults ? [faultGate(options.faults, options.random)] : []),
+        // Faults are for mesh callers only: the gateway removes their headers.
+        ...(options.faults ? [stripFaultHeaders(options.faults)] : []),
     ];
     // The caller's options object itself, so a reroute that sets its split reaches this router.
     return createRouter(Object.assign(options, { gate: chainGates(...gates) }));
@@ -168,7 +168,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     // the routes that name it as a caller.
     const callerRouters = new Map<ServiceName, http.Server>();
     for (const service of serviceNames.filter((name) => downstreamsOf[name].length > 0)) {
-        callerRouters.set(service, createRouter(track({ ...routing, gate: callerGate(service) })));
+        // Envoy's fault filter (the caller's sidecar) runs after RBAC.
+        callerRouters.set(service, createRouter(track({ ...routing, gate: chainGates(callerGate(service), faultGate(() => faults, options.random)) })));
     }
     const routers = [router, ...callerRouters.values()];
     const running = versionsOf("product", options.split);

@@ -3,23 +3,27 @@
 // --policy-pack policies --policy-pack-config policies/config/<env>.json` apply it.
 
 import { expect } from "chai";
-import { catalog, serviceNames } from "../../stacks/catalog";
+import { apiRoutes, retrySafe } from "../../services/src/runtime/api-surface";
+import { serviceNames } from "../../stacks/catalog";
 import { loadPolicyConfig, mandatory, runPolicies, type Violation } from "../../policies/runner";
 import { capture, find, type StackName } from "./support";
 
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its one advisory is the HTTP-only Gateway", async () => {
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its advisories are the HTTP-only Gateway and the example tenant", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
         expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
             "advisory istio-gateway-tls ecommerce-gateway",
+            "advisory auth-placeholder ecommerce-gateway-end-user-jwt",
+            "advisory auth-placeholder ecommerce-gateway-end-user-jwt",
         ]);
     });
 
-    it("prod with a TLS credential for the gateway has no finding", async () => {
-        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls"), { environment: "prod" });
+    it("prod with a TLS credential for the gateway and a real tenant has no finding", async () => {
+        const tenant = "https://contoso.ciamlogin.com/1b2c3d4e-0000-4000-8000-000000000001";
+        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", `auth.issuer=${tenant}/v2.0`, `auth.jwksUri=${tenant}/discovery/v2.0/keys`), { environment: "prod" });
         expect(byPolicy(violations)).to.deep.equal([]);
     });
 
@@ -43,11 +47,12 @@ describe("policies: acceptance", () => {
         }
         expect(counts).to.deep.equal({
             "advisory istio-gateway-tls": 1,
-            "advisory no-fault-injection": 2,
+            "advisory no-fault-injection": 1,
             "advisory workload-high-availability": 9,
             "advisory ingress-gateway-availability": 1,
             "advisory aks-api-server-access": 1,
             "advisory acr-private-network": 1,
+            "advisory auth-placeholder": 2,
         });
     });
 
@@ -69,9 +74,9 @@ describe("policies: acceptance", () => {
             expect(found[0].message).to.contain("PeerAuthentication istio-system/default");
         });
 
-        it("a product fault with a 2s delay → no-fault-injection on the mesh and the edge VirtualService", async () => {
+        it("a product fault with a 2s delay → no-fault-injection on the mesh VirtualService (the edge has no fault route)", async () => {
             const found = await blockedBy("services.product.faults.header=x-fault-inject", "services.product.faults.delay.percentage=100", "services.product.faults.delay.fixedDelay=2s");
-            expect(byPolicy(found)).to.deep.equal(["no-fault-injection product", "no-fault-injection ecommerce-gateway"]);
+            expect(byPolicy(found)).to.deep.equal(["no-fault-injection product"]);
         });
 
         it("images.tag=latest → rejected by the stack config, and a latest image in a Deployment → image-pinned-tag", async () => {
@@ -99,8 +104,8 @@ describe("policies: acceptance", () => {
         });
     });
 
-    it("the non-idempotent services in every config are the catalog's idempotentWrites: false services", () => {
-        const fromCatalog = serviceNames.filter((name) => !catalog[name].idempotentWrites);
+    it("the non-idempotent services in every config are those with a write the API surface marks idempotent: false", () => {
+        const fromCatalog = serviceNames.filter((name) => apiRoutes.some((route) => route.service === name && !retrySafe(route)));
         for (const environment of ["local", "dev", "prod"]) {
             const entry = loadPolicyConfig(environment)["no-unsafe-retry-on-non-idempotent"] as { nonIdempotentServices: string[] };
             expect(entry.nonIdempotentServices, environment).to.deep.equal(fromCatalog);

@@ -65,5 +65,32 @@ describe("policies: zero trust", () => {
             const dev = violationsOf("ingress-rate-limit", await capture("dev", "rateLimit.enabled=false"), "dev");
             expect(dev.map((v) => v.enforcementLevel)).to.deep.equal(["advisory"]);
         });
+
+        const rateLimitConfig = (resources: CapturedResource[]) => find(resources, "EnvoyFilter", "ecommerce-gateway-edge-rate-limit").inputs.spec.configPatches[0].patch.value.typed_config;
+
+        it("blocks a default bucket every request takes (always_consume_default_token_bucket unset: Envoy's default is true)", () => {
+            delete rateLimitConfig(prod).always_consume_default_token_bucket;
+            expect(summary(violationsOf("ingress-rate-limit", prod))).to.deep.equal([
+                "ecommerce-gateway-edge-rate-limit: EnvoyFilter istio-ingress/edge-rate-limit: with 100 clients on one gateway pod, 100 of 100 clients get fewer than their 600 GET requests: the default token_bucket (720 tokens) is taken by every request (always_consume_default_token_bucket unset, default true)",
+                "ecommerce-gateway-edge-rate-limit: EnvoyFilter istio-ingress/edge-rate-limit: with 100 clients on one gateway pod, 100 of 100 clients get fewer than their 120 POST requests: the default token_bucket (720 tokens) is taken by every request (always_consume_default_token_bucket unset, default true)",
+            ]);
+        });
+
+        it("blocks per-client buckets that Envoy evicts (max_dynamic_descriptors unset: 20 clients)", () => {
+            delete rateLimitConfig(prod).max_dynamic_descriptors;
+            expect(summary(violationsOf("ingress-rate-limit", prod))).to.deep.equal([
+                "ecommerce-gateway-edge-rate-limit: EnvoyFilter istio-ingress/edge-rate-limit: with 100 clients on one gateway pod, 100 of 100 clients get more than their 600 GET requests: per-client buckets are evicted and start full (max_dynamic_descriptors unset, default 20)",
+                "ecommerce-gateway-edge-rate-limit: EnvoyFilter istio-ingress/edge-rate-limit: with 100 clients on one gateway pod, 100 of 100 clients get more than their 120 POST requests: per-client buckets are evicted and start full (max_dynamic_descriptors unset, default 20)",
+            ]);
+        });
+
+        it("blocks a gateway Service that keeps externalTrafficPolicy Cluster, and passes ClusterIP", async () => {
+            const gateway = find(prod, "Release", "istio-ingressgateway").inputs.values;
+            delete gateway.service.externalTrafficPolicy;
+            expect(summary(violationsOf("ingress-rate-limit", prod))).to.deep.equal([
+                "istio-ingressgateway: gateway chart release istio-ingress/istio-ingressgateway: service.externalTrafficPolicy is unset (Cluster) on a LoadBalancer Service, so nodes replace client addresses with their own and the rate limit's remote_address is a node's",
+            ]);
+            expect(violationsOf("ingress-rate-limit", await capture("prod", "istio.ingress.serviceType=ClusterIP"))).to.deep.equal([]);
+        });
     });
 });

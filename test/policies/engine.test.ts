@@ -56,7 +56,6 @@ describe("policies: offline runner matches the Pulumi policy SDK server", functi
             "mandatory istio-dr-subset-selects-pods",
             "mandatory mtls-mesh-wide-strict",
             "mandatory no-fault-injection",
-            "mandatory no-fault-injection",
             "mandatory no-unsafe-retry-on-non-idempotent",
             "mandatory no-unsafe-retry-on-non-idempotent",
         ]);

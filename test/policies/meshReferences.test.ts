@@ -41,7 +41,7 @@ describe("policies: mesh references", () => {
 
         it("resolves a short host name in the VirtualService's namespace", () => {
             const vs = find(prod, "VirtualService", "cart");
-            vs.inputs.spec.http[0].route[0].destination.host = "cart";
+            vs.inputs.spec.http.find((r: { name: string }) => r.name === "cart-default").route[0].destination.host = "cart";
             expect(violationsOf("istio-vs-destination-host-exists", prod)).to.deep.equal([]);
             find(prod, "VirtualService", "cart").inputs.metadata.namespace = "shop";
             expect(summary(violationsOf("istio-vs-destination-host-exists", prod))).to.deep.equal([
@@ -59,13 +59,14 @@ describe("policies: mesh references", () => {
             const rule = find(prod, "DestinationRule", "product");
             rule.inputs.spec.subsets = rule.inputs.spec.subsets.filter((s: { name: string }) => s.name !== "v2");
             const found = violationsOf("istio-vs-subset-defined", prod);
-            expect(found.map((v) => v.resource?.name).sort()).to.deep.equal(["ecommerce-gateway", "ecommerce-gateway", "product", "product"]);
+            // v2-only (ratings GET and POST), v2-pinned and the reads split; in the mesh the default split too
+            expect(found.map((v) => v.resource?.name).sort()).to.deep.equal([...new Array(4).fill("ecommerce-gateway"), ...new Array(5).fill("product")]);
             expect(found[0].message).to.contain('uses subset "v2" of product.ecommerce.svc.cluster.local').and.contain("(it has: v1)");
         });
 
         it("flags a subset when the host has no DestinationRule at all", () => {
             const found = violationsOf("istio-vs-subset-defined", withoutResource(prod, "DestinationRule", "cart"));
-            expect(found.map((v) => v.resource?.name)).to.deep.equal(["cart", "ecommerce-gateway"]);
+            expect(found.map((v) => v.resource?.name)).to.deep.equal(["cart", "cart", "ecommerce-gateway", "ecommerce-gateway"]); // cart-reads and cart-default
             expect(found[0].message).to.contain("no DestinationRule exists for that host");
         });
     });
@@ -132,10 +133,11 @@ describe("policies: mesh references", () => {
             const http = find(prod, "VirtualService", "product").inputs.spec.http;
             http.unshift(http.pop()); // the default route (no match) first
             const found = violationsOf("istio-vs-unreachable-route", prod);
-            expect(found.map((v) => v.message)).to.deep.equal([
-                'VirtualService ecommerce/product: route "product-v1-pinned" (#1) is never used: earlier route "product-default" (#0) has no match and takes every request',
-                'VirtualService ecommerce/product: route "product-v2-pinned" (#2) is never used: earlier route "product-default" (#0) has no match and takes every request',
-            ]);
+            expect(found.map((v) => v.message)).to.deep.equal(
+                ["product-v2-only", "product-v2-only-writes", "product-v1-pinned", "product-v2-pinned", "product-reads"].map(
+                    (name, i) => `VirtualService ecommerce/product: route "${name}" (#${i + 1}) is never used: earlier route "product-default" (#0) has no match and takes every request`,
+                ),
+            );
         });
 
         it("flags a route shadowed by an earlier catch-all at the edge", () => {
@@ -162,7 +164,7 @@ describe("policies: mesh references", () => {
         });
 
         it("flags a split that sums to 110", () => {
-            find(prod, "VirtualService", "product").inputs.spec.http[2].route[1].weight = 20;
+            find(prod, "VirtualService", "product").inputs.spec.http.find((r: { name: string }) => r.name === "product-default").route[1].weight = 20;
             const found = violationsOf("istio-vs-weights-sum", prod);
             expect(summary(found)).to.deep.equal(['product: VirtualService ecommerce/product: route "product-default" has weights 90 + 20 = 110, not 100']);
         });
@@ -234,11 +236,11 @@ describe("policies: mesh references", () => {
 
         it("flags an edge route that sends everything to v1 while the mesh runs a 10% canary", () => {
             const edge = find(prod, "VirtualService", "ecommerce-gateway").inputs.spec.http;
-            const productDefault = edge.find((r: { name: string }) => r.name === "product-default");
-            productDefault.route = [{ destination: productDefault.route[0].destination, weight: 100 }];
+            const productReads = edge.find((r: { name: string }) => r.name === "product-reads");
+            productReads.route = [{ destination: productReads.route[0].destination, weight: 100 }];
             const found = violationsOf("istio-edge-split-matches-mesh", prod);
             expect(summary(found)).to.deep.equal([
-                'ecommerce-gateway: VirtualService ecommerce/ecommerce-gateway: gateway route "product-default" splits product.ecommerce.svc.cluster.local as v1=100 but the mesh routes it as v1=90, v2=10 (VirtualService ecommerce/product); users at the edge would not get the canary the mesh gets',
+                'ecommerce-gateway: VirtualService ecommerce/ecommerce-gateway: gateway route "product-reads" splits product.ecommerce.svc.cluster.local as v1=100 but the mesh routes it as v1=90, v2=10 (VirtualService ecommerce/product); users at the edge would not get the canary the mesh gets',
             ]);
         });
     });

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { devAudience, devIssuerName } from "../../services/dev/issuer";
-import { apiRoutes, callsOf, operationPath, subjectHeader } from "../../services/src/runtime/api-surface";
+import { istioPathRegex } from "../../policies/rules/access";
+import { apiRoutes, callsOf, operationPath, routeMethods, subjectHeader } from "../../services/src/runtime/api-surface";
 import { serviceNames } from "../../stacks";
 import { type Capture } from "../../tools/capture/capture";
 import { capture, type Json, ofKind, one, projectDir, shippedStacks, spec } from "../support/stacks";
@@ -52,10 +53,10 @@ for (const stack of shippedStacks) {
                 }
                 const expected = new Map<string, string[]>();
                 const edge = apiRoutes.filter((r) => r.service === service && r.class !== "internal");
-                if (edge.length) expected.set(ingress, edge.map((r) => `${r.method} ${operationPath(r)}`));
+                if (edge.length) expected.set(ingress, edge.map((r) => `${routeMethods(r).join(",")} ${operationPath(r)}`));
                 for (const caller of serviceNames) {
                     const calls = callsOf(caller).filter((r) => r.service === service);
-                    if (calls.length) expected.set(`cluster.local/ns/ecommerce/sa/${caller}`, calls.map((r) => `${r.method} ${operationPath(r)}`));
+                    if (calls.length) expected.set(`cluster.local/ns/ecommerce/sa/${caller}`, calls.map((r) => `${routeMethods(r).join(",")} ${operationPath(r)}`));
                 }
                 expect(Object.fromEntries(admitted), service).to.deep.equal(Object.fromEntries(expected));
             }
@@ -63,7 +64,23 @@ for (const stack of shippedStacks) {
             const payment = spec(one(c, "security.istio.io/v1:AuthorizationPolicy", "payment")).rules;
             expect(payment).to.deep.equal([{ from: [{ source: { principals: ["cluster.local/ns/ecommerce/sa/order"] } }], to: [{ operation: { methods: ["POST"], paths: ["/api/payments"] } }] }]);
             const product = spec(one(c, "security.istio.io/v1:AuthorizationPolicy", "product")).rules;
-            expect(product.find((r: Json) => r.from[0].source.principals[0].endsWith("/sa/cart")).to).to.deep.equal([{ operation: { methods: ["GET"], paths: ["/api/products/{*}"] } }]);
+            expect(product.find((r: Json) => r.from[0].source.principals[0].endsWith("/sa/cart")).to).to.deep.equal([{ operation: { methods: ["GET", "HEAD"], paths: ["/api/products/{*}"] } }]);
+        });
+
+        it("lets HEAD through wherever GET goes: edge route, gateway DENY without a token, service ALLOW (Istio matches :method exactly)", () => {
+            const readme = readFileSync(path.join(projectDir, "README.md"), "utf8").replace(/\s+/g, " ");
+            expect(readme).to.contain("A `GET` route answers `HEAD` too, and since Istio matches `:method` exactly");
+            const vs = spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+            const deny = spec(one(c, "security.istio.io/v1:AuthorizationPolicy", "ecommerce-gateway-require-customer-token"));
+            const takes = (operation: Json, method: string, requestPath: string) => operation.methods.includes(method) && operation.paths.some((p: string) => istioPathRegex(p).test(requestPath));
+            for (const route of apiRoutes.filter((r) => r.method === "GET" && r.class !== "internal")) {
+                const requestPath = concrete(route.path);
+                expect(edgeMatches(vs, "HEAD", requestPath), `edge HEAD ${route.path}`).to.equal(true);
+                const allow = spec(one(c, "security.istio.io/v1:AuthorizationPolicy", route.service)).rules.find((r: Json) => r.from[0].source.principals[0] === ingress);
+                expect(allow.to.some((to: Json) => takes(to.operation, "HEAD", requestPath)), `ALLOW HEAD ${route.path}`).to.equal(true);
+                const denied = deny.rules[0].to.some((to: Json) => takes(to.operation, "HEAD", requestPath));
+                expect(denied, `DENY HEAD ${route.path} without a token`).to.equal(route.class === "customer");
+            }
         });
 
         it("checks end-user tokens at the gateway from auth.*, passing the subject on in its own header", () => {

@@ -1,5 +1,8 @@
 import { RunError } from "@pulumi/pulumi";
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { firstRoute } from "../../policies/lib/routeMatch";
 import { type Capture } from "../../tools/capture/capture";
 import { maskSecrets } from "../../tools/render/model";
 import { capture, type Json, ofKind, one, spec } from "../support/stacks";
@@ -25,6 +28,12 @@ describe("AKS and ACR (prod)", () => {
         expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
         expect(aks.securityProfile).to.deep.equal({ workloadIdentity: { enabled: true } });
         expect(aks.networkProfile).to.include({ networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium" });
+    });
+
+    it("runs Azure CNI powered by Cilium, whose socket LB the README shows AKS keeps out of pod namespaces", () => {
+        expect(inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks")).networkProfile.networkDataplane).to.equal("cilium");
+        const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8").replace(/\s+/g, " ");
+        expect(readme).to.contain('AKS\'s managed `cilium-config` sets `bpf-lb-sock: "false"` and `bpf-lb-sock-hostns-only: "true"`');
     });
 
     it("runs a tainted system pool and an autoscaling user pool sized from config", () => {
@@ -72,7 +81,7 @@ describe("Istio install", () => {
         }
         expect(release("istiod").dependencies).to.include(release("istio-base").urn);
         expect(release("istio-ingressgateway").dependencies).to.include(release("istiod").urn);
-        expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer" }, podDisruptionBudget: { maxUnavailable: 1 } });
+        expect(inputs(release("istio-ingressgateway")).values).to.deep.include({ replicaCount: 3, service: { type: "LoadBalancer", externalTrafficPolicy: "Local" }, podDisruptionBudget: { maxUnavailable: 1 } });
         expect(inputs(release("istiod")).values.meshConfig).to.include({ accessLogFile: "/dev/stdout" });
         expect(inputs(release("istiod")).values).to.deep.include({ autoscaleMin: 2, global: { hub: "docker.io/istio", proxy: { seccompProfile: { type: "RuntimeDefault" } } } });
     });
@@ -181,16 +190,30 @@ describe("MeshService", () => {
         expect(dr.trafficPolicy.connectionPool.http).to.deep.equal({ http1MaxPendingRequests: 1024, http2MaxRequests: 1024 });
     });
 
-    it("injects faults only in dev, on their own header-matched route without retries", () => {
+    it("injects faults only in dev, for mesh callers, on their own header-matched route without retries", () => {
         const all = (c: Capture) => ofKind(c, "networking.istio.io/v1:VirtualService").flatMap((vs) => spec(vs).http);
         expect(all(prod).filter((r: Json) => r.fault)).to.deep.equal([]);
         const faulty = all(dev).filter((r: Json) => r.fault);
-        expect(faulty.map((r: Json) => r.name)).to.deep.equal(["product-fault-injection", "product-fault-injection"]);
+        expect(faulty.map((r: Json) => r.name)).to.deep.equal(["product-fault-injection"]);
+        expect(spec(one(dev, "networking.istio.io/v1:VirtualService", "product")).http.map((r: Json) => r.name)).to.include("product-fault-injection");
         for (const route of faulty) {
             expect(route.retries).to.deep.equal({ attempts: 0 });
             expect(route.fault).to.deep.equal({ delay: { percentage: { value: 100 }, fixedDelay: "2s" } });
             expect(route.match[0].headers).to.deep.equal({ "x-fault-inject": { exact: "true" } });
         }
+    });
+
+    it("strips the fault header at the edge: no client outside the mesh can ask for a delay", () => {
+        const edge = spec(one(dev, "networking.istio.io/v1:VirtualService", "ecommerce-gateway")).http;
+        const product = edge.filter((r: Json) => r.name.startsWith("product-"));
+        expect(product.length).to.be.greaterThan(0);
+        for (const route of product) {
+            expect(route.fault, route.name).to.equal(undefined);
+            expect(route.headers, route.name).to.deep.equal({ request: { remove: ["x-fault-inject"] } });
+        }
+        // With the header, a request through the gateway takes a route without a fault.
+        const picked = firstRoute({ http: edge }, { method: "GET", path: "/api/products/1", headers: { "x-fault-inject": "true" } });
+        expect(picked?.route.fault).to.equal(undefined);
     });
 });
 

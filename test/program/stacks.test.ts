@@ -1,12 +1,17 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { type Capture } from "../../tools/capture/capture";
-import { capture, type Json, ofKind, one, shippedStacks, spec } from "../support/stacks";
+import { firstRoute, routeTakes } from "../../policies/lib/routeMatch";
+import { apiRoutes, atEdge, retrySafe } from "../../services/src/runtime/api-surface";
+import { capture, type Json, ofKind, one, projectDir, shippedStacks, spec } from "../support/stacks";
 
 const serviceNames = ["product", "cart", "order", "payment", "user", "inventory", "shipping", "notification"];
 const deploymentNames = ["product-v1", "product-v2", ...serviceNames.slice(1).map((s) => `${s}-v1`)];
 
 const names = (c: Capture, kind: string) => ofKind(c, kind).map((r) => r.name).sort();
 const routesOf = (vs: Json): Json[] => vs.http;
+const takes = (route: Json, method: string, path: string) => routeTakes({ match: (route.match ?? []).map((m: Json) => ({ ...m, headers: undefined })) }, { method, path });
 const weightsBySubset = (route: Json) => Object.fromEntries(route.route.map((d: Json) => [d.destination.subset, d.weight]));
 
 describe("the program, per shipped stack", () => {
@@ -38,7 +43,10 @@ describe("the program, per shipped stack", () => {
                 const vs = spec(one(c, "networking.istio.io/v1:VirtualService", "product"));
                 const edge = spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
                 const edgeProduct = routesOf(edge).filter((r) => r.name.startsWith("product-"));
-                for (const routes of [routesOf(vs), edgeProduct]) {
+                for (const all of [routesOf(vs), edgeProduct]) {
+                    // After the routes only v2 serves (ratings), which no header moves onto v1.
+                    expect(all.slice(0, 2).map((r: Json) => r.name)).to.deep.equal(["product-v2-only", "product-v2-only-writes"]);
+                    const routes = all.slice(2);
                     expect(routes[0].match[0].headers).to.deep.equal({ "x-version": { exact: "v1" } });
                     expect(routes[0].route).to.have.length(1);
                     expect(routes[0].route[0].destination.subset).to.equal("v1");
@@ -66,11 +74,9 @@ describe("the program, per shipped stack", () => {
 
             it("splits product at the edge exactly as in the mesh", () => {
                 const mesh = routesOf(spec(one(c, "networking.istio.io/v1:VirtualService", "product"))).find((r) => r.name === "product-default");
-                const edge = routesOf(spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"))).find((r) => r.name === "product-default");
-                expect(edge.match).to.deep.equal([
-                    { uri: { regex: "(?:/api/products|/api/products/[^/]+|/api/products/[^/]+/ratings)" }, method: { regex: "GET|HEAD" } },
-                    { uri: { regex: "/api/products/[^/]+/ratings" }, method: { exact: "POST" } },
-                ]);
+                // At the edge product's only write is served-only (ratings, v2), so its reads route carries the split.
+                const edge = routesOf(spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"))).find((r) => r.name === "product-reads");
+                expect(edge.match).to.deep.equal([{ uri: { regex: "(?:/api/products|/api/products/[^/]+|/api/products/[^/]+/ratings)" }, method: { regex: "GET|HEAD" } }]);
                 expect(weightsBySubset(edge)).to.deep.equal(weightsBySubset(mesh));
                 expect(c.outputs.canaryWeights).to.have.property("product").that.deep.equals(weightsBySubset(mesh));
             });
@@ -101,6 +107,36 @@ describe("the program, per shipped stack", () => {
                 const reads = routesOf(spec(one(c, "networking.istio.io/v1:VirtualService", "order"))).find((r) => r.name === "order-reads");
                 expect(reads.match[0].method).to.deep.equal({ regex: "GET|HEAD|OPTIONS" });
                 expect(reads.retries.retryOn).to.equal("5xx,reset,connect-failure");
+            });
+
+            it("sends every API route only to versions that serve it, whatever the weight or the version header (ratings: v2)", () => {
+                const edge = spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+                const servedBy = (route: (typeof apiRoutes)[number]) => route.versions ?? ["v1", "v2"];
+                for (const route of apiRoutes) {
+                    const path = route.path.replace(/:[A-Za-z]+/g, "1");
+                    const mesh = spec(one(c, "networking.istio.io/v1:VirtualService", route.service));
+                    for (const headers of [{}, { "x-version": "v1" }, { "x-version": "v2" }] as Record<string, string>[]) {
+                        for (const [where, vs] of [["mesh", mesh], ...(atEdge(route) ? [["edge", edge]] : [])]) {
+                            const picked = firstRoute(vs, { method: route.method, path, headers });
+                            const subsets = (picked?.route.route ?? []).filter((d: Json) => d.weight > 0).map((d: Json) => d.destination.subset);
+                            expect(subsets.length, `${where} ${route.method} ${route.path} ${JSON.stringify(headers)}`).to.be.greaterThan(0);
+                            expect(servedBy(route), `${where} ${route.method} ${route.path} ${JSON.stringify(headers)} → ${subsets}`).to.include.members(subsets);
+                        }
+                    }
+                }
+            });
+
+            it("retries no write the API surface marks not idempotent on an error that may have reached the app", () => {
+                const edge = spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+                const unsafe = apiRoutes.filter((route) => !retrySafe(route));
+                expect(unsafe.map((r) => r.service)).to.include.members(["product", "cart"]);
+                for (const route of unsafe) {
+                    const path = route.path.replace(/:[A-Za-z]+/g, "1");
+                    const mesh = spec(one(c, "networking.istio.io/v1:VirtualService", route.service));
+                    const taking = [...routesOf(mesh), ...(atEdge(route) ? routesOf(edge) : [])].filter((r: Json) => r.route[0].destination.host.startsWith(`${route.service}.`) && takes(r, route.method, path));
+                    expect(taking.length, `${route.method} ${route.path}`).to.be.greaterThan(0);
+                    for (const r of taking) expect(r.retries.retryOn ?? "", `${r.name} for ${route.method} ${route.path}`).to.not.match(/5xx|reset|gateway-error/);
+                }
             });
 
             it("runs every pod as a restricted, probed, sidecar-injected workload", () => {
@@ -145,8 +181,18 @@ describe("a canary edit", () => {
     it("moves 25% to v2 in the mesh, at the edge and in the outputs", () => {
         const product = routesOf(spec(one(after25, "networking.istio.io/v1:VirtualService", "product"))).find((r) => r.name === "product-default");
         expect(weightsBySubset(product)).to.deep.equal({ v1: 75, v2: 25 });
-        const edge = routesOf(spec(one(after25, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"))).find((r) => r.name === "product-default");
+        const edge = routesOf(spec(one(after25, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"))).find((r) => r.name === "product-reads");
         expect(weightsBySubset(edge)).to.deep.equal({ v1: 75, v2: 25 });
         expect((after25.outputs.canaryWeights as Json).product).to.deep.equal({ v1: 75, v2: 25 });
+    });
+});
+
+describe("README: a route only some versions serve", () => {
+    it("says x-version: v1 on ratings gets v2, as the rendered routes do", async () => {
+        const readme = readFileSync(path.join(projectDir, "README.md"), "utf8").replace(/\s+/g, " ");
+        expect(readme).to.contain("so `x-version: v1` on ratings gets v2 rather than a 404");
+        const edge = spec(one(await capture("prod"), "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+        const picked = firstRoute(edge, { method: "GET", path: "/api/products/1/ratings", headers: { "x-version": "v1" } });
+        expect(picked?.route.route.map((d: Json) => d.destination.subset)).to.deep.equal(["v2"]);
     });
 });

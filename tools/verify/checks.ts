@@ -119,36 +119,32 @@ export async function checkOrder({ budget, progress }: CheckContext): Promise<Ch
     return [result("order created and read back", false, tries.join("; "), `a confirmed order within ${orderAttempts} attempts`)];
 }
 
-/** Requests with and without the fault header: the delay (timed) and the abort rate (binomial) as configured. */
+/**
+ * Faults are for mesh callers only: the gateway has no fault route and removes the header
+ * (components/builders/routing.ts), so requests through the edge, with or without the header,
+ * see no delay and no abort. The fault itself is the mesh's (and the dev router's caller
+ * listeners'), checked in their own tests.
+ */
 export async function checkFaults({ budget, config, progress }: CheckContext): Promise<CheckResult[]> {
     const results: CheckResult[] = [];
     for (const service of serviceNames) {
         const fault = config.services[service].faults;
         if (!fault) continue;
         const { path, authenticated } = endpointOf(service);
-        const partial = [fault.delay?.percentage, fault.abort?.percentage].some((p) => p !== undefined && p > 0 && p < 100);
-        const n = partial ? 100 : 20;
+        const n = 20;
         const delayMs = fault.delay ? parseDuration(fault.delay.fixedDelay)! : 0;
-        progress(`faults: ${n} ${service} requests with ${fault.header}: true, ${n} without`);
+        progress(`faults: ${n} ${service} requests with ${fault.header}: true through the edge, ${n} without`);
         const withHeader = await inParallel(n, concurrency, () => budget.send(path, { authenticated, headers: { [fault.header]: "true" } }));
         const without = await inParallel(n, concurrency, () => budget.send(path, { authenticated }));
         // A delayed answer takes at least the delay; an undelayed one well under it.
         const delayed = (answers: Answer[]) => answers.filter((a) => delayMs > 0 && a.ms >= delayMs * 0.95).length;
-        const aborted = (answers: Answer[]) => answers.filter((a) => fault.abort && a.status === fault.abort.httpStatus).length;
-        if (fault.delay) {
-            const k = delayed(withHeader);
-            const test = testShare(k, n, fault.delay.percentage / 100);
-            results.push(result(`${service} delay with ${fault.header}`, test.pass, `${k}/${n} took ≥ ${fault.delay.fixedDelay} (slowest ${Math.max(...withHeader.map((a) => a.ms)).toFixed(0)} ms; p = ${test.pValue.toPrecision(2)})`, `${fault.delay.percentage}% delayed ${fault.delay.fixedDelay}`));
+        const failed = (answers: Answer[]) => answers.filter((a) => a.status >= 400).length;
+        const slowest = (answers: Answer[]) => Math.max(...answers.map((a) => a.ms)).toFixed(0);
+        for (const [label, answers] of [[`${fault.header} ignored at the edge`, withHeader], [`without ${fault.header}`, without]] as const) {
+            const slow = delayed(answers);
+            const broken = failed(answers);
+            results.push(result(`${service} ${label}`, slow === 0 && broken === 0, `${slow} delayed, ${broken} failed of ${n} (slowest ${slowest(answers)} ms)`, "none delayed or aborted"));
         }
-        if (fault.abort) {
-            const k = aborted(withHeader);
-            const test = testShare(k, n, fault.abort.percentage / 100);
-            results.push(result(`${service} abort with ${fault.header}`, test.pass, `${k}/${n} answered ${fault.abort.httpStatus} (p = ${test.pValue.toPrecision(2)})`, `${fault.abort.percentage}% answered ${fault.abort.httpStatus}`));
-        }
-        const slow = delayed(without);
-        const broken = aborted(without);
-        const failed = without.filter((a) => a.status >= 400).length;
-        results.push(result(`${service} without ${fault.header}`, slow === 0 && broken === 0 && failed === 0, `${slow} delayed, ${broken + failed} failed of ${n} (slowest ${Math.max(...without.map((a) => a.ms)).toFixed(0)} ms)`, "none delayed or aborted"));
     }
     return results;
 }

@@ -24,6 +24,12 @@ export interface ApiRoute {
     readonly anyCustomer?: true;
     /** Served only by these versions (product ratings are a v2 feature). */
     readonly versions?: readonly string[];
+    /**
+     * Writes only: whether the same request sent twice leaves the state of one call, so a retry
+     * after the request may have reached the app (5xx, reset, per-try timeout) is safe. A test
+     * replays each such route against the real services (services/test/replay.test.ts).
+     */
+    readonly idempotent?: boolean;
     readonly summary: string;
 }
 
@@ -38,23 +44,40 @@ export const apiRoutes: readonly ApiRoute[] = [
     { service: "product", method: "GET", path: "/api/products", class: "public", callers: [], summary: "list the catalogue" },
     { service: "product", method: "GET", path: "/api/products/:id", class: "public", callers: ["cart", "order"], summary: "one product and its price" },
     { service: "product", method: "GET", path: "/api/products/:id/ratings", class: "public", callers: [], versions: ["v2"], summary: "a product's ratings" },
-    { service: "product", method: "POST", path: "/api/products/:id/ratings", class: "customer", anyCustomer: true, callers: [], versions: ["v2"], summary: "rate a product" },
+    { service: "product", method: "POST", path: "/api/products/:id/ratings", class: "customer", anyCustomer: true, callers: [], versions: ["v2"], idempotent: false, summary: "rate a product" },
     { service: "cart", method: "GET", path: "/api/cart/:userId", class: "customer", callers: [], summary: "the owner's cart" },
-    { service: "cart", method: "POST", path: "/api/cart/:userId/items", class: "customer", callers: [], summary: "add to the owner's cart" },
-    { service: "cart", method: "DELETE", path: "/api/cart/:userId/items/:productId", class: "customer", callers: [], summary: "remove from the owner's cart" },
-    { service: "order", method: "POST", path: "/api/orders", class: "customer", callers: [], summary: "place an order for the token's subject" },
+    { service: "cart", method: "POST", path: "/api/cart/:userId/items", class: "customer", callers: [], idempotent: false, summary: "add to the owner's cart" },
+    { service: "cart", method: "DELETE", path: "/api/cart/:userId/items/:productId", class: "customer", callers: [], idempotent: true, summary: "remove from the owner's cart" },
+    { service: "order", method: "POST", path: "/api/orders", class: "customer", callers: [], idempotent: false, summary: "place an order for the token's subject" },
     { service: "order", method: "GET", path: "/api/orders/:id", class: "customer", callers: [], summary: "one of the owner's orders" },
-    { service: "payment", method: "POST", path: "/api/payments", class: "internal", callers: ["order"], summary: "charge for an order" },
-    { service: "user", method: "POST", path: "/api/users", class: "customer", callers: [], summary: "create the token subject's profile" },
+    { service: "payment", method: "POST", path: "/api/payments", class: "internal", callers: ["order"], idempotent: false, summary: "charge for an order" },
+    { service: "user", method: "POST", path: "/api/users", class: "customer", callers: [], idempotent: false, summary: "create the token subject's profile" },
     { service: "user", method: "GET", path: "/api/users/:id", class: "customer", callers: ["order"], summary: "the owner's profile" },
     { service: "inventory", method: "GET", path: "/api/inventory/:productId", class: "public", callers: ["cart"], summary: "stock of a product" },
-    { service: "inventory", method: "POST", path: "/api/inventory/reservations", class: "internal", callers: ["order"], summary: "reserve stock for an order" },
-    { service: "inventory", method: "DELETE", path: "/api/inventory/reservations/:orderId", class: "internal", callers: ["order"], summary: "release an order's stock" },
-    { service: "shipping", method: "POST", path: "/api/shipments", class: "internal", callers: ["order"], summary: "ship an order" },
+    { service: "inventory", method: "POST", path: "/api/inventory/reservations", class: "internal", callers: ["order"], idempotent: true, summary: "reserve stock for an order" },
+    { service: "inventory", method: "DELETE", path: "/api/inventory/reservations/:orderId", class: "internal", callers: ["order"], idempotent: true, summary: "release an order's stock" },
+    { service: "shipping", method: "POST", path: "/api/shipments", class: "internal", callers: ["order"], idempotent: true, summary: "ship an order" },
     { service: "shipping", method: "GET", path: "/api/shipments/:trackingId", class: "customer", anyCustomer: true, callers: [], summary: "track a shipment by its tracking id" },
-    { service: "notification", method: "POST", path: "/api/notifications", class: "internal", callers: ["order"], summary: "tell a customer about an order" },
+    { service: "notification", method: "POST", path: "/api/notifications", class: "internal", callers: ["order"], idempotent: true, summary: "tell a customer about an order" },
     { service: "notification", method: "GET", path: "/api/notifications", class: "customer", callers: [], summary: "the owner's notifications (?userId=)" },
 ];
+
+/** Whether a retry of the route may replay a request that reached the app: reads, and writes marked idempotent. */
+export const retrySafe = (route: ApiRoute): boolean => route.method === "GET" || route.idempotent === true;
+
+/** The versions of `deployed` that serve the route: all of them unless the route names its own. */
+export function servingVersions(route: ApiRoute, deployed: readonly string[]): string[] {
+    return deployed.filter((version) => !route.versions || route.versions.includes(version));
+}
+
+/**
+ * The HTTP methods a route answers: a GET route answers HEAD too (Fastify's exposeHeadRoutes).
+ * Istio matches `:method` exactly in AuthorizationPolicy operations and VirtualService matches,
+ * so every rule built for a route lists all of them.
+ */
+export function routeMethods(route: ApiRoute): string[] {
+    return route.method === "GET" ? ["GET", "HEAD"] : [route.method];
+}
 
 /** True for routes the ingress gateway serves. */
 export const atEdge = (route: ApiRoute): boolean => route.class !== "internal";
@@ -79,8 +102,7 @@ export function pathRegex(route: ApiRoute): string {
 /** The route a request is for, by method and path (the query string ignored); undefined when none. */
 export function findRoute(method: string, url: string, routes: readonly ApiRoute[] = apiRoutes): ApiRoute | undefined {
     const path = url.split("?", 1)[0];
-    const wanted = method === "HEAD" ? "GET" : method;
-    return routes.find((route) => route.method === wanted && new RegExp(`^${pathRegex(route)}$`).test(path));
+    return routes.find((route) => routeMethods(route).includes(method) && new RegExp(`^${pathRegex(route)}$`).test(path));
 }
 
 /** Whether any route, with any method, has this path: tells a 405-like denial from an unknown path. */

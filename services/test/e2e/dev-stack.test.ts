@@ -51,6 +51,22 @@ describe("dev stack: all services behind the router", function () {
         }
     });
 
+    it("serves ratings, which only v2 has, on 100 of 100 tries, x-version: v1 included", async () => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 100; i++) {
+            const answer = await get(`${base}/api/products/1/ratings`, i % 4 === 0 ? { "x-version": "v1" } : {});
+            statuses.push(answer.status);
+            expect(answer.headers.get("x-service-version")).to.equal("v2");
+        }
+        expect(statuses.filter((status) => status === 200)).to.have.length(100);
+    });
+
+    it("answers HEAD wherever GET is routed (Istio matches methods exactly; so does the router)", async () => {
+        const head = await fetch(`${base}/api/products/1`, { method: "HEAD" });
+        expect(head.status).to.equal(200);
+        expect((await fetch(`${base}/api/products/1`, { method: "PATCH" })).status).to.be.oneOf([403, 404, 405]);
+    });
+
     it("places an order through the router: confirmed, readable, stock taken, replay-safe", async () => {
         const stockBefore = (await get(`${base}/api/inventory/1`)).body.available as number;
         const key = { "idempotency-key": randomUUID(), authorization: `Bearer ${await stack.issuer.mint("1")}` };

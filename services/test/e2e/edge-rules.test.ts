@@ -4,6 +4,7 @@ import { expect } from "chai";
 import type http from "node:http";
 import { callerGate, edgeGate } from "../../dev/access";
 import { ephemeralDevIssuer } from "../../dev/issuer";
+import { faultGate, stripFaultHeaders } from "../../dev/faults";
 import { EdgeRateLimiter, parseRateBudget, rateLimitGate } from "../../dev/ratelimit";
 import { subjectHeader } from "../../src/runtime/api-surface";
 
@@ -62,5 +63,21 @@ describe("dev router: rate limit", () => {
         expect(parseRateBudget('{"intervalMs":60000,"read":600,"write":120}')).to.deep.equal({ intervalMs: 60000, read: 600, write: 120 });
         expect(parseRateBudget("null")).to.equal(undefined);
         expect(() => parseRateBudget('{"intervalMs":0,"read":1,"write":1}')).to.throw(/DEV_RATE_LIMIT \(the stack's rateLimit\) .* intervalMs/);
+    });
+});
+
+describe("dev router: faults only for mesh callers", () => {
+    const faults = () => ({ product: { header: "x-fault-inject", abort: { percentage: 100, httpStatus: 503 } } });
+
+    it("the edge removes the fault header, so a client outside the mesh cannot ask for a fault", async () => {
+        const req = request("GET", "/api/products/1", { "x-fault-inject": "true" });
+        expect(await stripFaultHeaders(faults)(req)).to.equal(undefined);
+        expect(req.headers).to.not.have.property("x-fault-inject");
+    });
+
+    it("a caller's listener applies the fault, as its sidecar's VirtualService fault route does", async () => {
+        const answer = await faultGate(faults, () => 0)(request("GET", "/api/products/1", { "x-fault-inject": "true" }));
+        expect(answer?.status).to.equal(503);
+        expect(await faultGate(faults, () => 0)(request("GET", "/api/products/1"))).to.equal(undefined);
     });
 });

@@ -25,22 +25,34 @@ describe("router: choosing the backend", () => {
 
     it("has no route for unknown prefixes or partial segments", () => {
         for (const path of ["/", "/api", "/api/unknown", "/api/productsX", "/health/ready", "/products"]) {
-            expect(chooseBackend(path, {}, defaultProductSplit), path).to.equal(undefined);
+            expect(chooseBackend("GET", path, {}, defaultProductSplit), path).to.equal(undefined);
         }
     });
 
     it("routes non-product services without a version", () => {
-        expect(chooseBackend("/api/orders/7", { "x-version": "v2" }, defaultProductSplit)).to.deep.equal({ service: "order" });
+        expect(chooseBackend("GET", "/api/orders/7", { "x-version": "v2" }, defaultProductSplit)).to.deep.equal({ service: "order" });
     });
 
     it("lets the configured header pin either product version", () => {
         const alwaysStable = () => 0.99;
         const alwaysCanary = () => 0;
-        expect(chooseBackend("/api/products", { "x-version": "v2" }, defaultProductSplit, alwaysStable)).to.deep.equal({ service: "product", version: "v2" });
-        expect(chooseBackend("/api/products/1", { "x-version": "v1" }, defaultProductSplit, alwaysCanary)).to.deep.equal({ service: "product", version: "v1" });
+        expect(chooseBackend("GET", "/api/products", { "x-version": "v2" }, defaultProductSplit, alwaysStable)).to.deep.equal({ service: "product", version: "v2" });
+        expect(chooseBackend("GET", "/api/products/1", { "x-version": "v1" }, defaultProductSplit, alwaysCanary)).to.deep.equal({ service: "product", version: "v1" });
         const custom = { ...defaultProductSplit, header: "X-Canary" };
-        expect(chooseBackend("/api/products", { "x-canary": "v2" }, custom, alwaysStable)?.version).to.equal("v2");
-        expect(chooseBackend("/api/products", { "x-version": "v2" }, custom, alwaysStable)?.version).to.equal("v1");
+        expect(chooseBackend("GET", "/api/products", { "x-canary": "v2" }, custom, alwaysStable)?.version).to.equal("v2");
+        expect(chooseBackend("GET", "/api/products", { "x-version": "v2" }, custom, alwaysStable)?.version).to.equal("v1");
+    });
+
+    it("sends a route only v2 serves (ratings) to v2, whatever the draw or the header: 100 of 100", () => {
+        const random = seededRandom(7);
+        for (const method of ["GET", "HEAD", "POST"]) {
+            for (const pin of [{}, { "x-version": "v1" }, { "x-version": "v2" }]) {
+                const versions = Array.from({ length: 100 }, () => chooseBackend(method, "/api/products/1/ratings", pin, defaultProductSplit, random)?.version);
+                expect(new Set(versions), `${method} ${JSON.stringify(pin)}`).to.deep.equal(new Set(["v2"]));
+            }
+        }
+        // The other product routes keep the split.
+        expect(chooseBackend("GET", "/api/products/1", {}, defaultProductSplit, () => 0.5)?.version).to.equal("v1");
     });
 
     it("ignores a header naming no known version and falls back to the weights", () => {
