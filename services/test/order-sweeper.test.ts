@@ -74,8 +74,8 @@ describe("order service: the pending-order sweeper, with two order replicas", ()
     };
 
     it("completes one order and releases the other, each claimed and charged exactly once", async () => {
-        const completes = await post(`${replicas[0].url}/api/orders`, { userId: "1", items: [{ productId: "3", price: 8999, quantity: 2 }] }, asUser("1"));
-        const releases = await post(`${replicas[1].url}/api/orders`, { userId: "1", items: [{ productId: "5", price: 499, quantity: 3 }] }, asUser("1"));
+        const completes = await post(`${replicas[0].url}/api/orders`, { userId: "1", items: [{ productId: "3", price: 8999, quantity: 2 }] }, { ...asUser("1"), "idempotency-key": "sweep-completes" });
+        const releases = await post(`${replicas[1].url}/api/orders`, { userId: "1", items: [{ productId: "5", price: 499, quantity: 3 }] }, { ...asUser("1"), "idempotency-key": "sweep-releases" });
         expect([completes.status, releases.status]).to.deep.equal([503, 503]);
         const [completing, releasing] = [completes.body.details.orderId, releases.body.details.orderId];
         // Interrupted after the reservation: the stock is held while the orders are pending.

@@ -59,6 +59,7 @@ const baseSchema = z.object({
     DATABASE_POOL_MAX: integer(1, 100).default(10),
     ORDER_SWEEP_INTERVAL_MS: integer(0, 3_600_000).default(30_000),
     ORDER_SWEEP_AGE_MS: integer(0, 86_400_000).default(60_000),
+    ORDER_SWEEP_MAX_ATTEMPTS: integer(1, 1000).default(10),
 });
 
 /** Every variable the schema reads (the <SERVICE>_URL ones come from service-names). */
@@ -88,8 +89,8 @@ export interface ServiceConfig {
     /** Time spent reporting not-ready while still serving, so the mesh stops routing here first. */
     readonly shutdownDelayMs: number;
     readonly downstreamTimeoutMs: number;
-    /** order only: how often pending orders are swept (0: never) and how old they must be. */
-    readonly orderSweep: { readonly intervalMs: number; readonly ageMs: number };
+    /** order only: how often pending orders are swept (0: never), how old they must be, and how many sweeps before one is marked failed. */
+    readonly orderSweep: { readonly intervalMs: number; readonly ageMs: number; readonly maxAttempts: number };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -134,6 +135,6 @@ export function loadConfig(env: Env): ServiceConfig {
         shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
         shutdownDelayMs: Math.min(values.SHUTDOWN_DELAY_MS, Math.floor(values.SHUTDOWN_GRACE_MS / 2)),
         downstreamTimeoutMs: values.DOWNSTREAM_TIMEOUT_MS,
-        orderSweep: { intervalMs: values.ORDER_SWEEP_INTERVAL_MS, ageMs: values.ORDER_SWEEP_AGE_MS },
+        orderSweep: { intervalMs: values.ORDER_SWEEP_INTERVAL_MS, ageMs: values.ORDER_SWEEP_AGE_MS, maxAttempts: values.ORDER_SWEEP_MAX_ATTEMPTS },
     };
 }
