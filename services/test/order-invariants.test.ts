@@ -6,7 +6,9 @@ import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import pg from "pg";
 import * as store from "../src/order/store";
-import { FaultWorld, sleep, until, type Step } from "./support/faults";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FaultWorld, invariantChecks, sleep, until, type Step } from "./support/faults";
 import { asUser, del, post } from "./support/http";
 
 const fast = { DOWNSTREAM_TIMEOUT_MS: "1000" };
@@ -184,5 +186,14 @@ describe("order invariants: a charge whose answer is always lost", () => {
         world.faults.delete("charge");
         await sleep(300);
         expect(await world.violations()).to.deep.equal([]);
+    });
+});
+
+describe("order invariants: the README", () => {
+    it("lists exactly the invariants the harness checks", () => {
+        const readme = readFileSync(join(__dirname, "../README.md"), "utf8");
+        const section = readme.split("### Money invariants")[1].split("\n## ")[0];
+        const bullets = section.split("\n").filter((text) => text.startsWith("- ")).map((text) => text.slice(2).replace(/[;.]$/, ""));
+        expect(bullets).to.deep.equal(Object.keys(invariantChecks));
     });
 });

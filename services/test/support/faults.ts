@@ -188,12 +188,11 @@ export class FaultWorld {
 }
 
 /**
- * The invariants of services/README.md ("Money invariants"), checked once every order is
- * settled. Each query returns the rows that break one; the answer lists them by name.
+ * The invariants of services/README.md ("Money invariants", a test keeps the list equal), each
+ * with the queries that return the rows breaking it, checked once every order is settled.
  */
-export async function checkInvariants(databaseUrl: string, initialStock: ReadonlyMap<string, number>): Promise<string[]> {
-    const checks: Record<string, string> = {
-        // A succeeded payment always ends in a confirmed order with a shipment (else it is refunded).
+export const invariantChecks: Record<string, Record<string, string>> = {
+    "a succeeded payment always ends in a confirmed order with a shipment, or in a refund": {
         "succeeded payment without a confirmed, shipped order": `
             SELECT p.order_id FROM payment.payments p
             LEFT JOIN "order".orders o ON o.id = p.order_id
@@ -203,9 +202,13 @@ export async function checkInvariants(databaseUrl: string, initialStock: Readonl
             SELECT o.id FROM "order".orders o
             LEFT JOIN payment.payments p ON p.order_id = o.id AND p.status = 'succeeded'
             WHERE o.status = 'confirmed' AND (p.id IS NULL OR p.amount <> o.total OR p.currency <> o.currency)`,
+    },
+    "no key, no second charge": {
         "an order charged more than once": `
             SELECT order_id FROM payment.payments WHERE status IN ('succeeded', 'refunded') GROUP BY order_id HAVING count(*) > 1`,
-        // A reservation is consumed exactly once: by the confirmed order, or released when nothing was charged.
+        "an order without its customer's key": `SELECT id FROM "order".orders WHERE idempotency_key IS NULL OR idempotency_key = ''`,
+    },
+    "a reservation is consumed exactly once: confirmed, or released when nothing was charged": {
         "confirmed order whose reservation is not consumed": `
             SELECT o.id FROM "order".orders o LEFT JOIN inventory.reservations r ON r.order_id = o.id
             WHERE o.status = 'confirmed' AND r.consumed_at IS NULL`,
@@ -213,10 +216,13 @@ export async function checkInvariants(databaseUrl: string, initialStock: Readonl
             SELECT o.id FROM "order".orders o JOIN inventory.reservations r ON r.order_id = o.id
             WHERE o.status IN ('payment_failed', 'rejected', 'failed')`,
         "pending order left behind": `SELECT id FROM "order".orders WHERE status = 'pending'`,
-        // A key means one order for one customer.
+    },
+    "a key means one order for one customer": {
         "key with more than one order": `
             SELECT user_id, idempotency_key FROM "order".orders GROUP BY user_id, idempotency_key HAVING count(*) > 1`,
-        // What is sold is exactly what confirmed orders bought.
+    },
+    // Conservation itself (initial = on hand + reserved + sold) is checked in checkInvariants.
+    "stock is conserved: initial = on hand + reserved + sold, and sold = what confirmed orders bought": {
         "sold stock differs from confirmed orders' lines": `
             WITH sold AS (SELECT ri.product_id, sum(ri.quantity)::int AS n FROM inventory.reservation_items ri
                           JOIN inventory.reservations r USING (order_id) WHERE r.consumed_at IS NOT NULL GROUP BY 1),
@@ -224,7 +230,12 @@ export async function checkInvariants(databaseUrl: string, initialStock: Readonl
                             JOIN "order".orders o ON o.id = i.order_id WHERE o.status = 'confirmed' GROUP BY 1)
             SELECT coalesce(sold.product_id, bought.product_id) FROM sold FULL JOIN bought USING (product_id)
             WHERE sold.n IS DISTINCT FROM bought.n`,
-    };
+    },
+};
+
+/** Every invariant's rows that break it, by name; empty when all hold. */
+export async function checkInvariants(databaseUrl: string, initialStock: ReadonlyMap<string, number>): Promise<string[]> {
+    const checks: Record<string, string> = Object.assign({}, ...Object.values(invariantChecks));
     const broken: string[] = [];
     for (const [name, sql] of Object.entries(checks)) {
         const rows = await queryDatabase(databaseUrl, sql);
