@@ -58,6 +58,29 @@ describe("order invariants: a charged order whose answer was lost, then a price 
     });
 });
 
+describe("order invariants: a charged order that can no longer be completed", () => {
+    let world: FaultWorld;
+    after(() => world?.stop());
+
+    it("a retry after the customer's address is gone refunds the charge before giving the stock back (was: rejected, still charged)", async () => {
+        world = await FaultWorld.start();
+        const order = await world.startOrder(noSweep);
+        world.faults.set("charge", { kind: "lose" });
+        const pending = await post(`${order.url}/api/orders`, line("7", 2499), as1("gone"));
+        expect(pending.status).to.equal(503);
+        world.faults.delete("charge");
+        await world.query("UPDATE \"user\".users SET address = NULL WHERE id = '1'");
+        try {
+            const retried = await post(`${order.url}/api/orders`, line("7", 2499), as1("gone"));
+            expect(retried.status).to.equal(422);
+            expect(await world.query("SELECT status FROM payment.payments WHERE order_id = $1", [pending.body.details.orderId])).to.deep.equal([{ status: "refunded" }]);
+            expect(await world.violations()).to.deep.equal([]);
+        } finally {
+            await world.query("UPDATE \"user\".users SET address = '1 Example Street, 1000 Brussels, BE' WHERE id = '1'");
+        }
+    });
+});
+
 describe("order invariants: keys", () => {
     let world: FaultWorld;
     let orderUrl: string;
