@@ -57,6 +57,7 @@ const baseSchema = z.object({
     SHUTDOWN_DELAY_MS: integer(0, 600_000).default(2_000),
     DOWNSTREAM_TIMEOUT_MS: integer(1, 600_000).default(3_000),
     DATABASE_POOL_MAX: integer(1, 100).default(10),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer(1, 600_000).default(5_000),
     ORDER_SWEEP_INTERVAL_MS: integer(0, 3_600_000).default(30_000),
     ORDER_SWEEP_AGE_MS: integer(0, 86_400_000).default(60_000),
     ORDER_SWEEP_MAX_ATTEMPTS: integer(1, 1000).default(10),
@@ -73,6 +74,8 @@ export interface ServiceConfig {
     readonly databaseUrl: string;
     /** Most connections the pool opens; the deploy sizes it so all pods fit the server. */
     readonly databasePoolMax: number;
+    /** PostgreSQL's statement_timeout for every query of the pool: a stuck statement fails instead of holding a connection. */
+    readonly databaseStatementTimeoutMs: number;
     /** Base URLs of the services this one calls, and only those. */
     readonly downstreams: Readonly<Partial<Record<ServiceName, string>>>;
     readonly otlpEndpoint: string | undefined;
@@ -124,6 +127,7 @@ export function loadConfig(env: Env): ServiceConfig {
         host: values.HOST,
         databaseUrl: values.DATABASE_URL,
         databasePoolMax: values.DATABASE_POOL_MAX,
+        databaseStatementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
         downstreams,
         otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
         otelServiceName: values.OTEL_SERVICE_NAME ?? values.SERVICE_NAME,

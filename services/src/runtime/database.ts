@@ -15,10 +15,16 @@ export interface Database {
     close(): Promise<void>;
 }
 
-export function openDatabase(url: string, schema: string, logger: Logger, poolMax = 10): Database {
+/** TCP keepalive on every connection: Azure's load balancer drops flows idle for about 4 minutes without telling either end. */
+export const keepAlive = { keepAlive: true, keepAliveInitialDelayMillis: 30_000 } as const;
+
+export function openDatabase(url: string, schema: string, logger: Logger, poolMax = 10, statementTimeoutMs = 5_000): Database {
     const pool = new pg.Pool({
         connectionString: url,
         options: `-c search_path=${schema}`,
+        // Sent as a startup parameter: a statement stuck behind a lock fails after this instead of holding the connection.
+        statement_timeout: statementTimeoutMs,
+        ...keepAlive,
         max: poolMax,
         connectionTimeoutMillis: 2_000,
         idleTimeoutMillis: 30_000,
