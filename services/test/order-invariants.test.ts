@@ -9,7 +9,7 @@ import * as store from "../src/order/store";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FaultWorld, invariantChecks, sleep, until, type Step } from "./support/faults";
-import { asUser, del, post } from "./support/http";
+import { asUser, del, get, post } from "./support/http";
 
 const fast = { DOWNSTREAM_TIMEOUT_MS: "1000" };
 const noSweep = { ...fast, ORDER_SWEEP_INTERVAL_MS: "0" };
@@ -117,6 +117,15 @@ describe("order invariants: keys", () => {
         const orders = await world.query(`SELECT id FROM "order".orders WHERE idempotency_key = 'burst'`);
         expect(orders).to.have.length(1);
         expect(await world.query("SELECT id FROM payment.payments WHERE order_id = $1", [orders[0].id])).to.have.length(1);
+    });
+
+    it("a product priced in another currency is refused, not charged in EUR (was: 201 charged in EUR)", async () => {
+        await world.query("UPDATE product.products SET currency = 'USD' WHERE id = '8'");
+        await until(async () => (await get(`${world.stack.url("product")}/api/products/8`)).body.product.currency === "USD", "product 8 in USD");
+        const answer = await post(`${orderUrl}/api/orders`, line("8", 2799), as1("dollars"));
+        expect(answer.status).to.equal(422);
+        expect(answer.body.details).to.deep.equal({ productId: "8", currency: "USD" });
+        expect(await world.query(`SELECT p.id FROM payment.payments p JOIN "order".orders o ON o.id = p.order_id WHERE o.idempotency_key = 'dollars'`)).to.deep.equal([]);
     });
 
     it("a shipped order's stock cannot be released (was: the release route handed it back)", async () => {
