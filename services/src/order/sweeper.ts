@@ -32,13 +32,14 @@ export function registerSweeper(app: FastifyInstance, context: ServiceContext): 
     let stopped = false;
     const schedule = () => {
         timer = setTimeout(() => {
-            running = sweep(context).then(() => {
+            running = sweep(context, () => stopped).then(() => {
                 if (!stopped) schedule();
             });
         }, intervalMs);
     };
     app.addHook("onReady", async () => schedule());
-    // Shutdown waits for the sweep in flight, so no order is left with a fresh lease and nobody on it.
+    // Shutdown waits for the order in flight (the sweep stops before the next one), so no order
+    // is left with a fresh lease and nobody on it.
     app.addHook("onClose", async () => {
         stopped = true;
         clearTimeout(timer);
@@ -47,12 +48,12 @@ export function registerSweeper(app: FastifyInstance, context: ServiceContext): 
 }
 
 /** One sweep; never throws (a database that is away now is tried again next time). */
-export async function sweep(context: ServiceContext): Promise<void> {
+export async function sweep(context: ServiceContext, stopping: () => boolean = () => false): Promise<void> {
     const { db, logger, metrics, config } = context;
     const leaseMs = orderLeaseMs(config);
     // Each order at most once per sweep, so one that fails again waits for the next sweep.
     const tried: string[] = [];
-    while (tried.length < batchSize) {
+    while (tried.length < batchSize && !stopping()) {
         let claimed: Awaited<ReturnType<typeof store.claimStale>>;
         try {
             claimed = await store.claimStale(db.pool, config.orderSweep.ageMs, leaseMs, tried);

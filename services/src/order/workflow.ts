@@ -130,6 +130,7 @@ export async function runOrder(
     }
     if (payment.status === 402) {
         expectStatus("inventory", (await releaseStock()).status, 200);
+        await store.renewLease(db.pool, lease, leaseMs);
         await notify(context, request, "payment_failed", order.userId, orderId);
         return {
             status: "payment_failed",
@@ -148,6 +149,8 @@ export async function runOrder(
     // Shipped: the stock is sold, and the release route refuses it from now on.
     expectStatus("inventory", (await call("inventory", `/api/inventory/reservations/${orderId}/consume`, { method: "POST" })).status, 200);
 
+    // Renewed for the last step too, so the lease still holds when the outcome is stored.
+    await store.renewLease(db.pool, lease, leaseMs);
     await notify(context, request, "order_confirmed", order.userId, orderId);
     return {
         status: "confirmed",
