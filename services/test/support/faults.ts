@@ -70,8 +70,7 @@ export class FaultWorld {
         const stack = await startStack(databaseUrl, serviceNames.filter((name) => name !== "order"), env);
         const world = new FaultWorld(databaseUrl, stack);
         await world.listen();
-        const rows = await queryDatabase(databaseUrl, "SELECT product_id, available FROM inventory.stock");
-        world.initialStock = new Map(rows.map((row) => [row.product_id as string, row.available as number]));
+        world.initialStock = await stockOf(databaseUrl);
         return world;
     }
 
@@ -251,6 +250,12 @@ export async function checkInvariants(databaseUrl: string, initialStock: Readonl
         if (row.accounted !== initialStock.get(row.product_id)) broken.push(`stock of ${row.product_id} not conserved: ${row.accounted} accounted, ${initialStock.get(row.product_id)} at start`);
     }
     return broken;
+}
+
+/** Stock on hand per product, e.g. before a scenario starts. */
+export async function stockOf(databaseUrl: string): Promise<Map<string, number>> {
+    const rows = await queryDatabase(databaseUrl, "SELECT product_id, available FROM inventory.stock");
+    return new Map(rows.map((row) => [row.product_id as string, row.available as number]));
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
