@@ -215,9 +215,30 @@ describe("order invariants: a charge whose answer is always lost", () => {
         expect(await world.statusOf(orderId)).to.equal("failed");
         expect(await world.query("SELECT status FROM payment.payments WHERE order_id = $1", [orderId])).to.deep.equal([{ status: "refunded" }]);
         // The charge key is given up: a late charge under it never succeeds.
+        const late = await post(`${world.stack.url("payment")}/api/payments`, { orderId, amount: 1999, currency: "EUR" }, { "idempotency-key": `order-${orderId}` });
+        expect(late.status).to.equal(409);
+        expect(late.body.error).to.equal("payment was refunded");
         world.faults.delete("charge");
         await sleep(300);
         expect(await world.violations()).to.deep.equal([]);
+    });
+});
+
+describe("order invariants: payment refunds", () => {
+    let world: FaultWorld;
+    before(async () => (world = await FaultWorld.start()));
+    after(() => world?.stop());
+
+    it("voids a key nothing was charged under, so a charge arriving later under it is refused; a repeat answers the same", async () => {
+        const payments = world.stack.url("payment");
+        const body = { orderId: "o-void", amount: 500, currency: "EUR" };
+        const key = { "idempotency-key": "order-o-void" };
+        const voided = await post(`${payments}/api/payments/refunds`, body, key);
+        expect([voided.status, voided.body.status]).to.deep.equal([200, "voided"]);
+        expect((await post(`${payments}/api/payments/refunds`, body, key)).body.status).to.equal("voided");
+        const late = await post(`${payments}/api/payments`, body, key);
+        expect([late.status, late.body.error]).to.deep.equal([409, "payment was voided"]);
+        expect(await world.query("SELECT status FROM payment.payments WHERE order_id = 'o-void'")).to.deep.equal([{ status: "voided" }]);
     });
 });
 
