@@ -224,6 +224,26 @@ describe("order invariants: a charge whose answer is always lost", () => {
     });
 });
 
+describe("order invariants: an order abandoned after it was paid and shipped", () => {
+    let world: FaultWorld;
+    before(async () => (world = await FaultWorld.start()));
+    after(() => world?.stop());
+
+    it("is completed, not refunded behind its shipment (was: pending for good)", async () => {
+        world.faults.set("consume", { kind: "lose" });
+        const order = await world.startOrder({ ...sweeping, ORDER_SWEEP_MAX_ATTEMPTS: "1" });
+        const pending = await post(`${order.url}/api/orders`, line("9", 1899), as1("sold"));
+        expect(pending.status).to.equal(502);
+        world.faults.delete("consume");
+        // Out of sweeps: the next one abandons it, finds its stock sold, and completes it instead.
+        await world.query(`UPDATE "order".orders SET sweep_attempts = 1 WHERE idempotency_key = 'sold'`);
+        await world.settled();
+        const [row] = await world.query(`SELECT status FROM "order".orders WHERE idempotency_key = 'sold'`);
+        expect(row.status).to.equal("confirmed");
+        expect(await world.violations()).to.deep.equal([]);
+    });
+});
+
 describe("order invariants: payment refunds", () => {
     let world: FaultWorld;
     before(async () => (world = await FaultWorld.start()));

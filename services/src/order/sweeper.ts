@@ -72,7 +72,7 @@ export async function sweep(context: ServiceContext, stopping: () => boolean = (
             const caller = { trace, headers: { [subjectHeader]: request.userId }, log };
             const outcome =
                 attempts >= config.orderSweep.maxAttempts
-                    ? await abandonOrder(context, caller, lease, leaseMs)
+                    ? await abandonOrder(context, caller, lease, request, leaseMs)
                     : await runOrder(context, caller, lease, request, leaseMs);
             if (!(await store.finishOrder(db.pool, lease, outcome))) throw new store.LeaseLost(lease.orderId);
             metrics.businessEvents.inc({ event: "order_swept", status: outcome.status });

@@ -162,16 +162,19 @@ export async function runOrder(
 
 /**
  * Gives up on an order the sweeper could not finish in ORDER_SWEEP_MAX_ATTEMPTS sweeps: the
- * stock goes back (refused, and the order left pending, if it was already sold), then any
- * charge is refunded or its key voided. Throws, leaving the order pending, while either fails.
+ * stock goes back, then any charge is refunded or its key voided. Throws, leaving the order
+ * pending, while either fails. Stock already consumed means the order was paid and shipped:
+ * it is completed instead (every step replays), never refunded behind a shipment.
  */
-export async function abandonOrder(context: ServiceContext, request: OrderCaller, lease: store.Lease, leaseMs: number): Promise<store.Outcome> {
+export async function abandonOrder(context: ServiceContext, request: OrderCaller, lease: store.Lease, order: OrderRequest, leaseMs: number): Promise<store.Outcome> {
     const { orderId } = lease;
     const call = async (target: ServiceName, path: string, options?: CallOptions) => {
         await store.renewLease(context.db.pool, lease, leaseMs);
         return context.downstream.call(request, target, path, options);
     };
-    expectStatus("inventory", (await call("inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" })).status, 200);
+    const released = await call("inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" });
+    if (released.status === 409) return runOrder(context, request, lease, order, leaseMs);
+    expectStatus("inventory", released.status, 200);
     const recorded = await store.recordedOrder(context.db.pool, orderId);
     // Without recorded lines no charge was ever asked for.
     if (recorded) {
