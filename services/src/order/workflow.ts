@@ -56,12 +56,13 @@ export async function runOrder(
     ]);
 
     // A rejection of a resumed order may follow an earlier attempt's charge and reservation:
-    // refund (or void the key, so a charge in flight never succeeds), then give the stock back.
+    // give the stock back (refused, 409, once it was consumed: a shipped order is never
+    // refunded), then refund the charge or void its key so a charge in flight never succeeds.
     const reject = async (status: number, error: string, details: unknown) => {
         if (recorded) {
+            expectStatus("inventory", (await call("inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" })).status, 200);
             const body = { orderId, amount: recorded.total, currency: recorded.currency };
             expectStatus("payment", (await call("payment", "/api/payments/refunds", { method: "POST", headers: paymentKey, body })).status, 200);
-            expectStatus("inventory", (await call("inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" })).status, 200);
         }
         return rejection(status, error, details);
     };
