@@ -62,7 +62,7 @@ describe("order invariants: a charged order that can no longer be completed", ()
     let world: FaultWorld;
     after(() => world?.stop());
 
-    it("a retry after the customer's address is gone refunds the charge before giving the stock back (was: rejected, still charged)", async () => {
+    it("a retry after the customer's address is gone gives the stock back and refunds the charge (was: rejected, still charged)", async () => {
         world = await FaultWorld.start();
         const order = await world.startOrder(noSweep);
         world.faults.set("charge", { kind: "lose" });
