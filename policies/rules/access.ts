@@ -15,8 +15,10 @@ interface InternalRoute {
 /** Internal routes of the API surface (services/src/runtime/api-surface.ts); a test keeps them equal. */
 export const defaultInternalRoutes: InternalRoute[] = [
     { method: "POST", path: "/api/payments" },
+    { method: "POST", path: "/api/payments/refunds" },
     { method: "POST", path: "/api/inventory/reservations" },
     { method: "DELETE", path: "/api/inventory/reservations/:orderId" },
+    { method: "POST", path: "/api/inventory/reservations/:orderId/consume" },
     { method: "POST", path: "/api/shipments" },
     { method: "POST", path: "/api/notifications" },
 ];

@@ -2,6 +2,7 @@
 // latency of GET /api/products and POST /api/orders, directly on the service and through the
 // dev router (all services and a throwaway PostgreSQL running), each next to a bare node:http
 // server returning the same JSON; order's CPU time per order; every service's idle RSS.
+import { randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -115,7 +116,8 @@ async function main(): Promise<void> {
         };
         const rssAtStart = await idleRss(instances);
         const products = await sample(`${router}/api/products`, { headers: { "x-version": "v1" } });
-        const placed = await sample(`${router}/api/orders`, { method: "POST", headers: { "content-type": "application/json", ...user1 }, body: order });
+        // POST /api/orders needs an Idempotency-Key (400 without): the sample is a real 201.
+        const placed = await sample(`${router}/api/orders`, { method: "POST", headers: { "content-type": "application/json", "idempotency-key": randomUUID(), ...user1 }, body: order });
         const bare = launchTs(
             "bare node:http",
             "bench/bare.ts",

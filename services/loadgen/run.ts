@@ -41,6 +41,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     const ticker = setInterval(() => hooks.progress?.(progressLine(stats, elapsed())), hooks.progressEveryMs ?? 5_000);
     try {
         const catalogue = await loadCatalogue(client);
+        const soldOut = new Set<string>();
         const shopper = async (index: number) => {
             // Each shopper signs in as a new customer, then creates that customer's profile.
             const userId = `shopper-${randomUUID()}`;
@@ -48,7 +49,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
             const own = new EdgeClient(options.target, stats, token ? { authorization: `Bearer ${token}` } : {});
             await registerShopper(own, userId, index);
             while (performance.now() < deadline) {
-                await chooseAction(random()).run({ client: own, userId, catalogue, random });
+                await chooseAction(random()).run({ client: own, userId, catalogue, random, soldOut });
             }
         };
         await Promise.all(Array.from({ length: options.users }, (_, index) => shopper(index)));

@@ -14,6 +14,14 @@ export interface Shopper {
     readonly userId: string;
     readonly catalogue: readonly CatalogueItem[];
     readonly random: () => number;
+    /** Products an order found out of stock, shared by all shoppers: checkout skips them. */
+    readonly soldOut: Set<string>;
+}
+
+/** What checkout may order: the products not seen sold out, or all of them once every one is. */
+export function inStock(catalogue: readonly CatalogueItem[], soldOut: ReadonlySet<string>): readonly CatalogueItem[] {
+    const left = catalogue.filter((item) => !soldOut.has(item.id));
+    return left.length > 0 ? left : catalogue;
 }
 
 interface Action {
@@ -47,13 +55,17 @@ export const actions: readonly Action[] = [
     {
         name: "checkout",
         weight: 10,
-        run: ({ client, userId, catalogue, random }) => {
-            const item = pick(catalogue, random);
-            return client.send("POST /api/orders", "/api/orders", {
+        // A long run empties the small stocks first: after one 409 for stock, a product is no
+        // longer ordered, so the run keeps measuring orders (201/402), not "out of stock".
+        run: async ({ client, userId, catalogue, random, soldOut }) => {
+            const item = pick(inStock(catalogue, soldOut), random);
+            const answer = await client.send("POST /api/orders", "/api/orders", {
                 method: "POST",
                 headers: { "idempotency-key": randomUUID() },
                 json: { userId, items: [{ productId: item.id, price: item.price, quantity: 1 }] },
             });
+            if (answer.status === 409 && (answer.body as { error?: string } | undefined)?.error === "insufficient stock") soldOut.add(item.id);
+            return answer;
         },
     },
     {

@@ -21,7 +21,7 @@ export function startService(config: ServiceConfig, options: RunOptions = {}): P
 export async function migrateService(config: ServiceConfig, options: RunOptions = {}): Promise<number[]> {
     const logger = createLogger(config, options.logDestination);
     const module = serviceModules[config.service];
-    const db = openDatabase(config.databaseUrl, module.name, logger, config.databasePoolMax);
+    const db = openDatabase(config.databaseUrl, module.name, logger, config.databasePoolMax, config.databaseStatementTimeoutMs);
     try {
         return await migrate(db, module.migrations, logger);
     } finally {

@@ -36,7 +36,7 @@ describe("configuration from the environment", () => {
             downstreamTimeoutMs: 3000,
             otlpEndpoint: undefined,
         });
-        expect(config.orderSweep).to.deep.equal({ intervalMs: 30000, ageMs: 60000 });
+        expect(config.orderSweep).to.deep.equal({ intervalMs: 30000, ageMs: 60000, maxAttempts: 10 });
         expect(config.downstreams).to.deep.equal({});
     });
 

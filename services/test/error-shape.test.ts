@@ -65,7 +65,7 @@ describe("one error shape for every kind of bad input", () => {
         { what: "an unknown record", status: 404, call: () => send("GET", `${stack.url("user")}/api/users/424242`, { headers: asUser("424242") }) },
         { what: "a conflict", status: 409, call: () => send("POST", `${stack.url("cart")}/api/cart/u1/items`, { json: { productId: "3", quantity: 999 }, headers: asUser("u1") }) },
         { what: "a percent-encoding that does not decode", status: 400, call: () => rawGet(stack.url("user"), "/api/users/%E0%A4%A") },
-        { what: "an order whose payment is down", status: 503, call: () => send("POST", `${stack.url("order")}/api/orders`, { json: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }, headers: asUser("1") }) },
+        { what: "an order whose payment is down", status: 503, call: () => send("POST", `${stack.url("order")}/api/orders`, { json: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }, headers: { ...asUser("1"), "idempotency-key": "payment-down" } }) },
         { what: "a customer route without sign-in", status: 401, call: () => send("GET", `${stack.url("cart")}/api/cart/u1`) },
         { what: "another customer's data", status: 403, call: () => send("GET", `${stack.url("cart")}/api/cart/u1`, { headers: asUser("u2") }) },
     ];

@@ -42,7 +42,7 @@ const endpoints: Endpoint[] = [
         valid: { type: "order_confirmed", userId: "u1", orderId: "o1" },
         field: "userId",
     },
-    { service: "order", method: "POST", path: "/api/orders", valid: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }, field: "items", headers: asUser("1") },
+    { service: "order", method: "POST", path: "/api/orders", valid: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }, field: "items", headers: { ...asUser("1"), "idempotency-key": "validation-1" } },
 ];
 
 describe("input validation on every endpoint", () => {

@@ -37,7 +37,7 @@ describe("schema migrations", () => {
             encoding: "utf8",
         });
         expect(result.status).to.equal(0);
-        expect(JSON.parse(result.stdout)).to.deep.equal({ service: "inventory", migrationsApplied: [1] });
+        expect(JSON.parse(result.stdout)).to.deep.equal({ service: "inventory", migrationsApplied: [1, 2] });
         const stock = await queryDatabase(url, "SELECT available FROM inventory.stock WHERE product_id = '1'");
         expect(stock).to.deep.equal([{ available: 10000 }]);
     });

@@ -8,6 +8,7 @@ import { createRouter, listenRouter } from "../dev/router";
 import { defaultProductSplit } from "../dev/routes";
 import { loadConfig, serviceNames, startService, type RunningService } from "../src/index";
 import { createTestDatabase, queryDatabase } from "./support/database";
+import { checkInvariants, stockOf } from "./support/faults";
 import { asUser, get, post } from "./support/http";
 import { startStack, testEnv, type TestStack } from "./support/services";
 
@@ -32,10 +33,14 @@ describe("order service: payment stopped behind the local router", () => {
     let databaseUrl: string;
     let router: Server;
     let payment: RunningService;
+    let initialStock: Map<string, number>;
+    // The harness's money invariants hold after each scenario (support/faults.ts).
+    afterEach(async () => expect(await checkInvariants(databaseUrl, initialStock)).to.deep.equal([]));
 
     before(async () => {
         databaseUrl = (await createTestDatabase()).url;
         stack = await startStack(databaseUrl, serviceNames.filter((name) => name !== "order"));
+        initialStock = await stockOf(databaseUrl);
         payment = stack.service("payment");
         // order reaches payment through the dev router, which answers 503 for a backend that is down.
         router = createRouter({ split: defaultProductSplit, backendUrl: () => payment.url });
@@ -76,6 +81,8 @@ describe("order service: payment answering 503, and a real decline", () => {
     let gate: Server;
     let mode: "envoy-503" | "payment-outage" | "forward" | "decline" = "forward";
     let paymentCalls = 0;
+    let initialStock: Map<string, number>;
+    afterEach(async () => expect(await checkInvariants(databaseUrl, initialStock)).to.deep.equal([]));
 
     before(async () => {
         databaseUrl = (await createTestDatabase()).url;
@@ -102,6 +109,7 @@ describe("order service: payment answering 503, and a real decline", () => {
         await once(gate, "listening");
         const paymentUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
         stack = await startStack(databaseUrl, serviceNames, {}, { order: { PAYMENT_URL: paymentUrl } });
+        initialStock = await stockOf(databaseUrl);
     });
     after(async () => {
         await stack?.stop();

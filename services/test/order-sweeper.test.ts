@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { loadConfig, serviceNames, startService, type RunningService } from "../src/index";
 import { createTestDatabase, queryDatabase } from "./support/database";
+import { checkInvariants, stockOf } from "./support/faults";
 import { get, post, asUser } from "./support/http";
 import { startStack, testEnv, type TestStack } from "./support/services";
 
@@ -20,10 +21,12 @@ describe("order service: the pending-order sweeper, with two order replicas", ()
     /** Charges that reached payment, per order id. */
     const charges = new Map<string, number>();
     const replicas: RunningService[] = [];
+    let initialStock: Map<string, number>;
 
     before(async () => {
         databaseUrl = (await createTestDatabase()).url;
         stack = await startStack(databaseUrl, serviceNames.filter((name) => name !== "order"));
+        initialStock = await stockOf(databaseUrl);
         declining = await startStack(databaseUrl, ["payment"], { PAYMENT_FAILURE_RATE: "1" });
         // Between order and payment: down (503) until the test brings payment back.
         gate = createServer((request, response) => {
@@ -74,8 +77,8 @@ describe("order service: the pending-order sweeper, with two order replicas", ()
     };
 
     it("completes one order and releases the other, each claimed and charged exactly once", async () => {
-        const completes = await post(`${replicas[0].url}/api/orders`, { userId: "1", items: [{ productId: "3", price: 8999, quantity: 2 }] }, asUser("1"));
-        const releases = await post(`${replicas[1].url}/api/orders`, { userId: "1", items: [{ productId: "5", price: 499, quantity: 3 }] }, asUser("1"));
+        const completes = await post(`${replicas[0].url}/api/orders`, { userId: "1", items: [{ productId: "3", price: 8999, quantity: 2 }] }, { ...asUser("1"), "idempotency-key": "sweep-completes" });
+        const releases = await post(`${replicas[1].url}/api/orders`, { userId: "1", items: [{ productId: "5", price: 499, quantity: 3 }] }, { ...asUser("1"), "idempotency-key": "sweep-releases" });
         expect([completes.status, releases.status]).to.deep.equal([503, 503]);
         const [completing, releasing] = [completes.body.details.orderId, releases.body.details.orderId];
         // Interrupted after the reservation: the stock is held while the orders are pending.
@@ -100,5 +103,6 @@ describe("order service: the pending-order sweeper, with two order replicas", ()
             { type: "order_confirmed", order_id: completing },
             { type: "payment_failed", order_id: releasing },
         ]);
+        expect(await checkInvariants(databaseUrl, initialStock)).to.deep.equal([]);
     });
 });

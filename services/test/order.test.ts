@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import { createTestDatabase, queryDatabase } from "./support/database";
 import { asUser, get, post } from "./support/http";
@@ -5,8 +6,9 @@ import { startStack, type TestStack } from "./support/services";
 import { serviceNames } from "../src/index";
 
 const example = { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] };
-/** POST an order as the customer it names, as the gateway would after checking their token. */
-const placeAt = (url: string) => <Order extends { userId: string }>(order: Order, headers: Record<string, string> = {}) => post(url, order, { ...asUser(order.userId), ...headers });
+/** POST an order as the customer it names, as the gateway would after checking their token, under a fresh key unless one is given. */
+const placeAt = (url: string) => <Order extends { userId: string }>(order: Order, headers: Record<string, string> = {}) =>
+    post(url, order, { ...asUser(order.userId), "idempotency-key": randomUUID(), ...headers });
 
 describe("order service: the whole flow across real services", () => {
     let stack: TestStack;

@@ -29,6 +29,10 @@ const scenarios: Record<string, Scenario> = {
         setup: (s) => call(s, "inventory", "POST", "/api/inventory/reservations", { orderId: "replay-2", items: [{ productId: "5", quantity: 3 }] }),
         send: (s) => call(s, "inventory", "DELETE", "/api/inventory/reservations/replay-2"),
     },
+    "POST /api/inventory/reservations/:orderId/consume": {
+        setup: (s) => call(s, "inventory", "POST", "/api/inventory/reservations", { orderId: "replay-5", items: [{ productId: "7", quantity: 1 }] }),
+        send: (s) => call(s, "inventory", "POST", "/api/inventory/reservations/replay-5/consume"),
+    },
     "POST /api/shipments": {
         send: (s) => call(s, "shipping", "POST", "/api/shipments", { orderId: "replay-3", address: "1 Main St" }),
     },

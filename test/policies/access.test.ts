@@ -22,6 +22,7 @@ describe("policies: zero trust", () => {
             expect(summary(violationsOf("authz-least-privilege", prod))).to.deep.equal([
                 "inventory: AuthorizationPolicy ecommerce/inventory: rule 1 admits the ingress gateway on the internal route POST /api/inventory/reservations",
                 "inventory: AuthorizationPolicy ecommerce/inventory: rule 1 admits the ingress gateway on the internal route DELETE /api/inventory/reservations/:orderId",
+                "inventory: AuthorizationPolicy ecommerce/inventory: rule 1 admits the ingress gateway on the internal route POST /api/inventory/reservations/:orderId/consume",
                 "inventory: AuthorizationPolicy ecommerce/inventory: rule 3 (from cluster.local/ns/ecommerce/sa/order) does not limit what may be called: no to.operation",
             ]);
         });

@@ -62,7 +62,7 @@ for (const stack of shippedStacks) {
             }
             // The examples, spelled out.
             const payment = spec(one(c, "security.istio.io/v1:AuthorizationPolicy", "payment")).rules;
-            expect(payment).to.deep.equal([{ from: [{ source: { principals: ["cluster.local/ns/ecommerce/sa/order"] } }], to: [{ operation: { methods: ["POST"], paths: ["/api/payments"] } }] }]);
+            expect(payment).to.deep.equal([{ from: [{ source: { principals: ["cluster.local/ns/ecommerce/sa/order"] } }], to: [{ operation: { methods: ["POST"], paths: ["/api/payments"] } }, { operation: { methods: ["POST"], paths: ["/api/payments/refunds"] } }] }]);
             const product = spec(one(c, "security.istio.io/v1:AuthorizationPolicy", "product")).rules;
             expect(product.find((r: Json) => r.from[0].source.principals[0].endsWith("/sa/cart")).to).to.deep.equal([{ operation: { methods: ["GET", "HEAD"], paths: ["/api/products/{*}"] } }]);
         });

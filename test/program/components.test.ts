@@ -177,7 +177,7 @@ describe("MeshService", () => {
         expect(rules.map((rule: Json) => [rule.from[0].source.principals[0], operations(rule.to)])).to.deep.equal([
             ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway", ["GET /api/inventory/{*}"]],
             ["cluster.local/ns/ecommerce/sa/cart", ["GET /api/inventory/{*}"]],
-            ["cluster.local/ns/ecommerce/sa/order", ["POST /api/inventory/reservations", "DELETE /api/inventory/reservations/{*}"]],
+            ["cluster.local/ns/ecommerce/sa/order", ["POST /api/inventory/reservations", "DELETE /api/inventory/reservations/{*}", "POST /api/inventory/reservations/{*}/consume"]],
         ]);
     });
 

@@ -25,4 +25,12 @@ export const migrations: readonly Migration[] = [
                 ('7', 80), ('8', 60), ('9', 35), ('10', 300), ('11', 150), ('12', 200);
         `,
     },
+    {
+        version: 2,
+        name: "reservations-consumed",
+        sql: `
+            -- Set when the order is paid: the stock is sold, and releasing it is refused from then on.
+            ALTER TABLE reservations ADD COLUMN consumed_at timestamptz;
+        `,
+    },
 ];

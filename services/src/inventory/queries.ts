@@ -38,13 +38,25 @@ export async function takeStock(db: Queryable, orderId: string, item: Reservatio
     return taken.rowCount === 1;
 }
 
-/** Deletes the reservation and puts its items back; false when there was none. */
-export async function releaseReservation(db: Queryable, orderId: string): Promise<boolean> {
+/** Marks the order's stock sold; "none" when there is no reservation. Idempotent. */
+export async function consumeReservation(db: Queryable, orderId: string): Promise<"consumed" | "none"> {
+    const result = await db.query("UPDATE reservations SET consumed_at = coalesce(consumed_at, now()) WHERE order_id = $1", [orderId]);
+    return result.rowCount === 1 ? "consumed" : "none";
+}
+
+/**
+ * Deletes the reservation and puts its items back: "released", "none" when there was none, or
+ * "consumed" (nothing changed) when the order was paid and its stock is sold. The row lock
+ * taken first makes a concurrent consume and release settle one way.
+ */
+export async function releaseReservation(db: Queryable, orderId: string): Promise<"released" | "none" | "consumed"> {
+    const held = await db.query<{ consumed: boolean }>("SELECT consumed_at IS NOT NULL AS consumed FROM reservations WHERE order_id = $1 FOR UPDATE", [orderId]);
+    if (held.rows[0]?.consumed) return "consumed";
     await db.query(
         `WITH gone AS (DELETE FROM reservation_items WHERE order_id = $1 RETURNING product_id, quantity)
          UPDATE stock SET available = stock.available + gone.quantity FROM gone WHERE stock.product_id = gone.product_id`,
         [orderId],
     );
     const reservation = await db.query("DELETE FROM reservations WHERE order_id = $1", [orderId]);
-    return reservation.rowCount === 1;
+    return reservation.rowCount === 1 ? "released" : "none";
 }

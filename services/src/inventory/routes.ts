@@ -54,8 +54,17 @@ export function registerInventoryRoutes(app: FastifyInstance, { db, metrics }: S
 
     app.delete("/api/inventory/reservations/:orderId", async (request, reply) => {
         const { orderId } = parseInput(orderParams, request.params, "path");
-        const released = await db.transaction((client) => queries.releaseReservation(client, orderId));
-        if (released) metrics.businessEvents.inc({ event: "stock_released", status: "ok" });
-        return reply.status(200).send({ orderId, released });
+        const outcome = await db.transaction((client) => queries.releaseReservation(client, orderId));
+        // A paid order's stock is sold: giving it back would sell it twice.
+        if (outcome === "consumed") throw new HttpError(409, "reservation is consumed: the order was paid", { orderId });
+        if (outcome === "released") metrics.businessEvents.inc({ event: "stock_released", status: "ok" });
+        return reply.status(200).send({ orderId, released: outcome === "released" });
+    });
+
+    app.post("/api/inventory/reservations/:orderId/consume", async (request, reply) => {
+        const { orderId } = parseInput(orderParams, request.params, "path");
+        const outcome = await queries.consumeReservation(db.pool, orderId);
+        if (outcome === "none") throw new HttpError(404, "no reservation for this order", { orderId });
+        return reply.status(200).send({ orderId, consumed: true });
     });
 }

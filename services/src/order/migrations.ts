@@ -43,4 +43,21 @@ export const migrations: readonly Migration[] = [
             CREATE INDEX orders_pending_by_age ON orders (created_at) WHERE status = 'pending';
         `,
     },
+    {
+        version: 3,
+        name: "orders-keys-per-customer-and-owned-leases",
+        sql: `
+            -- A key means one order for one customer: user 2 sending user 1's key gets an order of
+            -- its own, never user 1's order id (issue 25, item 3).
+            ALTER TABLE orders DROP CONSTRAINT orders_idempotency_key_key;
+            ALTER TABLE orders ADD CONSTRAINT orders_user_key UNIQUE (user_id, idempotency_key);
+            -- The lease's holder: only the worker whose token is stored may renew, release or finish.
+            ALTER TABLE orders ADD COLUMN lease_owner text;
+            -- Sweeps that left the order pending; after ORDER_SWEEP_MAX_ATTEMPTS it is marked failed.
+            ALTER TABLE orders ADD COLUMN sweep_attempts integer NOT NULL DEFAULT 0;
+            ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+            ALTER TABLE orders ADD CONSTRAINT orders_status_check
+                CHECK (status IN ('pending', 'confirmed', 'payment_failed', 'rejected', 'failed'));
+        `,
+    },
 ];

@@ -21,10 +21,10 @@ export interface OrderRequest {
 /** Seconds a client is asked to wait before retrying an order that payment could not take. */
 const paymentRetryAfterSeconds = 5;
 
-/** The whole catalogue is priced in one currency. */
-const currency = "EUR";
+/** The currency orders are charged in; a product priced in another one cannot be ordered. */
+export const orderCurrency = "EUR";
 
-const reject = (status: number, error: string, details: unknown): store.Outcome => ({
+const rejection = (status: number, error: string, details: unknown): store.Outcome => ({
     status: "rejected",
     answer: { status, body: { error, details } },
 });
@@ -32,35 +32,67 @@ const reject = (status: number, error: string, details: unknown): store.Outcome 
 export async function runOrder(
     context: ServiceContext,
     request: OrderCaller,
-    orderId: string,
+    lease: store.Lease,
     order: OrderRequest,
+    leaseMs: number,
 ): Promise<store.Outcome> {
     const { downstream, db } = context;
-    const call = <Body>(target: ServiceName, path: string, options?: CallOptions) => downstream.call<Body>(request, target, path, options);
+    const { orderId } = lease;
+    // Every step first renews the lease: a worker that lost the order stops before it acts.
+    const call = async <Body>(target: ServiceName, path: string, options?: CallOptions) => {
+        await store.renewLease(db.pool, lease, leaseMs);
+        return downstream.call<Body>(request, target, path, options);
+    };
+    const paymentKey = { "idempotency-key": `order-${orderId}` };
 
-    // The customer and the prices are independent look-ups: ask for them at once.
+    // An earlier attempt recorded the lines and may have charged them: the order goes on at
+    // those prices, never re-priced (a retry after a price change must not reject a paid order).
+    const recorded = await store.recordedOrder(db.pool, orderId);
     const [user, products] = await Promise.all([
         call<{ address: string | null }>("user", `/api/users/${encodeURIComponent(order.userId)}`),
-        Promise.all(order.items.map((item) => call<{ product: { price: number } }>("product", `/api/products/${encodeURIComponent(item.productId)}`))),
+        recorded
+            ? []
+            : Promise.all(order.items.map((item) => call<{ product: { price: number; currency: string } }>("product", `/api/products/${encodeURIComponent(item.productId)}`))),
     ]);
+
+    // A rejection of a resumed order may follow an earlier attempt's charge and reservation:
+    // give the stock back (refused, 409, once it was consumed: a shipped order is never
+    // refunded), then refund the charge or void its key so a charge in flight never succeeds.
+    const reject = async (status: number, error: string, details: unknown) => {
+        if (recorded) {
+            expectStatus("inventory", (await call("inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" })).status, 200);
+            const body = { orderId, amount: recorded.total, currency: recorded.currency };
+            expectStatus("payment", (await call("payment", "/api/payments/refunds", { method: "POST", headers: paymentKey, body })).status, 200);
+        }
+        return rejection(status, error, details);
+    };
     if (user.status === 404) return reject(422, "unknown user", { userId: order.userId });
     expectStatus("user", user.status, 200);
     if (!user.body.address) return reject(422, "user has no shipping address", { userId: order.userId });
 
-    const lines: store.OrderLine[] = [];
-    const mismatches = [];
-    for (const [index, item] of order.items.entries()) {
-        const product = products[index];
-        if (product.status === 404) return reject(422, "unknown product", { productId: item.productId });
-        expectStatus("product", product.status, 200);
-        const price = product.body.product.price;
-        if (price !== item.price) mismatches.push({ productId: item.productId, price, requested: item.price });
-        lines.push({ productId: item.productId, quantity: item.quantity, unitPrice: price });
+    let lines: store.OrderLine[];
+    let total: number;
+    let currency: string;
+    if (recorded) {
+        ({ lines, total, currency } = recorded);
+    } else {
+        lines = [];
+        const mismatches = [];
+        for (const [index, item] of order.items.entries()) {
+            const product = products[index];
+            if (product.status === 404) return rejection(422, "unknown product", { productId: item.productId });
+            expectStatus("product", product.status, 200);
+            const { price, currency: priced } = product.body.product;
+            if (priced !== orderCurrency) return rejection(422, `product is priced in ${priced}; orders are charged in ${orderCurrency}`, { productId: item.productId, currency: priced });
+            if (price !== item.price) mismatches.push({ productId: item.productId, price, requested: item.price });
+            lines.push({ productId: item.productId, quantity: item.quantity, unitPrice: price });
+        }
+        if (mismatches.length > 0) return rejection(409, "prices changed, review the order", mismatches);
+        total = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
+        currency = orderCurrency;
+        if (total > maxAmount) return rejection(422, "order total exceeds what one payment can carry", { total, max: maxAmount });
+        await store.recordLines(db.pool, orderId, lines, total, currency);
     }
-    if (mismatches.length > 0) return reject(409, "prices changed, review the order", mismatches);
-    const total = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
-    if (total > maxAmount) return reject(422, "order total exceeds what one payment can carry", { total, max: maxAmount });
-    await store.recordLines(db.pool, orderId, lines, total);
 
     const releaseStock = () => call("inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" });
     try {
@@ -71,8 +103,9 @@ export async function runOrder(
         if (reservation.status === 409) return reject(409, "insufficient stock", (reservation.body as { details?: unknown }).details);
         expectStatus("inventory", reservation.status, 201);
     } catch (error) {
-        // Nothing is charged yet, so giving the stock back is always safe.
-        await releaseStock().catch(() => {});
+        // Nothing is charged on a first attempt, so giving the stock back is safe; a resumed
+        // order may have been charged, so its stock stays until the order is settled.
+        if (!recorded) await releaseStock().catch(() => {});
         throw error;
     }
 
@@ -84,7 +117,7 @@ export async function runOrder(
     try {
         payment = await call<{ paymentId: string }>("payment", "/api/payments", {
             method: "POST",
-            headers: { "idempotency-key": `order-${orderId}` },
+            headers: paymentKey,
             body: { orderId, amount: total, currency },
         });
     } catch (error) {
@@ -93,11 +126,12 @@ export async function runOrder(
             503,
             "payment is unavailable: the order is pending, retry with the same Idempotency-Key",
             { orderId, status: "pending", cause: error.message },
-            { "retry-after": String(paymentRetryAfterSeconds) },
+            { "retry-after": String(paymentRetryAfterSeconds), location: `/api/orders/${orderId}` },
         );
     }
     if (payment.status === 402) {
         expectStatus("inventory", (await releaseStock()).status, 200);
+        await store.renewLease(db.pool, lease, leaseMs);
         await notify(context, request, "payment_failed", order.userId, orderId);
         return {
             status: "payment_failed",
@@ -113,13 +147,45 @@ export async function runOrder(
     });
     expectStatus("shipping", shipment.status, 201);
     const trackingId = shipment.body.trackingId;
+    // Shipped: the stock is sold, and the release route refuses it from now on.
+    expectStatus("inventory", (await call("inventory", `/api/inventory/reservations/${orderId}/consume`, { method: "POST" })).status, 200);
 
+    // Renewed for the last step too, so the lease still holds when the outcome is stored.
+    await store.renewLease(db.pool, lease, leaseMs);
     await notify(context, request, "order_confirmed", order.userId, orderId);
     return {
         status: "confirmed",
         paymentId,
         trackingId,
         answer: { status: 201, body: { orderId, status: "confirmed", total, currency, paymentId, trackingId } },
+    };
+}
+
+/**
+ * Gives up on an order the sweeper could not finish in ORDER_SWEEP_MAX_ATTEMPTS sweeps: the
+ * stock goes back, then any charge is refunded or its key voided. Throws, leaving the order
+ * pending, while either fails. Stock already consumed means the order was paid and shipped:
+ * it is completed instead (every step replays), never refunded behind a shipment.
+ */
+export async function abandonOrder(context: ServiceContext, request: OrderCaller, lease: store.Lease, order: OrderRequest, leaseMs: number): Promise<store.Outcome> {
+    const { orderId } = lease;
+    const call = async (target: ServiceName, path: string, options?: CallOptions) => {
+        await store.renewLease(context.db.pool, lease, leaseMs);
+        return context.downstream.call(request, target, path, options);
+    };
+    const released = await call("inventory", `/api/inventory/reservations/${orderId}`, { method: "DELETE" });
+    if (released.status === 409) return runOrder(context, request, lease, order, leaseMs);
+    expectStatus("inventory", released.status, 200);
+    const recorded = await store.recordedOrder(context.db.pool, orderId);
+    // Without recorded lines no charge was ever asked for.
+    if (recorded) {
+        const body = { orderId, amount: recorded.total, currency: recorded.currency };
+        const refund = await call("payment", "/api/payments/refunds", { method: "POST", headers: { "idempotency-key": `order-${orderId}` }, body });
+        expectStatus("payment", refund.status, 200);
+    }
+    return {
+        status: "failed",
+        answer: { status: 502, body: { error: "the order could not be completed; nothing stays charged", details: { orderId, status: "failed" } } },
     };
 }
 

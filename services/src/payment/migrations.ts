@@ -19,4 +19,13 @@ export const migrations: readonly Migration[] = [
             CREATE INDEX payments_by_order ON payments (order_id);
         `,
     },
+    {
+        version: 2,
+        name: "payments-refunds",
+        sql: `
+            -- status: succeeded | declined | refunded (a succeeded charge given back) | voided (refused
+            -- before any charge, so a charge still in flight under the key can never succeed later).
+            ALTER TABLE payments ADD COLUMN refunded_at timestamptz;
+        `,
+    },
 ];

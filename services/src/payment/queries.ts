@@ -26,3 +26,18 @@ export async function insertIfNew(db: Queryable, key: string, payment: Payment):
     );
     return result.rows[0];
 }
+
+/**
+ * Gives the charge under `key` back, or, when nothing is charged yet, records the key as voided
+ * so a charge still in flight under it (a lost response) loses the insert and never succeeds.
+ * A decline stays a decline. Returns the payment as it now stands.
+ */
+export async function refundOrVoid(db: Queryable, key: string, payment: Payment): Promise<Payment> {
+    const voided = await insertIfNew(db, key, { ...payment, status: "voided" });
+    if (voided) return voided;
+    const refunded = await db.query<Payment>(
+        `UPDATE payments SET status = 'refunded', refunded_at = now() WHERE idempotency_key = $1 AND status = 'succeeded' RETURNING ${paymentColumns}`,
+        [key],
+    );
+    return refunded.rows[0] ?? (await findByKey(db, key))!;
+}

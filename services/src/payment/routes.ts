@@ -27,6 +27,10 @@ function sendPayment(reply: FastifyReply, payment: queries.Payment, replayed: bo
     if (payment.status === "declined") {
         return reply.status(402).send(errorBody("payment declined", { ...visible, reason: "card_declined" }));
     }
+    // The order gave this key up (refunds route): a charge under it never succeeds again.
+    if (payment.status === "refunded" || payment.status === "voided") {
+        return reply.status(409).send(errorBody(`payment was ${payment.status}`, visible));
+    }
     return reply.status(201).send(visible);
 }
 
@@ -58,5 +62,21 @@ export function registerPaymentRoutes(app: FastifyInstance, { config, db, metric
         }
         metrics.businessEvents.inc({ event: "payment_charged", status: status === "declined" ? "declined" : "ok" });
         return sendPayment(reply, charged, false);
+    });
+
+    // Refunds the charge made under the Idempotency-Key (same key and body as the charge), or
+    // voids the key when nothing was charged. Idempotent: a repeat answers the same state.
+    app.post("/api/payments/refunds", async (request, reply) => {
+        const key = parseInput(idempotencyKeySchema, request.headers["idempotency-key"], "Idempotency-Key header");
+        const body = parseInput(paymentRequest, request.body, "request body");
+        const hash = requestHash(body);
+        const existing = await queries.findByKey(db.pool, key);
+        if (existing && existing.requestHash !== hash) {
+            throw new HttpError(422, "Idempotency-Key was used for a different payment", { orderId: existing.orderId });
+        }
+        const settled = await queries.refundOrVoid(db.pool, key, { paymentId: randomUUID(), ...body, status: "voided", requestHash: hash });
+        if (existing?.status !== settled.status) metrics.businessEvents.inc({ event: "payment_refunded", status: settled.status });
+        const { requestHash: _hash, ...visible } = settled;
+        return reply.status(200).send(visible);
     });
 }

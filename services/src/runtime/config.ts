@@ -57,8 +57,10 @@ const baseSchema = z.object({
     SHUTDOWN_DELAY_MS: integer(0, 600_000).default(2_000),
     DOWNSTREAM_TIMEOUT_MS: integer(1, 600_000).default(3_000),
     DATABASE_POOL_MAX: integer(1, 100).default(10),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer(1, 600_000).default(5_000),
     ORDER_SWEEP_INTERVAL_MS: integer(0, 3_600_000).default(30_000),
     ORDER_SWEEP_AGE_MS: integer(0, 86_400_000).default(60_000),
+    ORDER_SWEEP_MAX_ATTEMPTS: integer(1, 1000).default(10),
 });
 
 /** Every variable the schema reads (the <SERVICE>_URL ones come from service-names). */
@@ -72,6 +74,8 @@ export interface ServiceConfig {
     readonly databaseUrl: string;
     /** Most connections the pool opens; the deploy sizes it so all pods fit the server. */
     readonly databasePoolMax: number;
+    /** PostgreSQL's statement_timeout for every query of the pool: a stuck statement fails instead of holding a connection. */
+    readonly databaseStatementTimeoutMs: number;
     /** Base URLs of the services this one calls, and only those. */
     readonly downstreams: Readonly<Partial<Record<ServiceName, string>>>;
     readonly otlpEndpoint: string | undefined;
@@ -88,8 +92,8 @@ export interface ServiceConfig {
     /** Time spent reporting not-ready while still serving, so the mesh stops routing here first. */
     readonly shutdownDelayMs: number;
     readonly downstreamTimeoutMs: number;
-    /** order only: how often pending orders are swept (0: never) and how old they must be. */
-    readonly orderSweep: { readonly intervalMs: number; readonly ageMs: number };
+    /** order only: how often pending orders are swept (0: never), how old they must be, and how many sweeps before one is marked failed. */
+    readonly orderSweep: { readonly intervalMs: number; readonly ageMs: number; readonly maxAttempts: number };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -123,6 +127,7 @@ export function loadConfig(env: Env): ServiceConfig {
         host: values.HOST,
         databaseUrl: values.DATABASE_URL,
         databasePoolMax: values.DATABASE_POOL_MAX,
+        databaseStatementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
         downstreams,
         otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
         otelServiceName: values.OTEL_SERVICE_NAME ?? values.SERVICE_NAME,
@@ -134,6 +139,6 @@ export function loadConfig(env: Env): ServiceConfig {
         shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
         shutdownDelayMs: Math.min(values.SHUTDOWN_DELAY_MS, Math.floor(values.SHUTDOWN_GRACE_MS / 2)),
         downstreamTimeoutMs: values.DOWNSTREAM_TIMEOUT_MS,
-        orderSweep: { intervalMs: values.ORDER_SWEEP_INTERVAL_MS, ageMs: values.ORDER_SWEEP_AGE_MS },
+        orderSweep: { intervalMs: values.ORDER_SWEEP_INTERVAL_MS, ageMs: values.ORDER_SWEEP_AGE_MS, maxAttempts: values.ORDER_SWEEP_MAX_ATTEMPTS },
     };
 }

@@ -15,10 +15,19 @@ export interface Database {
     close(): Promise<void>;
 }
 
-export function openDatabase(url: string, schema: string, logger: Logger, poolMax = 10): Database {
+/** How recently a busy pool must have had a connection back for readiness to call it healthy without a probe. */
+const busyPoolGraceMs = 5_000;
+
+/** TCP keepalive on every connection: Azure's load balancer drops flows idle for about 4 minutes without telling either end. */
+export const keepAlive = { keepAlive: true, keepAliveInitialDelayMillis: 30_000 } as const;
+
+export function openDatabase(url: string, schema: string, logger: Logger, poolMax = 10, statementTimeoutMs = 5_000): Database {
     const pool = new pg.Pool({
         connectionString: url,
         options: `-c search_path=${schema}`,
+        // Sent as a startup parameter: a statement stuck behind a lock fails after this instead of holding the connection.
+        statement_timeout: statementTimeoutMs,
+        ...keepAlive,
         max: poolMax,
         connectionTimeoutMillis: 2_000,
         idleTimeoutMillis: 30_000,
@@ -27,6 +36,11 @@ export function openDatabase(url: string, schema: string, logger: Logger, poolMa
     // An idle connection dropped by the server must not crash the process; the next
     // checkout reconnects and readiness reports the outage meanwhile.
     pool.on("error", (error) => logger.warn({ err: error }, "idle database connection lost"));
+    // A connection handed back without an error means the database answered just now.
+    let lastAnswerAt = 0;
+    pool.on("release", (error) => {
+        if (!error) lastAnswerAt = Date.now();
+    });
 
     return {
         pool,
@@ -46,6 +60,10 @@ export function openDatabase(url: string, schema: string, logger: Logger, poolMa
             }
         },
         async ping(timeoutMs) {
+            // Every connection busy is load, not an outage: while they keep coming back the
+            // database is up, and queueing the probe behind them would mark a busy pod unready.
+            const saturated = pool.idleCount === 0 && pool.totalCount >= poolMax;
+            if (saturated && Date.now() - lastAnswerAt < busyPoolGraceMs) return true;
             let timer: NodeJS.Timeout | undefined;
             const timeout = new Promise<boolean>((resolve) => {
                 timer = setTimeout(() => resolve(false), timeoutMs);

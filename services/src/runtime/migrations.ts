@@ -15,6 +15,9 @@ export async function migrate(database: Database, migrations: readonly Migration
     const ordered = [...migrations].sort((a, b) => a.version - b.version);
     const schema = database.schema;
     return database.transaction(async (client) => {
+        // Waiting for another replica's migrations, or a long migration, is not a stuck query:
+        // the pool's DATABASE_STATEMENT_TIMEOUT_MS does not apply to this transaction.
+        await client.query("SET LOCAL statement_timeout = 0");
         await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`migrations:${schema}`]);
         // A login that owns only its schema (the bootstrap Job made it) may not CREATE in the database.
         const present = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);

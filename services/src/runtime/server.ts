@@ -57,7 +57,7 @@ const alwaysOpenPaths = /^\/(health\/|metrics$)/;
 export async function runService(module: ServiceModule, config: ServiceConfig, options: RunOptions = {}): Promise<RunningService> {
     const logger = createLogger(config, options.logDestination);
     const metrics = new ServiceMetrics(config.service, config.version);
-    const db = openDatabase(config.databaseUrl, module.name, logger, config.databasePoolMax);
+    const db = openDatabase(config.databaseUrl, module.name, logger, config.databasePoolMax, config.databaseStatementTimeoutMs);
     const downstream = new DownstreamClient(config.downstreams, config.downstreamTimeoutMs, metrics);
     const lifecycle = new Lifecycle();
 

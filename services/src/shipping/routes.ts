@@ -36,7 +36,11 @@ export function registerShippingRoutes(app: FastifyInstance, { db, metrics }: Se
     app.get("/api/shipments/:trackingId", async (request) => {
         const { trackingId } = parseInput(trackingParams, request.params, "path");
         subjectOf(request); // the tracking id is the customer's to share; shipments record no owner
-        const result = await db.pool.query<Shipment>(`SELECT ${shipmentColumns} FROM shipments WHERE tracking_id = $1`, [trackingId]);
+        // So any signed-in customer holding the id sees the status, never the address (issue 25, item 8).
+        const result = await db.pool.query<Omit<Shipment, "address">>(
+            `SELECT tracking_id AS "trackingId", order_id AS "orderId", status FROM shipments WHERE tracking_id = $1`,
+            [trackingId],
+        );
         if (!result.rows[0]) throw new HttpError(404, "shipment not found", { trackingId });
         return result.rows[0];
     });

@@ -52,8 +52,8 @@ const customerCases: Record<string, CustomerCase> = {
     "DELETE /api/cart/:userId/items/:productId": { owner: "1", own: () => ({ path: "/api/cart/1/items/1" }), forOther: () => ({ path: "/api/cart/2/items/1" }), expect: 200 },
     "POST /api/orders": {
         owner: "1",
-        own: () => ({ path: "/api/orders", json: { userId: "1", items: [{ productId: "2", price: 3499, quantity: 1 }] } }),
-        forOther: () => ({ path: "/api/orders", json: { userId: "2", items: [{ productId: "2", price: 3499, quantity: 1 }] } }),
+        own: () => ({ path: "/api/orders", json: { userId: "1", items: [{ productId: "2", price: 3499, quantity: 1 }] }, headers: { "idempotency-key": randomUUID() } }),
+        forOther: () => ({ path: "/api/orders", json: { userId: "2", items: [{ productId: "2", price: 3499, quantity: 1 }] }, headers: { "idempotency-key": randomUUID() } }),
         expect: 201,
         after: (answer, made) => {
             made.orderId = answer.body.orderId;
@@ -188,7 +188,7 @@ describe("access through the dev router: public, customer and internal routes", 
 
     it("runs the testing guide's order flow with a token: order, read it back, see the notification", async () => {
         const token = await tokenOf("1");
-        const placed = await call("POST", { path: "/api/orders", json: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] } }, token);
+        const placed = await call("POST", { path: "/api/orders", json: { userId: "1", items: [{ productId: "1", price: 999, quantity: 1 }] }, headers: { "idempotency-key": randomUUID() } }, token);
         expect(placed.status, JSON.stringify(placed.body)).to.equal(201);
         expect(placed.body).to.include({ status: "confirmed", total: 999, currency: "EUR" });
         expect((await call("GET", { path: `/api/orders/${placed.body.orderId}` }, token)).body).to.include({ userId: "1", status: "confirmed" });
