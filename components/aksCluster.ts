@@ -26,6 +26,8 @@ export interface AksClusterArgs {
     privateApiServer: boolean;
     /** Subnet of the stack's VNet (components/network.ts) the nodes of both pools join. */
     nodeSubnetId: pulumi.Input<string>;
+    /** The deploy job's network path to a private API server (components/deployerAccess.ts): the provider waits for it. */
+    deployerPath?: pulumi.Resource[];
 }
 
 /**
@@ -152,7 +154,7 @@ export class AksCluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(
             credentials.kubeconfigs.apply((configs) => useAzureCliLogin(Buffer.from(configs[0].value, "base64").toString("utf8"))),
         );
-        this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child, dependsOn: [deployerIsAdmin] });
+        this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child, dependsOn: [deployerIsAdmin, ...(args.deployerPath ?? [])] });
         this.clusterName = cluster.name;
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, oidcIssuerUrl: this.oidcIssuerUrl });

@@ -27,6 +27,8 @@ export interface ContainerRegistryArgs {
 export class ContainerRegistry extends pulumi.ComponentResource {
     public readonly registryId: pulumi.Output<string>;
     public readonly loginServer: pulumi.Output<string>;
+    /** The privatelink zone, with a private endpoint: other networks that push or pull link to it. */
+    public readonly privateDnsZone?: { resourceGroupName: pulumi.Input<string>; zoneName: string; zone: pulumi.Resource };
 
     constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:platform:ContainerRegistry", name, {}, opts);
@@ -49,7 +51,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
             child,
         );
         if (endpoint) {
-            privateAccess(name, args, endpoint, registry, child);
+            const zone = privateAccess(name, args, endpoint, registry, child);
+            this.privateDnsZone = { resourceGroupName: args.resourceGroupName, zoneName: registryPrivateDnsZone, zone };
         }
         this.registryId = registry.id;
         this.loginServer = registry.loginServer;
@@ -58,7 +61,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
 }
 
 /** The endpoint in the subnet, and the privatelink zone that maps the registry's names to it. */
-function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: RegistryPrivateEndpoint, registry: containerregistry.Registry, child: pulumi.CustomResourceOptions) {
+function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: RegistryPrivateEndpoint, registry: containerregistry.Registry, child: pulumi.CustomResourceOptions): privatedns.PrivateZone {
     const common = { resourceGroupName: args.resourceGroupName };
     const zone = new privatedns.PrivateZone(`${name}-dns`, { ...common, privateZoneName: registryPrivateDnsZone, location: "global" }, child);
     endpoint.virtualNetworkIds.forEach(
@@ -91,4 +94,5 @@ function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: Regi
         },
         { ...child, dependsOn: [privateEndpoint] },
     );
+    return zone;
 }

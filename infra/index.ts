@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IstioMesh } from "../components/istioMesh";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
+import { placeholderKeys } from "../stacks/placeholders";
 import { provisionPlatform } from "./platform";
 import { deployWorkloads } from "./workloads";
 
@@ -18,6 +19,10 @@ function loadConfig() {
 }
 
 const config = loadConfig();
+// A real engine (preview or up) refuses example ids; an offline render lists them as advisories.
+if (pulumi.runtime.hasEngine() && placeholderKeys(config).length) {
+    throw new pulumi.RunError(placeholderKeys(config).join("\n"));
+}
 const platform = provisionPlatform(config, pulumi.getStack());
 
 const mesh = new IstioMesh(

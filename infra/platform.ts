@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
 import { ContainerRegistry, type RegistryPrivateEndpoint } from "../components/containerRegistry";
 import { postgresDnsZoneName } from "../components/database";
+import { DeployerAccess } from "../components/deployerAccess";
 import { Network } from "../components/network";
 import { type StackConfig } from "../stacks";
 
@@ -16,6 +17,8 @@ export interface Platform {
     registry?: ContainerRegistry;
     /** The stack's Azure resource group and VNet (AKS stacks only), which the data tier joins. */
     azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network };
+    /** The deploy job's network path (deployer.network): image pushes and Kubernetes calls wait for it. */
+    deployerPath: pulumi.Resource[];
 }
 
 /** Flexible Server names are global DNS names: derived from the registry's, which is globally unique too. */
@@ -29,7 +32,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
     const { cluster } = config;
     if (cluster.provider === "existing") {
         const provider = new k8s.Provider("existing-cluster", { context: cluster.kubeconfigContext, enableServerSideApply: true });
-        return { provider, clusterName: pulumi.output(cluster.kubeconfigContext ?? "current kubeconfig context") };
+        return { provider, clusterName: pulumi.output(cluster.kubeconfigContext ?? "current kubeconfig context"), deployerPath: [] };
     }
     const group = new resources.ResourceGroup("ecommerce", { resourceGroupName: `ecommerce-mesh-${stack}`, location: cluster.location });
     const network = new Network("network", {
@@ -45,6 +48,14 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         sku: config.registry.sku,
         privateEndpoint: registryEndpoint ?? (config.registry.privateEndpoint ? registryEndpointIn(network) : undefined),
     });
+    const deployer = config.deployer.network
+        ? new DeployerAccess("deployer", {
+              deployerVirtualNetworkId: config.deployer.network.virtualNetworkId,
+              stack: { resourceGroupName: group.name, vnetName: network.vnetName, vnetId: network.vnetId },
+              registryDnsZone: registry.privateDnsZone,
+          })
+        : undefined;
+    const deployerPath = deployer?.ready ?? [];
     const aks = new AksCluster("aks", {
         resourceGroupName: group.name,
         location: group.location,
@@ -59,6 +70,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         registryId: registry.registryId,
         privateApiServer: cluster.privateApiServer,
         nodeSubnetId: network.subnetIds.aksNodes,
+        deployerPath,
     });
     return {
         provider: aks.provider,
@@ -66,5 +78,6 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         kubeconfig: aks.kubeconfig,
         registry,
         azure: { resourceGroupName: group.name, location: group.location, network },
+        deployerPath,
     };
 }

@@ -6,6 +6,7 @@ import { canaryRollout } from "./rollout";
 import { formatDuration, maxRouteTimeoutMs, parseDuration } from "./durations";
 import { observabilityIssues, observabilitySchema } from "./observability";
 import { databaseKeys, refineDatabase } from "./databaseSchema";
+import { deployerIssues, deployerSchema } from "./deployerSchema";
 
 const says = (text: string) => ({ error: text });
 
@@ -245,6 +246,8 @@ export const stackConfigSchema = z
             url: z.string(says("is not a connection URL")).min(1, says("is not a connection URL")).optional(),
         }),
         observability: observabilitySchema,
+        // The deploy job's network, peered with the stack's (stacks/deployerSchema.ts).
+        deployer: deployerSchema,
         services: z.strictObject(Object.fromEntries(serviceNames.map((name) => [name, serviceSchema])) as Record<(typeof serviceNames)[number], typeof serviceSchema>),
     })
     .superRefine((config, ctx) => {
@@ -270,6 +273,9 @@ export const stackConfigSchema = z
             ctx.addIssue({ code: "custom", path: ["cluster", "userPool", "minCount"], input: pool.minCount, message: `is more than cluster.userPool.maxCount (${pool.maxCount})` });
         }
         for (const issue of observabilityIssues(config)) {
+            ctx.addIssue({ code: "custom", ...issue });
+        }
+        for (const issue of deployerIssues(config)) {
             ctx.addIssue({ code: "custom", ...issue });
         }
     });

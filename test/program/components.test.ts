@@ -20,7 +20,7 @@ describe("AKS and ACR (prod)", () => {
     it("creates AKS with Entra ID + Azure RBAC, no local accounts, workload identity and Cilium network policy", () => {
         const aks = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks"));
         expect(aks.kubernetesVersion).to.equal("1.36");
-        expect(aks.aadProfile).to.deep.equal({ managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [] });
+        expect(aks.aadProfile).to.deep.equal({ managed: true, enableAzureRBAC: true, adminGroupObjectIDs: ["00000000-0000-0000-0000-000000000000"] });
         expect(aks.disableLocalAccounts).to.equal(true);
         expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
         expect(aks.securityProfile).to.deep.equal({ workloadIdentity: { enabled: true } });

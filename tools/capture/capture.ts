@@ -22,6 +22,8 @@ export interface CapturedResource {
     markedInputs: Record<string, unknown>;
     /** URNs this resource waits for (`dependsOn` and resources its inputs came from). */
     dependencies: string[];
+    /** URN of the explicit provider it is created through, if any: it waits for that provider's dependencies too. */
+    provider?: string;
 }
 
 export interface Capture {
@@ -40,12 +42,13 @@ export interface CaptureOptions {
     entry?: string;
 }
 
-type Registered = Omit<CapturedResource, "urn" | "dependencies">;
+type Registered = Omit<CapturedResource, "urn" | "dependencies" | "provider">;
 
 interface RegisterRequest {
     getType(): string;
     getName(): string;
     getDependenciesList(): string[];
+    getProvider(): string;
 }
 interface MockMonitor {
     getRegisteredResources(): Map<string, unknown>;
@@ -130,19 +133,21 @@ function mockMonitor(): MockMonitor {
 }
 
 /** The mocks API does not pass dependencies on, so read them off each registration request. */
-function recordDependencies(): Map<string, string[]> {
-    const seen = new Map<string, string[]>();
+function recordDependencies(): Map<string, { dependencies: string[]; provider?: string }> {
+    const seen = new Map<string, { dependencies: string[]; provider?: string }>();
     const monitor = mockMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (request, callback) => {
-        seen.set(`${request.getType()}::${request.getName()}`, [...request.getDependenciesList()].sort());
+        // A provider reference is `<urn>::<id>`.
+        const provider = request.getProvider().split("::").slice(0, -1).join("::") || undefined;
+        seen.set(`${request.getType()}::${request.getName()}`, { dependencies: [...request.getDependenciesList()].sort(), ...(provider ? { provider } : {}) });
         return register(request, callback);
     };
     return seen;
 }
 
 /** Joins what the mocks saw with the URNs the mock monitor assigned (which carry the parent chain). */
-function withUrns(registered: Registered[], dependencies: Map<string, string[]>): CapturedResource[] {
+function withUrns(registered: Registered[], dependencies: Map<string, { dependencies: string[]; provider?: string }>): CapturedResource[] {
     const urns = new Map<string, string>();
     for (const urn of mockMonitor().getRegisteredResources().keys()) {
         const [, , qualifiedType, name] = urn.split("::");
@@ -154,7 +159,7 @@ function withUrns(registered: Registered[], dependencies: Map<string, string[]>)
     }
     return registered.map((resource) => {
         const key = `${resource.type}::${resource.name}`;
-        return { urn: urns.get(key) ?? "", ...resource, dependencies: dependencies.get(key) ?? [] };
+        return { urn: urns.get(key) ?? "", ...resource, dependencies: [], ...dependencies.get(key) };
     });
 }
 

@@ -1,0 +1,87 @@
+// A rehearsal of the first `pulumi up`, offline: the order the engine would see in the program's
+// own resource graph, and the config that would refuse a deploy that cannot finish.
+import { expect } from "chai";
+import { type Capture, type CapturedResource } from "../../tools/capture/capture";
+import { placeholderKeys } from "../../stacks/placeholders";
+import { fromPulumiConfig, loadStackConfig } from "../../stacks";
+import { capture, itRejectsNamingTheKey, one, stackConfig } from "../support/stacks";
+
+/** Every URN a resource waits for: its dependencies, its provider's, and theirs (parents' too). */
+function waitsFor(c: Capture, resource: CapturedResource): Set<string> {
+    const byUrn = new Map(c.resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const queue = [...resource.dependencies, ...(resource.provider ? [resource.provider] : [])];
+    while (queue.length) {
+        const urn = queue.pop()!;
+        if (seen.has(urn)) {
+            continue;
+        }
+        seen.add(urn);
+        const next = byUrn.get(urn);
+        queue.push(...(next?.dependencies ?? []), ...(next?.provider ? [next.provider] : []));
+    }
+    return seen;
+}
+
+const kubernetesObjects = (c: Capture) => c.resources.filter((r) => r.custom && (r.type.startsWith("kubernetes:") || r.type === "helm.sh/v3:Release") && !r.readId);
+
+describe("first deploy: the order (prod, from the program's resource graph)", () => {
+    let c: Capture;
+    before(async () => {
+        c = await capture("prod");
+    });
+
+    it("peers the deployer's network both ways and links privatelink.azurecr.io to it", () => {
+        const to = one(c, "azure-native:network:VirtualNetworkPeering", "deployer-to-deployer").inputs as Record<string, unknown>;
+        const from = one(c, "azure-native:network:VirtualNetworkPeering", "deployer-from-deployer").inputs as Record<string, unknown>;
+        expect(to).to.include({ virtualNetworkName: "ecommerce-mesh-prod", allowVirtualNetworkAccess: true });
+        expect(to.remoteVirtualNetwork).to.deep.equal({ id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ecommerce-mesh-runners/providers/Microsoft.Network/virtualNetworks/runners" });
+        expect(from).to.include({ resourceGroupName: "ecommerce-mesh-runners", virtualNetworkName: "runners", allowVirtualNetworkAccess: true });
+        const link = one(c, "azure-native:privatedns:VirtualNetworkLink", "deployer-registry-dns").inputs as Record<string, unknown>;
+        expect(link).to.include({ privateZoneName: "privatelink.azurecr.io", registrationEnabled: false });
+        expect(link.virtualNetwork).to.deep.equal(to.remoteVirtualNetwork);
+    });
+
+    it("has every Kubernetes object and Helm release wait for both peerings, the registry DNS link and the admin grant", () => {
+        const needed = ["deployer-to-deployer", "deployer-from-deployer", "deployer-registry-dns", "aks-deployer-admin"].map((name) => c.resources.find((r) => r.name === name)!.urn);
+        const objects = kubernetesObjects(c);
+        expect(objects.length).to.be.greaterThan(50);
+        for (const object of objects) {
+            const waits = waitsFor(c, object);
+            expect(needed.filter((urn) => !waits.has(urn)), `${object.type} ${object.name}`).to.deep.equal([]);
+        }
+    });
+
+    it("has no Kubernetes object wait on something that waits on it", () => {
+        for (const object of kubernetesObjects(c)) {
+            for (const urn of waitsFor(c, object)) {
+                const other = c.resources.find((r) => r.urn === urn)!;
+                expect(waitsFor(c, other).has(object.urn), `${object.name} <-> ${other.name}`).to.equal(false);
+            }
+        }
+    });
+});
+
+describe("first deploy: the config refuses what cannot finish", () => {
+    itRejectsNamingTheKey([
+        { set: ["deployer={}"], line: /^ecommerce-mesh:deployer\.network: is required with cluster\.privateApiServer and registry\.privateEndpoint/ },
+        { set: ["deployer.network.addressSpace=[\"10.20.128.0/24\"]"], line: `ecommerce-mesh:deployer.network.addressSpace.0: "10.20.128.0/24" overlaps the stack's VNet (10.20.0.0/16): Azure peers only disjoint address spaces` },
+        { set: ["deployer.network.addressSpace=[\"10.0.0.0/8\"]"], line: /^ecommerce-mesh:deployer\.network\.addressSpace\.0: "10\.0\.0\.0\/8" overlaps the stack's VNet/ },
+        { set: ["deployer.network.addressSpace=[\"10.244.1.0/24\"]"], line: /overlaps the pod CIDR \(10\.244\.0\.0\/16\)/ },
+        { set: ["deployer.network.virtualNetworkId=runners"], line: /^ecommerce-mesh:deployer\.network\.virtualNetworkId: .*is not a virtual network resource id/ },
+        { set: ["cluster.adminGroupObjectIds=[]"], line: /^ecommerce-mesh:cluster\.adminGroupObjectIds: .*is required in prod/ },
+    ]);
+
+    it("lists the shipped example ids for the runner's network and the admin group, naming each key", () => {
+        const config = loadStackConfig(fromPulumiConfig(stackConfig("prod").values));
+        expect(placeholderKeys(config).map((line) => line.split(":").slice(0, 2).join(":"))).to.deep.equal([
+            "ecommerce-mesh:deployer.network.virtualNetworkId",
+            "ecommerce-mesh:cluster.adminGroupObjectIds.0",
+        ]);
+    });
+
+    it("creates no deployer path for dev, whose API server and registry are public", async () => {
+        const dev = await capture("dev");
+        expect(dev.resources.filter((r) => r.type === "azure-native:network:VirtualNetworkPeering")).to.deep.equal([]);
+    });
+});
