@@ -2,10 +2,7 @@
 // network, the admin group). Offline they render, and the advisory policy azure-no-example-ids
 // lists them; a real `pulumi up` refuses them, naming the key.
 
-/** The all-zero GUID the shipped stack files use where a real tenant's id belongs. */
-export const exampleGuid = "00000000-0000-0000-0000-000000000000";
-
-export const isExampleId = (value: string): boolean => value.toLowerCase().includes(exampleGuid);
+import { isExampleId } from "../policies/lib/exampleIds";
 
 interface PlaceholderView {
     cluster: { adminGroupObjectIds: string[] };

@@ -10,16 +10,19 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its one advisory is the HTTP-only Gateway", async () => {
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its advisories are the HTTP-only Gateway and the example ids", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
         expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
             "advisory istio-gateway-tls ecommerce-gateway",
+            "advisory azure-no-example-ids deployer-to-deployer",
+            "advisory azure-no-example-ids aks",
         ]);
     });
 
-    it("prod with a TLS credential for the gateway has no finding", async () => {
-        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls"), { environment: "prod" });
+    it("prod with a TLS credential for the gateway and its own admin group and runner network has no finding", async () => {
+        const own = ["cluster.adminGroupObjectIds=[\"6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f\"]", "deployer.network.virtualNetworkId=/subscriptions/6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners"];
+        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", ...own), { environment: "prod" });
         expect(byPolicy(violations)).to.deep.equal([]);
     });
 
@@ -82,10 +85,10 @@ describe("policies: acceptance", () => {
             const resources = await capture("prod");
             for (const name of ["product-v1", "product-v2"]) {
                 const spec = find(resources, "Deployment", name).inputs.spec.template.spec;
-                spec.containers[0].image = spec.containers[0].image.replace(/:[^:/]+$/, ":latest");
+                spec.containers[0].image = spec.containers[0].image.replace(/:[^:/@]+(@sha256:\w+)?$/, ":latest");
             }
             const found = mandatory(runPolicies(resources, { environment: "prod" }));
-            expect(byPolicy(found)).to.deep.equal(["image-pinned-tag product-v1", "image-pinned-tag product-v2"]);
+            expect(byPolicy(found)).to.deep.equal(["image-pinned-tag product-v1", "image-pinned-tag product-v2", "image-pinned-by-digest product-v1", "image-pinned-by-digest product-v2"]);
         });
 
         it("order.retries.writeRetryOn=5xx,connect-failure → no-unsafe-retry-on-non-idempotent for POST /api/orders", async () => {

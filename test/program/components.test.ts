@@ -156,9 +156,9 @@ describe("MeshService", () => {
         });
         const [product] = spec(one(prod, "apps/v1:Deployment", "product-v1")).template.spec.containers;
         expect(product.env.map((e: Json) => e.name)).to.not.include("DOWNSTREAM_TIMEOUT_MS");
-        expect(container.image).to.equal("ecommercemeshprod.azurecr.io/order:0.1.0");
+        expect(container.image).to.equal(`ecommercemeshprod.azurecr.io/order:0.1.0@sha256:${"0".repeat(64)}`); // images.build: the ref the push returns
         const [v2] = spec(one(prod, "apps/v1:Deployment", "product-v2")).template.spec.containers;
-        expect(v2.image).to.equal("ecommercemeshprod.azurecr.io/product:0.1.0");
+        expect(v2.image).to.equal(`ecommercemeshprod.azurecr.io/product:0.1.0@sha256:${"0".repeat(64)}`);
         expect(v2.env.find((e: Json) => e.name === "SERVICE_VERSION").value).to.equal("v2");
     });
 
