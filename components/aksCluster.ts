@@ -18,6 +18,8 @@ export interface AksClusterArgs {
     disableLocalAccounts: boolean;
     /** What kind of identity runs Pulumi: it is granted cluster admin. */
     deployerPrincipalType: "User" | "ServicePrincipal";
+    /** How kubelogin signs Pulumi in (cluster.kubeloginMode). */
+    kubeloginMode: KubeloginMode;
     /** Entra ID groups that administer the cluster. */
     adminGroupObjectIds: string[];
     /** Registry the kubelet pulls from, granted AcrPull. */
@@ -152,7 +154,7 @@ export class AksCluster extends pulumi.ComponentResource {
             ...(args.privateApiServer ? { serverFqdn: "public" } : {}),
         });
         this.kubeconfig = pulumi.secret(
-            credentials.kubeconfigs.apply((configs) => useAzureCliLogin(Buffer.from(configs[0].value, "base64").toString("utf8"))),
+            credentials.kubeconfigs.apply((configs) => useKubelogin(Buffer.from(configs[0].value, "base64").toString("utf8"), args.kubeloginMode)),
         );
         this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child, dependsOn: [deployerIsAdmin, ...(args.deployerPath ?? [])] });
         this.clusterName = cluster.name;
@@ -167,18 +169,23 @@ export class AksCluster extends pulumi.ComponentResource {
  */
 const privateApiServerProfile = { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: true, privateDNSZone: "system" };
 
+export type KubeloginMode = "azurecli" | "workloadidentity";
+
 /**
  * AKS hands out an exec kubeconfig that runs `kubelogin --login devicecode`, which waits for a
- * browser. Pulumi runs unattended, so switch it to the Azure CLI's session (`az login` locally,
- * `azure/login` with OIDC in CI).
+ * browser. Pulumi runs unattended, so rewrite the exec args as `kubelogin convert-kubeconfig -l
+ * <mode>` does (Azure/kubelogin pkg/internal/converter/convert.go): `get-token --login <mode>
+ * --server-id <id>`, and no devicecode client or tenant id. azurecli uses the CLI's session;
+ * workloadidentity reads AZURE_CLIENT_ID and AZURE_TENANT_ID and, in GitHub Actions, asks
+ * ACTIONS_ID_TOKEN_REQUEST_URL for a fresh federated token each time (githubactionscredential.go).
  */
-export function useAzureCliLogin(kubeconfig: string): string {
+export function useKubelogin(kubeconfig: string, mode: KubeloginMode): string {
     const doc = parse(kubeconfig) as { users?: { user?: { exec?: { args?: string[] } } }[] };
     for (const entry of doc.users ?? []) {
-        const execArgs = entry.user?.exec?.args;
-        const at = execArgs?.indexOf("--login") ?? -1;
-        if (execArgs && at >= 0 && at + 1 < execArgs.length) {
-            execArgs[at + 1] = "azurecli";
+        const exec = entry.user?.exec;
+        const at = exec?.args?.indexOf("--server-id") ?? -1;
+        if (exec?.args && at >= 0 && at + 1 < exec.args.length) {
+            exec.args = ["get-token", "--login", mode, "--server-id", exec.args[at + 1]];
         }
     }
     return stringify(doc);

@@ -66,6 +66,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         availabilityZones: cluster.availabilityZones,
         disableLocalAccounts: cluster.disableLocalAccounts,
         deployerPrincipalType: cluster.deployerPrincipalType,
+        kubeloginMode: cluster.kubeloginMode,
         adminGroupObjectIds: cluster.adminGroupObjectIds,
         registryId: registry.registryId,
         privateApiServer: cluster.privateApiServer,

@@ -186,6 +186,9 @@ export const stackConfigSchema = z
             privateApiServer: flag,
             // Azure checks a role assignment's principal type: a user at a laptop, a service principal in CI.
             deployerPrincipalType: oneOf(["User", "ServicePrincipal"]),
+            // How kubelogin gets Pulumi's token: the CLI session at a terminal; in CI the federated
+            // token, which it fetches again per token (the CLI's expires, Azure/azure-cli#28708).
+            kubeloginMode: oneOf(["azurecli", "workloadidentity"]).default("azurecli"),
             adminGroupObjectIds: z.array(
                 matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "an Entra ID group object id (a GUID)"),
                 says("is not a list of Entra ID group object ids"),

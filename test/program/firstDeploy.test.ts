@@ -4,7 +4,8 @@ import { expect } from "chai";
 import { type Capture, type CapturedResource } from "../../tools/capture/capture";
 import { placeholderKeys } from "../../stacks/placeholders";
 import { fromPulumiConfig, loadStackConfig } from "../../stacks";
-import { capture, itRejectsNamingTheKey, one, stackConfig } from "../support/stacks";
+import { parse } from "yaml";
+import { capture, itRejectsNamingTheKey, type Json, one, stackConfig } from "../support/stacks";
 
 /** Every URN a resource waits for: its dependencies, its provider's, and theirs (parents' too). */
 function waitsFor(c: Capture, resource: CapturedResource): Set<string> {
@@ -62,6 +63,18 @@ describe("first deploy: the order (prod, from the program's resource graph)", ()
     });
 });
 
+describe("first deploy: a CI login that outlives the run", () => {
+    const execArgs = (c: Capture) => (parse((one(c, "pulumi:providers:kubernetes", "aks").inputs as { kubeconfig: string }).kubeconfig) as Json).users[0].user.exec.args;
+
+    it("signs people in through the Azure CLI session by default, as kubelogin convert-kubeconfig -l azurecli writes it", async () => {
+        expect(execArgs(await capture("prod"))).to.deep.equal(["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]);
+    });
+
+    it("signs CI in with the federated token (workloadidentity), without AKS's devicecode client id, so AZURE_CLIENT_ID is the one used", async () => {
+        expect(execArgs(await capture("prod", "cluster.kubeloginMode=workloadidentity"))).to.deep.equal(["get-token", "--login", "workloadidentity", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]);
+    });
+});
+
 describe("first deploy: the config refuses what cannot finish", () => {
     itRejectsNamingTheKey([
         { set: ["deployer={}"], line: /^ecommerce-mesh:deployer\.network: is required with cluster\.privateApiServer and registry\.privateEndpoint/ },
@@ -69,6 +82,7 @@ describe("first deploy: the config refuses what cannot finish", () => {
         { set: ["deployer.network.addressSpace=[\"10.0.0.0/8\"]"], line: /^ecommerce-mesh:deployer\.network\.addressSpace\.0: "10\.0\.0\.0\/8" overlaps the stack's VNet/ },
         { set: ["deployer.network.addressSpace=[\"10.244.1.0/24\"]"], line: /overlaps the pod CIDR \(10\.244\.0\.0\/16\)/ },
         { set: ["deployer.network.virtualNetworkId=runners"], line: /^ecommerce-mesh:deployer\.network\.virtualNetworkId: .*is not a virtual network resource id/ },
+        { set: ["cluster.kubeloginMode=devicecode"], line: 'ecommerce-mesh:cluster.kubeloginMode: "devicecode" is not one of azurecli, workloadidentity' },
         { set: ["cluster.adminGroupObjectIds=[]"], line: /^ecommerce-mesh:cluster\.adminGroupObjectIds: .*is required in prod/ },
     ]);
 

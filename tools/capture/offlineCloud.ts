@@ -60,7 +60,8 @@ users:
     exec:
       apiVersion: client.authentication.k8s.io/v1beta1
       command: kubelogin
-      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]
+      # As AKS hands it out: the devicecode client (AKS's Entra app) and the tenant come with it.
+      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, 00000000-0000-0000-0000-000000000000, --login, devicecode]
 `;
 
 export function offlineInvoke(token: string, _inputs: Record<string, unknown>): Record<string, unknown> {
