@@ -3,6 +3,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
+import { managedClusterDrift } from "./builders/azureDrift";
 import { builtInRoles, grantDeployer, roleDefinitionId } from "./builders/azureRoles";
 import { addressPlan } from "./network";
 
@@ -50,6 +51,36 @@ export class AksCluster extends pulumi.ComponentResource {
         const zones = args.availabilityZones.length ? { availabilityZones: args.availabilityZones } : {};
         const onSubnet = { vnetSubnetID: args.nodeSubnetId };
 
+        const agentPoolProfiles = [
+            {
+                name: "system",
+                mode: "System",
+                count: args.systemPool.count,
+                vmSize: args.systemPool.vmSize,
+                osType: "Linux",
+                osSKU: "AzureLinux",
+                type: "VirtualMachineScaleSets",
+                ...zones,
+                ...onSubnet,
+                // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
+                nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+            },
+            {
+                name: "user",
+                mode: "User",
+                enableAutoScaling: true,
+                count: args.userPool.minCount,
+                minCount: args.userPool.minCount,
+                maxCount: args.userPool.maxCount,
+                vmSize: args.userPool.vmSize,
+                osType: "Linux",
+                osSKU: "AzureLinux",
+                type: "VirtualMachineScaleSets",
+                ...zones,
+                ...onSubnet,
+            },
+        ];
+
         const cluster = new containerservice.ManagedCluster(
             name,
             {
@@ -59,35 +90,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 dnsPrefix: args.clusterName,
                 kubernetesVersion: args.kubernetesVersion,
                 identity: { type: "SystemAssigned" },
-                agentPoolProfiles: [
-                    {
-                        name: "system",
-                        mode: "System",
-                        count: args.systemPool.count,
-                        vmSize: args.systemPool.vmSize,
-                        osType: "Linux",
-                        osSKU: "AzureLinux",
-                        type: "VirtualMachineScaleSets",
-                        ...zones,
-                        ...onSubnet,
-                        // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
-                        nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
-                    },
-                    {
-                        name: "user",
-                        mode: "User",
-                        enableAutoScaling: true,
-                        count: args.userPool.minCount,
-                        minCount: args.userPool.minCount,
-                        maxCount: args.userPool.maxCount,
-                        vmSize: args.userPool.vmSize,
-                        osType: "Linux",
-                        osSKU: "AzureLinux",
-                        type: "VirtualMachineScaleSets",
-                        ...zones,
-                        ...onSubnet,
-                    },
-                ],
+                agentPoolProfiles,
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
                 disableLocalAccounts: args.disableLocalAccounts,
                 ...(args.privateApiServer ? { apiServerAccessProfile: privateApiServerProfile } : {}),
@@ -106,7 +109,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 // A minor-version pin with patch upgrades: security fixes land, the API surface does not move.
                 autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
             },
-            child,
+            { ...child, ignoreChanges: managedClusterDrift(agentPoolProfiles) },
         );
 
         const kubeletObjectId = cluster.identityProfile.apply((profile) => {

@@ -21,6 +21,8 @@ export interface ContainerRegistryArgs {
     sku: "Basic" | "Standard" | "Premium";
     /** With it, public network access is off and the registry is reached through this endpoint only. */
     privateEndpoint?: RegistryPrivateEndpoint;
+    /** Pulumi's protect on the registry (prod): its images are what every pod pulls. */
+    protect?: boolean;
 }
 
 /** The ACR that holds the service images. Pulls use the cluster's identity, never an admin password. */
@@ -48,7 +50,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
                 // Trusted Azure services (Defender image scanning) still reach a private registry.
                 ...(endpoint ? { publicNetworkAccess: "Disabled", networkRuleBypassOptions: "AzureServices" } : {}),
             },
-            child,
+            { ...child, protect: args.protect },
         );
         if (endpoint) {
             const zone = privateAccess(name, args, endpoint, registry, child);

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { databaseUrlKey, loginRole } from "../services/src/bootstrap/logins";
 import { type ServiceName, serviceNames, type StackConfig } from "../stacks";
 import { postgresSkus } from "../stacks/postgresSkus";
+import { flexibleServerDrift } from "./builders/azureDrift";
 import { cnpgChart, cnpgClusterSpec, cnpgOperatorValues } from "./builders/cnpg";
 import { loginBootstrapJobSpec } from "./builders/loginBootstrap";
 import { type DatabaseEndpoint } from "./builders/perimeter";
@@ -29,6 +30,8 @@ export interface DatabaseArgs {
     namespace: pulumi.Input<string>;
     namespaceName: string;
     highAvailability: boolean;
+    /** Pulumi's protect on the Flexible Server (prod): a delete must be unprotected first. */
+    protect?: boolean;
     /** Needed for provider azure. */
     azure?: AzureDatabaseArgs;
 }
@@ -94,6 +97,7 @@ export class Database extends pulumi.ComponentResource {
             pulumi.secret(new random.RandomPassword(id, { length: 32, special: true, overrideSpecial: "-_.~", minUpper: 2, minLower: 2, minNumeric: 2, keepers }, child).result);
         const adminPassword = password(`${name}-admin`);
 
+        const storage = { storageSizeGB: settings.storageSizeGB, autoGrow: "Enabled" };
         const server = new dbforpostgresql.Server(
             name,
             {
@@ -105,7 +109,7 @@ export class Database extends pulumi.ComponentResource {
                 administratorLoginPassword: adminPassword,
                 authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
                 sku: { tier: settings.sku.tier, name: settings.sku.name },
-                storage: { storageSizeGB: settings.storageSizeGB, autoGrow: "Enabled" },
+                storage,
                 backup: { backupRetentionDays: settings.backupRetentionDays, geoRedundantBackup: settings.geoRedundantBackup ? "Enabled" : "Disabled" },
                 highAvailability:
                     settings.highAvailability === "Disabled"
@@ -119,7 +123,14 @@ export class Database extends pulumi.ComponentResource {
                     publicNetworkAccess: "Disabled",
                 },
             },
-            { ...child, dependsOn: azure.network.dnsReady, additionalSecretOutputs: ["administratorLoginPassword"] },
+            {
+                ...child,
+                dependsOn: azure.network.dnsReady,
+                additionalSecretOutputs: ["administratorLoginPassword"],
+                ignoreChanges: flexibleServerDrift(storage),
+                // The data outlives a mistaken `pulumi destroy` or a rename (args.protect: prod).
+                protect: args.protect,
+            },
         );
         const parameter = (parameterName: string, value: string, dependsOn: pulumi.Resource[]) =>
             new dbforpostgresql.Configuration(

@@ -47,6 +47,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         registryName: config.registry.name!,
         sku: config.registry.sku,
         privateEndpoint: registryEndpoint ?? (config.registry.privateEndpoint ? registryEndpointIn(network) : undefined),
+        protect: config.environment === "prod",
     });
     const deployer = config.deployer.network
         ? new DeployerAccess("deployer", {

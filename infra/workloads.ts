@@ -96,6 +96,7 @@ function provisionDatabase(config: StackConfig, platform: Platform, mesh: IstioM
             namespace: mesh.appNamespace,
             namespaceName: config.namespace,
             highAvailability: config.environment === "prod",
+            protect: config.environment === "prod",
             ...(azure
                 ? {
                       azure: {

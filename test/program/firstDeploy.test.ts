@@ -63,6 +63,51 @@ describe("first deploy: the order (prod, from the program's resource graph)", ()
     });
 });
 
+/** The value at an ignoreChanges-style path such as `agentPoolProfiles[1].count`. */
+function at(value: Json, path: string): Json {
+    return path.split(/\.|\[(\d+)\]/).filter((part) => part).reduce((node, key) => node?.[key], value);
+}
+
+/**
+ * What a second `pulumi up --refresh` sends for one input: refresh has copied Azure's value into
+ * the state's inputs (pulumi/pulumi-azure-native#280); ignoreChanges keeps it, else the program's wins.
+ */
+const secondRunSends = (resource: CapturedResource, path: string, refreshed: unknown) => (resource.ignoreChanges.includes(path) ? refreshed : at(resource.inputs, path));
+
+describe("first deploy: the second run (prod) does not fight what Azure changed by itself", () => {
+    let c: Capture;
+    before(async () => {
+        c = await capture("prod");
+    });
+
+    // The first run's outputs as Azure leaves them: the autoscaler grew the user pool from 3 to 9,
+    // and storage autogrow took the server from 128 to 256 GiB.
+    const azureChanged = [
+        { type: "azure-native:containerservice:ManagedCluster", name: "aks", path: "agentPoolProfiles[1].count", first: 3, now: 9 },
+        { type: "azure-native:dbforpostgresql:Server", name: "database", path: "storage.storageSizeGB", first: 128, now: 256 },
+    ];
+    for (const change of azureChanged) {
+        it(`sends ${change.name}'s ${change.path} back as Azure has it (${change.now}), not the first run's ${change.first}`, () => {
+            const resource = one(c, change.type, change.name);
+            expect(at(resource.inputs, change.path)).to.equal(change.first);
+            expect(secondRunSends(resource, change.path, change.now)).to.equal(change.now);
+        });
+    }
+
+    it("keeps what only the program decides: the system pool's count and the user pool's bounds", () => {
+        const aks = one(c, "azure-native:containerservice:ManagedCluster", "aks");
+        for (const path of ["agentPoolProfiles[0].count", "agentPoolProfiles[1].minCount", "agentPoolProfiles[1].maxCount"]) {
+            expect(secondRunSends(aks, path, -1), path).to.equal(at(aks.inputs, path));
+        }
+    });
+
+    it("protects the database server and the registry in prod, not in dev", async () => {
+        const protectedIn = (capture: Capture) => capture.resources.filter((r) => r.protect).map((r) => `${r.type} ${r.name}`);
+        expect(protectedIn(c)).to.deep.equal(["azure-native:containerregistry:Registry registry", "azure-native:dbforpostgresql:Server database"]);
+        expect(protectedIn(await capture("dev"))).to.deep.equal([]);
+    });
+});
+
 describe("first deploy: a CI login that outlives the run", () => {
     const execArgs = (c: Capture) => (parse((one(c, "pulumi:providers:kubernetes", "aks").inputs as { kubeconfig: string }).kubeconfig) as Json).users[0].user.exec.args;
 

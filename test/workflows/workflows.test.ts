@@ -162,6 +162,15 @@ describe("GitHub workflows", () => {
         }
     });
 
+    it("refresh before every pulumi up, so what Azure changed by itself is kept rather than reverted", () => {
+        for (const { file, id, job } of allJobs()) {
+            const up = pulumiStep(job, "up");
+            if (up) {
+                expect(up.with?.refresh, `${file} ${id}`).to.equal(true);
+            }
+        }
+    });
+
     it("keep the default token read-only at the workflow level", () => {
         for (const [file, wf] of workflows) {
             expect(wf.permissions, file).to.deep.equal({ contents: "read" });
