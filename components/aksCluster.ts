@@ -19,6 +19,8 @@ export interface AksClusterArgs {
     disableLocalAccounts: boolean;
     /** What kind of identity runs Pulumi: it is granted cluster admin. */
     deployerPrincipalType: "User" | "ServicePrincipal";
+    /** AKS pricing tier (cluster.tier): Standard and Premium carry the uptime SLA. */
+    tier: "Free" | "Standard" | "Premium";
     /** How kubelogin signs Pulumi in (cluster.kubeloginMode). */
     kubeloginMode: KubeloginMode;
     /** Entra ID groups that administer the cluster. */
@@ -88,6 +90,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
                 dnsPrefix: args.clusterName,
+                sku: { name: "Base", tier: args.tier },
                 kubernetesVersion: args.kubernetesVersion,
                 identity: { type: "SystemAssigned" },
                 agentPoolProfiles,

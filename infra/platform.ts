@@ -68,6 +68,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         disableLocalAccounts: cluster.disableLocalAccounts,
         deployerPrincipalType: cluster.deployerPrincipalType,
         kubeloginMode: cluster.kubeloginMode,
+        tier: cluster.tier,
         adminGroupObjectIds: cluster.adminGroupObjectIds,
         registryId: registry.registryId,
         privateApiServer: cluster.privateApiServer,

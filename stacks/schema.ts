@@ -189,6 +189,8 @@ export const stackConfigSchema = z
             // How kubelogin gets Pulumi's token: the CLI session at a terminal; in CI the federated
             // token, which it fetches again per token (the CLI's expires, Azure/azure-cli#28708).
             kubeloginMode: oneOf(["azurecli", "workloadidentity"]).default("azurecli"),
+            // AKS pricing tier: Free has no financially backed SLA; Standard is for production (aks-standard-tier).
+            tier: oneOf(["Free", "Standard", "Premium"]).default("Free"),
             adminGroupObjectIds: z.array(
                 matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "an Entra ID group object id (a GUID)"),
                 says("is not a list of Entra ID group object ids"),

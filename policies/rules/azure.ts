@@ -178,4 +178,21 @@ export const azureNoExampleIds: ResourcePolicy = {
     },
 };
 
-export const azurePolicies = [acrAdminDisabled, aksEntraRbac, aksLocalAccountsDisabled, aksWorkloadIdentity, aksNetworkPolicy, aksPinnedVersion, aksAutoscalingUserPool, azureNoExampleIds];
+export const aksStandardTier: ResourcePolicy = {
+    name: "aks-standard-tier",
+    description:
+        "The AKS cluster runs on the Standard (or Premium) pricing tier (sku.tier): the Free tier has no financially backed uptime SLA for the API server and is not recommended for production. Mandatory in prod. Equivalent: AKS pricing tiers guidance (learn.microsoft.com/azure/aks/free-standard-pricing-tiers); Azure Advisor 'Use the Standard tier for production clusters'.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: ofType(managedClusterType, (props, name, reportViolation) => {
+        const tier = asString(asObject(props.sku).tier) ?? "Free";
+        if (tier === "Free") {
+            report(reportViolation, {
+                message: `${clusterName(props, name)}: sku.tier is ${tier}, which has no uptime SLA for the API server`,
+                fix: `Set cluster.tier: Standard (sku: { name: Base, tier: Standard }).`,
+            });
+        }
+    }),
+};
+
+export const azurePolicies = [acrAdminDisabled, aksEntraRbac, aksLocalAccountsDisabled, aksWorkloadIdentity, aksNetworkPolicy, aksPinnedVersion, aksAutoscalingUserPool, azureNoExampleIds, aksStandardTier];

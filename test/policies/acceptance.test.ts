@@ -51,6 +51,7 @@ describe("policies: acceptance", () => {
             "advisory ingress-gateway-availability": 1,
             "advisory aks-api-server-access": 1,
             "advisory acr-private-network": 1,
+            "advisory aks-standard-tier": 1,
         });
     });
 
@@ -58,9 +59,9 @@ describe("policies: acceptance", () => {
         expect(byPolicy(runPolicies(await capture("local"), { environment: "local" }))).to.deep.equal([]);
     });
 
-    it("the dev stack would be blocked under the prod config (public API server and registry, faults, one replica, one gateway pod, small user pool, a database without HA)", async () => {
+    it("the dev stack would be blocked under the prod config (public API server and registry, faults, one replica, one gateway pod, small user pool, a database without HA, the Free tier)", async () => {
         const blocked = new Set(mandatory(runPolicies(await capture("dev"), { environment: "prod" })).map((v) => v.policy));
-        expect([...blocked].sort()).to.deep.equal(["acr-private-network", "aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
+        expect([...blocked].sort()).to.deep.equal(["acr-private-network", "aks-api-server-access", "aks-autoscaling-user-pool", "aks-standard-tier", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
     });
 
     describe("prod configs that must be blocked", () => {

@@ -2,6 +2,7 @@
 // own resource graph, and the config that would refuse a deploy that cannot finish.
 import { expect } from "chai";
 import { type Capture, type CapturedResource } from "../../tools/capture/capture";
+import { runPolicies } from "../../policies/runner";
 import { placeholderKeys } from "../../stacks/placeholders";
 import { fromPulumiConfig, loadStackConfig } from "../../stacks";
 import { parse } from "yaml";
@@ -142,5 +143,15 @@ describe("first deploy: the config refuses what cannot finish", () => {
     it("creates no deployer path for dev, whose API server and registry are public", async () => {
         const dev = await capture("dev");
         expect(dev.resources.filter((r) => r.type === "azure-native:network:VirtualNetworkPeering")).to.deep.equal([]);
+    });
+});
+
+describe("first deploy: prod as an operator would run it", () => {
+    it("runs prod's cluster on the Standard tier (the API server's uptime SLA), and aks-standard-tier blocks Free in prod", async () => {
+        const prod = await capture("prod");
+        expect((one(prod, "azure-native:containerservice:ManagedCluster", "aks").inputs as Json).sku).to.deep.equal({ name: "Base", tier: "Standard" });
+        const free = await capture("prod", "cluster.tier=Free");
+        const found = runPolicies(free.resources, { environment: "prod", only: ["aks-standard-tier"] });
+        expect(found.map((v) => `${v.enforcementLevel} ${v.message}`)).to.deep.equal(["mandatory ManagedCluster ecommerce-mesh-prod: sku.tier is Free, which has no uptime SLA for the API server"]);
     });
 });
