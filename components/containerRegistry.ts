@@ -2,6 +2,7 @@ import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as pulumi from "@pulumi/pulumi";
+import { deleteLock } from "./operations";
 
 /** Azure's fixed private DNS zone for ACR private endpoints (login and data endpoints). */
 export const registryPrivateDnsZone = "privatelink.azurecr.io";
@@ -21,7 +22,7 @@ export interface ContainerRegistryArgs {
     sku: "Basic" | "Standard" | "Premium";
     /** With it, public network access is off and the registry is reached through this endpoint only. */
     privateEndpoint?: RegistryPrivateEndpoint;
-    /** Pulumi's protect on the registry (prod): its images are what every pod pulls. */
+    /** Pulumi's protect and a CanNotDelete lock on the registry (prod): its images are what every pod pulls. */
     protect?: boolean;
 }
 
@@ -52,6 +53,9 @@ export class ContainerRegistry extends pulumi.ComponentResource {
             },
             { ...child, protect: args.protect },
         );
+        if (args.protect) {
+            deleteLock(`${name}-lock`, registry.id, "the images every pod pulls", child);
+        }
         if (endpoint) {
             const zone = privateAccess(name, args, endpoint, registry, child);
             this.privateDnsZone = { resourceGroupName: args.resourceGroupName, zoneName: registryPrivateDnsZone, zone };

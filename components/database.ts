@@ -10,6 +10,7 @@ import { cnpgChart, cnpgClusterSpec, cnpgOperatorValues } from "./builders/cnpg"
 import { loginBootstrapJobSpec } from "./builders/loginBootstrap";
 import { type DatabaseEndpoint } from "./builders/perimeter";
 import { addressPlan, type Network } from "./network";
+import { deleteLock } from "./operations";
 
 type DatabaseConfig = StackConfig["database"];
 
@@ -30,7 +31,7 @@ export interface DatabaseArgs {
     namespace: pulumi.Input<string>;
     namespaceName: string;
     highAvailability: boolean;
-    /** Pulumi's protect on the Flexible Server (prod): a delete must be unprotected first. */
+    /** Pulumi's protect and a CanNotDelete lock on the Flexible Server (prod): a delete must be unlocked first. */
     protect?: boolean;
     /** Needed for provider azure. */
     azure?: AzureDatabaseArgs;
@@ -132,6 +133,9 @@ export class Database extends pulumi.ComponentResource {
                 protect: args.protect,
             },
         );
+        if (args.protect) {
+            deleteLock(`${name}-lock`, server.id, "the shop's data", child);
+        }
         const parameter = (parameterName: string, value: string, dependsOn: pulumi.Resource[]) =>
             new dbforpostgresql.Configuration(
                 `${name}-${parameterName.replace(/_/g, "-")}`,

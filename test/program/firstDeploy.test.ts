@@ -107,6 +107,13 @@ describe("first deploy: the second run (prod) does not fight what Azure changed 
         expect(protectedIn(c)).to.deep.equal(["azure-native:containerregistry:Registry registry", "azure-native:dbforpostgresql:Server database"]);
         expect(protectedIn(await capture("dev"))).to.deep.equal([]);
     });
+
+    it("locks the registry and the database server against deletes from anywhere (CanNotDelete) in prod", () => {
+        const locks = c.resources.filter((r) => r.type === "azure-native:authorization:ManagementLockByScope");
+        const scopes = locks.map((lock) => (lock.inputs as Json).scope);
+        expect(scopes).to.deep.equal([one(c, "azure-native:containerregistry:Registry", "registry").id, one(c, "azure-native:dbforpostgresql:Server", "database").id]);
+        expect(locks.every((lock) => (lock.inputs as Json).level === "CanNotDelete")).to.equal(true);
+    });
 });
 
 describe("first deploy: a CI login that outlives the run", () => {
