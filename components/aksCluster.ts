@@ -1,5 +1,6 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
@@ -83,6 +84,25 @@ export class AksCluster extends pulumi.ComponentResource {
             },
         ];
 
+        // A user-assigned control-plane identity, as AKS recommends with your own VNet: its grant on
+        // the node subnet exists before the cluster does (learn.microsoft.com/azure/aks/use-managed-identity).
+        const controlPlane = new managedidentity.UserAssignedIdentity(
+            `${name}-control-plane`,
+            { resourceName: `${args.clusterName}-control-plane`, resourceGroupName: args.resourceGroupName, location: args.location },
+            child,
+        );
+        // It manages the node NICs and the load balancer on the stack's subnet.
+        const onSubnetGrant = new authorization.RoleAssignment(
+            `${name}-subnet-network-contributor`,
+            {
+                scope: args.nodeSubnetId,
+                principalId: controlPlane.principalId,
+                principalType: "ServicePrincipal",
+                roleDefinitionId: roleDefinitionId(builtInRoles.networkContributor),
+            },
+            child,
+        );
+
         const cluster = new containerservice.ManagedCluster(
             name,
             {
@@ -92,7 +112,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 dnsPrefix: args.clusterName,
                 sku: { name: "Base", tier: args.tier },
                 kubernetesVersion: args.kubernetesVersion,
-                identity: { type: "SystemAssigned" },
+                identity: { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] },
                 agentPoolProfiles,
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
                 disableLocalAccounts: args.disableLocalAccounts,
@@ -112,7 +132,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 // A minor-version pin with patch upgrades: security fixes land, the API surface does not move.
                 autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
             },
-            { ...child, ignoreChanges: managedClusterDrift(agentPoolProfiles) },
+            { ...child, dependsOn: [onSubnetGrant], ignoreChanges: managedClusterDrift(agentPoolProfiles) },
         );
 
         const kubeletObjectId = cluster.identityProfile.apply((profile) => {
@@ -129,18 +149,6 @@ export class AksCluster extends pulumi.ComponentResource {
                 principalId: kubeletObjectId,
                 principalType: "ServicePrincipal",
                 roleDefinitionId: roleDefinitionId(builtInRoles.acrPull),
-            },
-            child,
-        );
-
-        // The cluster's own identity manages the node NICs and load balancer on the stack's subnet.
-        new authorization.RoleAssignment(
-            `${name}-subnet-network-contributor`,
-            {
-                scope: args.nodeSubnetId,
-                principalId: cluster.identity.apply((identity) => identity?.principalId ?? ""),
-                principalType: "ServicePrincipal",
-                roleDefinitionId: roleDefinitionId(builtInRoles.networkContributor),
             },
             child,
         );

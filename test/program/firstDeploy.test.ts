@@ -162,3 +162,16 @@ describe("first deploy: prod as an operator would run it", () => {
         expect(found.map((v) => `${v.enforcementLevel} ${v.message}`)).to.deep.equal(["mandatory ManagedCluster ecommerce-mesh-prod: sku.tier is Free, which has no uptime SLA for the API server"]);
     });
 });
+
+describe("first deploy: the cluster's own identity", () => {
+    it("runs the control plane as a user-assigned identity whose Network Contributor grant on the node subnet exists before the cluster", async () => {
+        const prod = await capture("prod");
+        const identity = one(prod, "azure-native:managedidentity:UserAssignedIdentity", "aks-control-plane");
+        const cluster = one(prod, "azure-native:containerservice:ManagedCluster", "aks");
+        expect((cluster.inputs as Json).identity).to.deep.equal({ type: "UserAssigned", userAssignedIdentities: [identity.id] });
+        const grant = one(prod, "azure-native:authorization:RoleAssignment", "aks-subnet-network-contributor");
+        expect((grant.inputs as Json).roleDefinitionId).to.match(/\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
+        expect(grant.dependencies).to.include(identity.urn);
+        expect(cluster.dependencies).to.include(grant.urn);
+    });
+});

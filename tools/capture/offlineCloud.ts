@@ -11,6 +11,8 @@ export function providerComputedState(type: string, inputs: Record<string, any>)
             return { name: inputs.resourceGroupName };
         case "azure-native:containerregistry:Registry":
             return { name: inputs.registryName, loginServer: `${String(inputs.registryName).toLowerCase()}.azurecr.io` };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { name: inputs.resourceName, principalId: zeroGuid, clientId: zeroGuid };
         case "azure-native:containerservice:ManagedCluster":
             return {
                 name: inputs.resourceName,
