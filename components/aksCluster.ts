@@ -1,11 +1,10 @@
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { managedClusterDrift } from "./builders/azureDrift";
-import { builtInRoles, grantDeployer, roleDefinitionId } from "./builders/azureRoles";
+import { assignRole, builtInRoles, grantDeployer } from "./builders/azureRoles";
 import { addressPlan } from "./network";
 
 export interface AksClusterArgs {
@@ -92,14 +91,9 @@ export class AksCluster extends pulumi.ComponentResource {
             child,
         );
         // It manages the node NICs and the load balancer on the stack's subnet.
-        const onSubnetGrant = new authorization.RoleAssignment(
+        const onSubnetGrant = assignRole(
             `${name}-subnet-network-contributor`,
-            {
-                scope: args.nodeSubnetId,
-                principalId: controlPlane.principalId,
-                principalType: "ServicePrincipal",
-                roleDefinitionId: roleDefinitionId(builtInRoles.networkContributor),
-            },
+            { scope: args.nodeSubnetId, roleId: builtInRoles.networkContributor, principalId: controlPlane.principalId, principalType: "ServicePrincipal" },
             child,
         );
 
@@ -142,16 +136,7 @@ export class AksCluster extends pulumi.ComponentResource {
             }
             return objectId;
         });
-        new authorization.RoleAssignment(
-            `${name}-acr-pull`,
-            {
-                scope: args.registryId,
-                principalId: kubeletObjectId,
-                principalType: "ServicePrincipal",
-                roleDefinitionId: roleDefinitionId(builtInRoles.acrPull),
-            },
-            child,
-        );
+        assignRole(`${name}-acr-pull`, { scope: args.registryId, roleId: builtInRoles.acrPull, principalId: kubeletObjectId, principalType: "ServicePrincipal" }, child);
 
         // The identity running Pulumi administers the cluster through Azure RBAC (no local admin account).
         const deployerIsAdmin = grantDeployer(

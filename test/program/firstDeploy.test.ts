@@ -2,6 +2,7 @@
 // own resource graph, and the config that would refuse a deploy that cannot finish.
 import { expect } from "chai";
 import { type Capture, type CapturedResource } from "../../tools/capture/capture";
+import { roleAssignmentName } from "../../components/builders/azureRoles";
 import { runPolicies } from "../../policies/runner";
 import { placeholderKeys } from "../../stacks/placeholders";
 import { fromPulumiConfig, loadStackConfig } from "../../stacks";
@@ -173,5 +174,24 @@ describe("first deploy: the cluster's own identity", () => {
         expect((grant.inputs as Json).roleDefinitionId).to.match(/\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
         expect(grant.dependencies).to.include(identity.urn);
         expect(cluster.dependencies).to.include(grant.urn);
+    });
+});
+
+describe("first deploy: role assignments named by what they grant", () => {
+    it("names every assignment a GUID derived from scope, role and principal, the same on every run", async () => {
+        const names = (c: Capture) => c.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment").map((r) => [r.name, (r.inputs as Json).roleAssignmentName]);
+        const first = names(await capture("prod"));
+        expect(first.map(([name]) => name).sort()).to.deep.equal(["aks-acr-pull", "aks-deployer-admin", "aks-subnet-network-contributor", "images-acr-push"]);
+        for (const [name, guid] of first) {
+            expect(guid, name).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        }
+        expect(new Set(first.map(([, guid]) => guid)).size).to.equal(first.length);
+        expect(names(await capture("prod"))).to.deep.equal(first);
+    });
+
+    it("gives another principal on the same scope and role another name", () => {
+        const scope = "/subscriptions/x/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c";
+        expect(roleAssignmentName(scope, "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", "a")).to.not.equal(roleAssignmentName(scope, "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", "b"));
+        expect(roleAssignmentName(scope, "r", "a")).to.equal(roleAssignmentName(scope.toUpperCase(), "r", "A"));
     });
 });
