@@ -42,6 +42,7 @@ export interface AksClusterArgs {
  */
 export class AksCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterId: pulumi.Output<string>;
     public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
     /** kubeconfig for the identity running Pulumi; needs `kubelogin` on PATH. */
     public readonly kubeconfig: pulumi.Output<string>;
@@ -157,6 +158,7 @@ export class AksCluster extends pulumi.ComponentResource {
         );
         this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child, dependsOn: [deployerIsAdmin, ...(args.deployerPath ?? [])] });
         this.clusterName = cluster.name;
+        this.clusterId = cluster.id;
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, oidcIssuerUrl: this.oidcIssuerUrl });
     }

@@ -40,6 +40,8 @@ export interface DatabaseArgs {
 interface Provisioned {
     host: pulumi.Output<string>;
     endpoint?: DatabaseEndpoint;
+    /** The Flexible Server's resource id (database.provider azure), for its diagnostic settings. */
+    azureServerId?: pulumi.Output<string>;
 }
 
 /** Name of the private DNS zone a Flexible Server with private access registers in. */
@@ -65,6 +67,7 @@ export class Database extends pulumi.ComponentResource {
      * unset for provider external, whose URL (if any) the caller reads.
      */
     public readonly endpoint?: DatabaseEndpoint;
+    public readonly azureServerId?: pulumi.Output<string>;
     /** What the services' pods wait for: the Secret, and the logins where the program makes them. */
     public readonly ready: pulumi.Resource[] = [];
     private readonly perServiceLogins: boolean;
@@ -77,6 +80,7 @@ export class Database extends pulumi.ComponentResource {
         const provisioned = provision.call(this, name, args);
         this.host = provisioned.host;
         this.endpoint = provisioned.endpoint;
+        this.azureServerId = provisioned.azureServerId;
         this.registerOutputs({ host: this.host, secretName: this.secretName });
     }
 
@@ -183,7 +187,7 @@ export class Database extends pulumi.ComponentResource {
         );
         this.ready.push(servicesSecret, bootstrap);
         // The server's address is in its delegated subnet, so egress is admitted to that subnet only.
-        return { host, endpoint: { location: "external", host: postgresServerFqdn(azure.serverName), port: postgresPort, cidrs: [addressPlan.subnets.postgres.cidr] } };
+        return { host, azureServerId: server.id, endpoint: { location: "external", host: postgresServerFqdn(azure.serverName), port: postgresPort, cidrs: [addressPlan.subnets.postgres.cidr] } };
     }
 
     private cnpgCluster(name: string, args: DatabaseArgs): Provisioned {

@@ -6,7 +6,7 @@ import { IstioMesh } from "../components/istioMesh";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
 import { placeholderKeys } from "../stacks/placeholders";
-import { provisionPlatform } from "./platform";
+import { provisionPlatform, recordDiagnostics } from "./platform";
 import { deployWorkloads } from "./workloads";
 
 function loadConfig() {
@@ -43,6 +43,7 @@ const mesh = new IstioMesh(
 );
 
 const { services, database } = deployWorkloads(config, platform, mesh);
+recordDiagnostics(config, platform, database);
 const observability = observe(config, platform, mesh);
 
 const ingressService = k8s.core.v1.Service.get("ingress-gateway", `${mesh.ingressNamespace}/${mesh.ingressServiceName}`, {

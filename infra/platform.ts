@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
 import { ContainerRegistry, type RegistryPrivateEndpoint } from "../components/containerRegistry";
 import { postgresDnsZoneName } from "../components/database";
+import { type Database } from "../components/database";
 import { DeployerAccess } from "../components/deployerAccess";
+import { diagnosticCategories, Diagnostics, type DiagnosticsArgs } from "../components/operations";
 import { Network } from "../components/network";
 import { type StackConfig } from "../stacks";
 
@@ -19,6 +21,8 @@ export interface Platform {
     azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network };
     /** The deploy job's network path (deployer.network): image pushes and Kubernetes calls wait for it. */
     deployerPath: pulumi.Resource[];
+    /** The AKS cluster's resource id (AKS stacks only). */
+    clusterId?: pulumi.Output<string>;
 }
 
 /** Flexible Server names are global DNS names: derived from the registry's, which is globally unique too. */
@@ -82,5 +86,25 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         registry,
         azure: { resourceGroupName: group.name, location: group.location, network },
         deployerPath,
+        clusterId: aks.clusterId,
     };
+}
+
+/** With cluster.logRetentionDays: the cluster's audit and the Flexible Server's logs in Log Analytics. */
+export function recordDiagnostics(config: StackConfig, platform: Platform, database: Database): Diagnostics | undefined {
+    const days = config.cluster.logRetentionDays;
+    if (!days || !platform.azure || !platform.clusterId) {
+        return undefined;
+    }
+    const targets: DiagnosticsArgs["targets"] = [{ key: "aks", resourceUri: platform.clusterId, categories: diagnosticCategories.aks }];
+    if (database.azureServerId) {
+        targets.push({ key: "postgres", resourceUri: database.azureServerId, categories: diagnosticCategories.postgres });
+    }
+    return new Diagnostics("diagnostics", {
+        resourceGroupName: platform.azure.resourceGroupName,
+        location: platform.azure.location,
+        workspaceName: `${config.registry.name!.toLowerCase()}-logs`,
+        retentionInDays: days,
+        targets,
+    });
 }

@@ -191,6 +191,8 @@ export const stackConfigSchema = z
             kubeloginMode: oneOf(["azurecli", "workloadidentity"]).default("azurecli"),
             // AKS pricing tier: Free has no financially backed SLA; Standard is for production (aks-standard-tier).
             tier: oneOf(["Free", "Standard", "Premium"]).default("Free"),
+            // With it, AKS's and PostgreSQL's resource logs go to a Log Analytics workspace kept this long.
+            logRetentionDays: intFrom(30, 730).optional(),
             adminGroupObjectIds: z.array(
                 matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "an Entra ID group object id (a GUID)"),
                 says("is not a list of Entra ID group object ids"),

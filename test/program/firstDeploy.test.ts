@@ -136,6 +136,7 @@ describe("first deploy: the config refuses what cannot finish", () => {
         { set: ["deployer.network.addressSpace=[\"10.0.0.0/8\"]"], line: /^ecommerce-mesh:deployer\.network\.addressSpace\.0: "10\.0\.0\.0\/8" overlaps the stack's VNet/ },
         { set: ["deployer.network.addressSpace=[\"10.244.1.0/24\"]"], line: /overlaps the pod CIDR \(10\.244\.0\.0\/16\)/ },
         { set: ["deployer.network.virtualNetworkId=runners"], line: /^ecommerce-mesh:deployer\.network\.virtualNetworkId: .*is not a virtual network resource id/ },
+        { set: ["cluster.logRetentionDays=7"], line: "ecommerce-mesh:cluster.logRetentionDays: 7 is not an integer from 30 to 730" },
         { set: ["cluster.kubeloginMode=devicecode"], line: 'ecommerce-mesh:cluster.kubeloginMode: "devicecode" is not one of azurecli, workloadidentity' },
         { set: ["cluster.adminGroupObjectIds=[]"], line: /^ecommerce-mesh:cluster\.adminGroupObjectIds: .*is required in prod/ },
     ]);
@@ -193,5 +194,21 @@ describe("first deploy: role assignments named by what they grant", () => {
         const scope = "/subscriptions/x/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c";
         expect(roleAssignmentName(scope, "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", "a")).to.not.equal(roleAssignmentName(scope, "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", "b"));
         expect(roleAssignmentName(scope, "r", "a")).to.equal(roleAssignmentName(scope.toUpperCase(), "r", "A"));
+    });
+});
+
+describe("first deploy: evidence after an incident", () => {
+    it("sends prod's AKS audit and guard logs and the Flexible Server's logs to a workspace kept cluster.logRetentionDays", async () => {
+        const prod = await capture("prod");
+        const workspace = one(prod, "azure-native:operationalinsights:Workspace", "diagnostics");
+        expect(workspace.inputs).to.include({ retentionInDays: 90 });
+        const setting = (key: string) => one(prod, "azure-native:monitor:DiagnosticSetting", `diagnostics-${key}`).inputs as Json;
+        expect(setting("aks")).to.deep.include({ resourceUri: one(prod, "azure-native:containerservice:ManagedCluster", "aks").id, workspaceId: workspace.id });
+        expect(setting("aks").logs).to.deep.equal([{ category: "kube-audit-admin", enabled: true }, { category: "guard", enabled: true }]);
+        expect(setting("postgres")).to.deep.include({ resourceUri: one(prod, "azure-native:dbforpostgresql:Server", "database").id, logs: [{ category: "PostgreSQLLogs", enabled: true }] });
+    });
+
+    it("keeps no workspace where cluster.logRetentionDays is unset (dev)", async () => {
+        expect((await capture("dev")).resources.filter((r) => r.type.startsWith("azure-native:operationalinsights"))).to.deep.equal([]);
     });
 });
