@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IstioMesh } from "../components/istioMesh";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
-import { placeholderKeys } from "../stacks/placeholders";
+import { placeholderRefusal } from "../stacks/placeholders";
 import { provisionPlatform, recordDiagnostics } from "./platform";
 import { deployWorkloads } from "./workloads";
 
@@ -20,8 +20,9 @@ function loadConfig() {
 
 const config = loadConfig();
 // A real engine (preview or up) refuses example ids; an offline render lists them as advisories.
-if (pulumi.runtime.hasEngine() && placeholderKeys(config).length) {
-    throw new pulumi.RunError(placeholderKeys(config).join("\n"));
+const refusal = placeholderRefusal(config, pulumi.runtime.hasEngine());
+if (refusal) {
+    throw new pulumi.RunError(refusal);
 }
 const platform = provisionPlatform(config, pulumi.getStack());
 

@@ -22,3 +22,12 @@ export function placeholderKeys(config: PlaceholderView): string[] {
     });
     return found;
 }
+
+/**
+ * Under a real engine (`pulumi preview` or `pulumi up`) an example id would peer with a network
+ * that does not exist or make nobody admin: refuse it, one line per key. Offline renders pass.
+ */
+export function placeholderRefusal(config: PlaceholderView, realEngine: boolean): string | undefined {
+    const found = placeholderKeys(config);
+    return realEngine && found.length ? found.join("\n") : undefined;
+}

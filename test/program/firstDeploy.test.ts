@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { type Capture, type CapturedResource } from "../../tools/capture/capture";
 import { roleAssignmentName } from "../../components/builders/azureRoles";
 import { runPolicies } from "../../policies/runner";
-import { placeholderKeys } from "../../stacks/placeholders";
+import { placeholderKeys, placeholderRefusal } from "../../stacks/placeholders";
 import { fromPulumiConfig, loadStackConfig } from "../../stacks";
 import { parse } from "yaml";
 import { capture, itRejectsNamingTheKey, type Json, one, stackConfig } from "../support/stacks";
@@ -147,6 +147,12 @@ describe("first deploy: the config refuses what cannot finish", () => {
             "ecommerce-mesh:deployer.network.virtualNetworkId",
             "ecommerce-mesh:cluster.adminGroupObjectIds.0",
         ]);
+    });
+
+    it("refuses the example ids under a real engine, one line per key, and lets an offline render through", () => {
+        const config = loadStackConfig(fromPulumiConfig(stackConfig("prod").values));
+        expect(placeholderRefusal(config, false)).to.equal(undefined);
+        expect(placeholderRefusal(config, true)).to.match(/^ecommerce-mesh:deployer\.network\.virtualNetworkId: .* is an example id.*\necommerce-mesh:cluster\.adminGroupObjectIds\.0: /);
     });
 
     it("creates no deployer path for dev, whose API server and registry are public", async () => {
