@@ -1,9 +1,10 @@
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
-import { builtInRoles, grantDeployer, roleDefinitionId } from "./builders/azureRoles";
+import { managedClusterDrift } from "./builders/azureDrift";
+import { assignRole, builtInRoles, grantDeployer } from "./builders/azureRoles";
 import { addressPlan } from "./network";
 
 export interface AksClusterArgs {
@@ -18,6 +19,10 @@ export interface AksClusterArgs {
     disableLocalAccounts: boolean;
     /** What kind of identity runs Pulumi: it is granted cluster admin. */
     deployerPrincipalType: "User" | "ServicePrincipal";
+    /** AKS pricing tier (cluster.tier): Standard and Premium carry the uptime SLA. */
+    tier: "Free" | "Standard" | "Premium";
+    /** How kubelogin signs Pulumi in (cluster.kubeloginMode). */
+    kubeloginMode: KubeloginMode;
     /** Entra ID groups that administer the cluster. */
     adminGroupObjectIds: string[];
     /** Registry the kubelet pulls from, granted AcrPull. */
@@ -26,6 +31,8 @@ export interface AksClusterArgs {
     privateApiServer: boolean;
     /** Subnet of the stack's VNet (components/network.ts) the nodes of both pools join. */
     nodeSubnetId: pulumi.Input<string>;
+    /** The deploy job's network path to a private API server (components/deployerAccess.ts): the provider waits for it. */
+    deployerPath?: pulumi.Resource[];
 }
 
 /**
@@ -35,6 +42,7 @@ export interface AksClusterArgs {
  */
 export class AksCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterId: pulumi.Output<string>;
     public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
     /** kubeconfig for the identity running Pulumi; needs `kubelogin` on PATH. */
     public readonly kubeconfig: pulumi.Output<string>;
@@ -46,6 +54,50 @@ export class AksCluster extends pulumi.ComponentResource {
         const zones = args.availabilityZones.length ? { availabilityZones: args.availabilityZones } : {};
         const onSubnet = { vnetSubnetID: args.nodeSubnetId };
 
+        const agentPoolProfiles = [
+            {
+                name: "system",
+                mode: "System",
+                count: args.systemPool.count,
+                vmSize: args.systemPool.vmSize,
+                osType: "Linux",
+                osSKU: "AzureLinux",
+                type: "VirtualMachineScaleSets",
+                ...zones,
+                ...onSubnet,
+                // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
+                nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+            },
+            {
+                name: "user",
+                mode: "User",
+                enableAutoScaling: true,
+                count: args.userPool.minCount,
+                minCount: args.userPool.minCount,
+                maxCount: args.userPool.maxCount,
+                vmSize: args.userPool.vmSize,
+                osType: "Linux",
+                osSKU: "AzureLinux",
+                type: "VirtualMachineScaleSets",
+                ...zones,
+                ...onSubnet,
+            },
+        ];
+
+        // A user-assigned control-plane identity, as AKS recommends with your own VNet: its grant on
+        // the node subnet exists before the cluster does (learn.microsoft.com/azure/aks/use-managed-identity).
+        const controlPlane = new managedidentity.UserAssignedIdentity(
+            `${name}-control-plane`,
+            { resourceName: `${args.clusterName}-control-plane`, resourceGroupName: args.resourceGroupName, location: args.location },
+            child,
+        );
+        // It manages the node NICs and the load balancer on the stack's subnet.
+        const onSubnetGrant = assignRole(
+            `${name}-subnet-network-contributor`,
+            { scope: args.nodeSubnetId, roleId: builtInRoles.networkContributor, principalId: controlPlane.principalId, principalType: "ServicePrincipal" },
+            child,
+        );
+
         const cluster = new containerservice.ManagedCluster(
             name,
             {
@@ -53,37 +105,10 @@ export class AksCluster extends pulumi.ComponentResource {
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
                 dnsPrefix: args.clusterName,
+                sku: { name: "Base", tier: args.tier },
                 kubernetesVersion: args.kubernetesVersion,
-                identity: { type: "SystemAssigned" },
-                agentPoolProfiles: [
-                    {
-                        name: "system",
-                        mode: "System",
-                        count: args.systemPool.count,
-                        vmSize: args.systemPool.vmSize,
-                        osType: "Linux",
-                        osSKU: "AzureLinux",
-                        type: "VirtualMachineScaleSets",
-                        ...zones,
-                        ...onSubnet,
-                        // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
-                        nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
-                    },
-                    {
-                        name: "user",
-                        mode: "User",
-                        enableAutoScaling: true,
-                        count: args.userPool.minCount,
-                        minCount: args.userPool.minCount,
-                        maxCount: args.userPool.maxCount,
-                        vmSize: args.userPool.vmSize,
-                        osType: "Linux",
-                        osSKU: "AzureLinux",
-                        type: "VirtualMachineScaleSets",
-                        ...zones,
-                        ...onSubnet,
-                    },
-                ],
+                identity: { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] },
+                agentPoolProfiles,
                 aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
                 disableLocalAccounts: args.disableLocalAccounts,
                 ...(args.privateApiServer ? { apiServerAccessProfile: privateApiServerProfile } : {}),
@@ -103,7 +128,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 // A minor-version pin with patch upgrades: security fixes land, the API surface does not move.
                 autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
             },
-            child,
+            { ...child, dependsOn: [onSubnetGrant], ignoreChanges: managedClusterDrift(agentPoolProfiles) },
         );
 
         const kubeletObjectId = cluster.identityProfile.apply((profile) => {
@@ -113,28 +138,7 @@ export class AksCluster extends pulumi.ComponentResource {
             }
             return objectId;
         });
-        new authorization.RoleAssignment(
-            `${name}-acr-pull`,
-            {
-                scope: args.registryId,
-                principalId: kubeletObjectId,
-                principalType: "ServicePrincipal",
-                roleDefinitionId: roleDefinitionId(builtInRoles.acrPull),
-            },
-            child,
-        );
-
-        // The cluster's own identity manages the node NICs and load balancer on the stack's subnet.
-        new authorization.RoleAssignment(
-            `${name}-subnet-network-contributor`,
-            {
-                scope: args.nodeSubnetId,
-                principalId: cluster.identity.apply((identity) => identity?.principalId ?? ""),
-                principalType: "ServicePrincipal",
-                roleDefinitionId: roleDefinitionId(builtInRoles.networkContributor),
-            },
-            child,
-        );
+        assignRole(`${name}-acr-pull`, { scope: args.registryId, roleId: builtInRoles.acrPull, principalId: kubeletObjectId, principalType: "ServicePrincipal" }, child);
 
         // The identity running Pulumi administers the cluster through Azure RBAC (no local admin account).
         const deployerIsAdmin = grantDeployer(
@@ -151,10 +155,11 @@ export class AksCluster extends pulumi.ComponentResource {
             ...(args.privateApiServer ? { serverFqdn: "public" } : {}),
         });
         this.kubeconfig = pulumi.secret(
-            credentials.kubeconfigs.apply((configs) => useAzureCliLogin(Buffer.from(configs[0].value, "base64").toString("utf8"))),
+            credentials.kubeconfigs.apply((configs) => useKubelogin(Buffer.from(configs[0].value, "base64").toString("utf8"), args.kubeloginMode)),
         );
-        this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child, dependsOn: [deployerIsAdmin] });
+        this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child, dependsOn: [deployerIsAdmin, ...(args.deployerPath ?? [])] });
         this.clusterName = cluster.name;
+        this.clusterId = cluster.id;
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, oidcIssuerUrl: this.oidcIssuerUrl });
     }
@@ -166,18 +171,23 @@ export class AksCluster extends pulumi.ComponentResource {
  */
 const privateApiServerProfile = { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: true, privateDNSZone: "system" };
 
+export type KubeloginMode = "azurecli" | "workloadidentity";
+
 /**
  * AKS hands out an exec kubeconfig that runs `kubelogin --login devicecode`, which waits for a
- * browser. Pulumi runs unattended, so switch it to the Azure CLI's session (`az login` locally,
- * `azure/login` with OIDC in CI).
+ * browser. Pulumi runs unattended, so rewrite the exec args as `kubelogin convert-kubeconfig -l
+ * <mode>` does (Azure/kubelogin pkg/internal/converter/convert.go): `get-token --login <mode>
+ * --server-id <id>`, and no devicecode client or tenant id. azurecli uses the CLI's session;
+ * workloadidentity reads AZURE_CLIENT_ID and AZURE_TENANT_ID and, in GitHub Actions, asks
+ * ACTIONS_ID_TOKEN_REQUEST_URL for a fresh federated token each time (githubactionscredential.go).
  */
-export function useAzureCliLogin(kubeconfig: string): string {
+export function useKubelogin(kubeconfig: string, mode: KubeloginMode): string {
     const doc = parse(kubeconfig) as { users?: { user?: { exec?: { args?: string[] } } }[] };
     for (const entry of doc.users ?? []) {
-        const execArgs = entry.user?.exec?.args;
-        const at = execArgs?.indexOf("--login") ?? -1;
-        if (execArgs && at >= 0 && at + 1 < execArgs.length) {
-            execArgs[at + 1] = "azurecli";
+        const exec = entry.user?.exec;
+        const at = exec?.args?.indexOf("--server-id") ?? -1;
+        if (exec?.args && at >= 0 && at + 1 < exec.args.length) {
+            exec.args = ["get-token", "--login", mode, "--server-id", exec.args[at + 1]];
         }
     }
     return stringify(doc);

@@ -2,6 +2,7 @@ import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as pulumi from "@pulumi/pulumi";
+import { deleteLock } from "./operations";
 
 /** Azure's fixed private DNS zone for ACR private endpoints (login and data endpoints). */
 export const registryPrivateDnsZone = "privatelink.azurecr.io";
@@ -21,12 +22,16 @@ export interface ContainerRegistryArgs {
     sku: "Basic" | "Standard" | "Premium";
     /** With it, public network access is off and the registry is reached through this endpoint only. */
     privateEndpoint?: RegistryPrivateEndpoint;
+    /** Pulumi's protect and a CanNotDelete lock on the registry (prod): its images are what every pod pulls. */
+    protect?: boolean;
 }
 
 /** The ACR that holds the service images. Pulls use the cluster's identity, never an admin password. */
 export class ContainerRegistry extends pulumi.ComponentResource {
     public readonly registryId: pulumi.Output<string>;
     public readonly loginServer: pulumi.Output<string>;
+    /** The privatelink zone, with a private endpoint: other networks that push or pull link to it. */
+    public readonly privateDnsZone?: { resourceGroupName: pulumi.Input<string>; zoneName: string; zone: pulumi.Resource };
 
     constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:platform:ContainerRegistry", name, {}, opts);
@@ -46,10 +51,14 @@ export class ContainerRegistry extends pulumi.ComponentResource {
                 // Trusted Azure services (Defender image scanning) still reach a private registry.
                 ...(endpoint ? { publicNetworkAccess: "Disabled", networkRuleBypassOptions: "AzureServices" } : {}),
             },
-            child,
+            { ...child, protect: args.protect },
         );
+        if (args.protect) {
+            deleteLock(`${name}-lock`, registry.id, "the images every pod pulls", child);
+        }
         if (endpoint) {
-            privateAccess(name, args, endpoint, registry, child);
+            const zone = privateAccess(name, args, endpoint, registry, child);
+            this.privateDnsZone = { resourceGroupName: args.resourceGroupName, zoneName: registryPrivateDnsZone, zone };
         }
         this.registryId = registry.id;
         this.loginServer = registry.loginServer;
@@ -58,7 +67,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
 }
 
 /** The endpoint in the subnet, and the privatelink zone that maps the registry's names to it. */
-function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: RegistryPrivateEndpoint, registry: containerregistry.Registry, child: pulumi.CustomResourceOptions) {
+function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: RegistryPrivateEndpoint, registry: containerregistry.Registry, child: pulumi.CustomResourceOptions): privatedns.PrivateZone {
     const common = { resourceGroupName: args.resourceGroupName };
     const zone = new privatedns.PrivateZone(`${name}-dns`, { ...common, privateZoneName: registryPrivateDnsZone, location: "global" }, child);
     endpoint.virtualNetworkIds.forEach(
@@ -91,4 +100,5 @@ function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: Regi
         },
         { ...child, dependsOn: [privateEndpoint] },
     );
+    return zone;
 }

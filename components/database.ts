@@ -5,10 +5,12 @@ import * as random from "@pulumi/random";
 import { databaseUrlKey, loginRole } from "../services/src/bootstrap/logins";
 import { type ServiceName, serviceNames, type StackConfig } from "../stacks";
 import { postgresSkus } from "../stacks/postgresSkus";
+import { flexibleServerDrift } from "./builders/azureDrift";
 import { cnpgChart, cnpgClusterSpec, cnpgOperatorValues } from "./builders/cnpg";
 import { loginBootstrapJobSpec } from "./builders/loginBootstrap";
 import { type DatabaseEndpoint } from "./builders/perimeter";
 import { addressPlan, type Network } from "./network";
+import { deleteLock } from "./operations";
 
 type DatabaseConfig = StackConfig["database"];
 
@@ -29,6 +31,8 @@ export interface DatabaseArgs {
     namespace: pulumi.Input<string>;
     namespaceName: string;
     highAvailability: boolean;
+    /** Pulumi's protect and a CanNotDelete lock on the Flexible Server (prod): a delete must be unlocked first. */
+    protect?: boolean;
     /** Needed for provider azure. */
     azure?: AzureDatabaseArgs;
 }
@@ -36,6 +40,8 @@ export interface DatabaseArgs {
 interface Provisioned {
     host: pulumi.Output<string>;
     endpoint?: DatabaseEndpoint;
+    /** The Flexible Server's resource id (database.provider azure), for its diagnostic settings. */
+    azureServerId?: pulumi.Output<string>;
 }
 
 /** Name of the private DNS zone a Flexible Server with private access registers in. */
@@ -61,6 +67,7 @@ export class Database extends pulumi.ComponentResource {
      * unset for provider external, whose URL (if any) the caller reads.
      */
     public readonly endpoint?: DatabaseEndpoint;
+    public readonly azureServerId?: pulumi.Output<string>;
     /** What the services' pods wait for: the Secret, and the logins where the program makes them. */
     public readonly ready: pulumi.Resource[] = [];
     private readonly perServiceLogins: boolean;
@@ -73,6 +80,7 @@ export class Database extends pulumi.ComponentResource {
         const provisioned = provision.call(this, name, args);
         this.host = provisioned.host;
         this.endpoint = provisioned.endpoint;
+        this.azureServerId = provisioned.azureServerId;
         this.registerOutputs({ host: this.host, secretName: this.secretName });
     }
 
@@ -94,6 +102,7 @@ export class Database extends pulumi.ComponentResource {
             pulumi.secret(new random.RandomPassword(id, { length: 32, special: true, overrideSpecial: "-_.~", minUpper: 2, minLower: 2, minNumeric: 2, keepers }, child).result);
         const adminPassword = password(`${name}-admin`);
 
+        const storage = { storageSizeGB: settings.storageSizeGB, autoGrow: "Enabled" };
         const server = new dbforpostgresql.Server(
             name,
             {
@@ -105,7 +114,7 @@ export class Database extends pulumi.ComponentResource {
                 administratorLoginPassword: adminPassword,
                 authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
                 sku: { tier: settings.sku.tier, name: settings.sku.name },
-                storage: { storageSizeGB: settings.storageSizeGB, autoGrow: "Enabled" },
+                storage,
                 backup: { backupRetentionDays: settings.backupRetentionDays, geoRedundantBackup: settings.geoRedundantBackup ? "Enabled" : "Disabled" },
                 highAvailability:
                     settings.highAvailability === "Disabled"
@@ -119,8 +128,18 @@ export class Database extends pulumi.ComponentResource {
                     publicNetworkAccess: "Disabled",
                 },
             },
-            { ...child, dependsOn: azure.network.dnsReady, additionalSecretOutputs: ["administratorLoginPassword"] },
+            {
+                ...child,
+                dependsOn: azure.network.dnsReady,
+                additionalSecretOutputs: ["administratorLoginPassword"],
+                ignoreChanges: flexibleServerDrift(storage),
+                // The data outlives a mistaken `pulumi destroy` or a rename (args.protect: prod).
+                protect: args.protect,
+            },
         );
+        if (args.protect) {
+            deleteLock(`${name}-lock`, server.id, "the shop's data", child);
+        }
         const parameter = (parameterName: string, value: string, dependsOn: pulumi.Resource[]) =>
             new dbforpostgresql.Configuration(
                 `${name}-${parameterName.replace(/_/g, "-")}`,
@@ -168,7 +187,7 @@ export class Database extends pulumi.ComponentResource {
         );
         this.ready.push(servicesSecret, bootstrap);
         // The server's address is in its delegated subnet, so egress is admitted to that subnet only.
-        return { host, endpoint: { location: "external", host: postgresServerFqdn(azure.serverName), port: postgresPort, cidrs: [addressPlan.subnets.postgres.cidr] } };
+        return { host, azureServerId: server.id, endpoint: { location: "external", host: postgresServerFqdn(azure.serverName), port: postgresPort, cidrs: [addressPlan.subnets.postgres.cidr] } };
     }
 
     private cnpgCluster(name: string, args: DatabaseArgs): Provisioned {

@@ -6,13 +6,13 @@ import { IstioMesh } from "../components/istioMesh";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
 import { refusePlaceholders } from "../stacks/placeholders";
-import { provisionPlatform } from "./platform";
+import { provisionPlatform, recordDiagnostics } from "./platform";
 import { deployWorkloads } from "./workloads";
 
 function loadConfig() {
     try {
         const config = readStackConfig();
-        // A real preview or up (an engine attached, not the offline mocks) must not ship the example tenant.
+        // A real preview or up (an engine attached, not the offline mocks) must not ship example ids.
         refusePlaceholders(config, pulumi.runtime.hasEngine());
         return config;
     } catch (error) {
@@ -42,6 +42,7 @@ const mesh = new IstioMesh(
 );
 
 const { services, database } = deployWorkloads(config, platform, mesh);
+recordDiagnostics(config, platform, database);
 const observability = observe(config, platform, mesh);
 
 const ingressService = k8s.core.v1.Service.get("ingress-gateway", `${mesh.ingressNamespace}/${mesh.ingressServiceName}`, {

@@ -6,6 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
 import { ContainerRegistry, type RegistryPrivateEndpoint } from "../components/containerRegistry";
 import { postgresDnsZoneName } from "../components/database";
+import { type Database } from "../components/database";
+import { DeployerAccess } from "../components/deployerAccess";
+import { diagnosticCategories, Diagnostics, type DiagnosticsArgs } from "../components/operations";
 import { Network } from "../components/network";
 import { type StackConfig } from "../stacks";
 
@@ -16,6 +19,10 @@ export interface Platform {
     registry?: ContainerRegistry;
     /** The stack's Azure resource group and VNet (AKS stacks only), which the data tier joins. */
     azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network };
+    /** The deploy job's network path (deployer.network): image pushes and Kubernetes calls wait for it. */
+    deployerPath: pulumi.Resource[];
+    /** The AKS cluster's resource id (AKS stacks only). */
+    clusterId?: pulumi.Output<string>;
 }
 
 /** Flexible Server names are global DNS names: derived from the registry's, which is globally unique too. */
@@ -29,7 +36,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
     const { cluster } = config;
     if (cluster.provider === "existing") {
         const provider = new k8s.Provider("existing-cluster", { context: cluster.kubeconfigContext, enableServerSideApply: true });
-        return { provider, clusterName: pulumi.output(cluster.kubeconfigContext ?? "current kubeconfig context") };
+        return { provider, clusterName: pulumi.output(cluster.kubeconfigContext ?? "current kubeconfig context"), deployerPath: [] };
     }
     const group = new resources.ResourceGroup("ecommerce", { resourceGroupName: `ecommerce-mesh-${stack}`, location: cluster.location });
     const network = new Network("network", {
@@ -44,7 +51,16 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         registryName: config.registry.name!,
         sku: config.registry.sku,
         privateEndpoint: registryEndpoint ?? (config.registry.privateEndpoint ? registryEndpointIn(network) : undefined),
+        protect: config.environment === "prod",
     });
+    const deployer = config.deployer.network
+        ? new DeployerAccess("deployer", {
+              deployerVirtualNetworkId: config.deployer.network.virtualNetworkId,
+              stack: { resourceGroupName: group.name, vnetName: network.vnetName, vnetId: network.vnetId },
+              registryDnsZone: registry.privateDnsZone,
+          })
+        : undefined;
+    const deployerPath = deployer?.ready ?? [];
     const aks = new AksCluster("aks", {
         resourceGroupName: group.name,
         location: group.location,
@@ -55,10 +71,13 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         availabilityZones: cluster.availabilityZones,
         disableLocalAccounts: cluster.disableLocalAccounts,
         deployerPrincipalType: cluster.deployerPrincipalType,
+        kubeloginMode: cluster.kubeloginMode,
+        tier: cluster.tier,
         adminGroupObjectIds: cluster.adminGroupObjectIds,
         registryId: registry.registryId,
         privateApiServer: cluster.privateApiServer,
         nodeSubnetId: network.subnetIds.aksNodes,
+        deployerPath,
     });
     return {
         provider: aks.provider,
@@ -66,5 +85,26 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         kubeconfig: aks.kubeconfig,
         registry,
         azure: { resourceGroupName: group.name, location: group.location, network },
+        deployerPath,
+        clusterId: aks.clusterId,
     };
+}
+
+/** With cluster.logRetentionDays: the cluster's audit and the Flexible Server's logs in Log Analytics. */
+export function recordDiagnostics(config: StackConfig, platform: Platform, database: Database): Diagnostics | undefined {
+    const days = config.cluster.logRetentionDays;
+    if (!days || !platform.azure || !platform.clusterId) {
+        return undefined;
+    }
+    const targets: DiagnosticsArgs["targets"] = [{ key: "aks", resourceUri: platform.clusterId, categories: diagnosticCategories.aks }];
+    if (database.azureServerId) {
+        targets.push({ key: "postgres", resourceUri: database.azureServerId, categories: diagnosticCategories.postgres });
+    }
+    return new Diagnostics("diagnostics", {
+        resourceGroupName: platform.azure.resourceGroupName,
+        location: platform.azure.location,
+        workspaceName: `${config.registry.name!.toLowerCase()}-logs`,
+        retentionInDays: days,
+        targets,
+    });
 }

@@ -64,14 +64,19 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
 function serviceImages(config: StackConfig, platform: Platform): (service: ServiceName) => pulumi.Input<string> {
     const { images } = config;
     if (images.build && platform.registry) {
-        const built = new ServiceImages("images", {
-            services: serviceNames,
-            loginServer: platform.registry.loginServer,
-            registryId: platform.registry.registryId,
-            tag: images.tag,
-            deployerPrincipalType: config.cluster.deployerPrincipalType,
-            contextDir: "services",
-        });
+        const built = new ServiceImages(
+            "images",
+            {
+                services: serviceNames,
+                loginServer: platform.registry.loginServer,
+                registryId: platform.registry.registryId,
+                tag: images.tag,
+                deployerPrincipalType: config.cluster.deployerPrincipalType,
+                contextDir: "services",
+            },
+            // Pushes to a private registry travel the deployer's peering and DNS link.
+            { dependsOn: platform.deployerPath },
+        );
         return (service) => built.refs[service];
     }
     const registry = images.registry ?? platform.registry?.loginServer;
@@ -91,6 +96,7 @@ function provisionDatabase(config: StackConfig, platform: Platform, mesh: IstioM
             namespace: mesh.appNamespace,
             namespaceName: config.namespace,
             highAvailability: config.environment === "prod",
+            protect: config.environment === "prod",
             ...(azure
                 ? {
                       azure: {

@@ -1,27 +1,51 @@
-// The shipped stack files carry example values a real deploy must replace: the all-zero tenant
-// id in auth.issuer and auth.jwksUri (every token would be rejected). Offline runs (npm run
-// check, render, tests: Pulumi's mocks, no engine) keep them checkable; a run with a real engine
-// (pulumi preview / up) refuses them before touching the cluster.
-import type { StackConfig } from "./schema";
+// The shipped stack files carry example ids where only the user knows the value: the tenant in
+// auth.issuer and auth.jwksUri (every token would be rejected), the deploy job's network (a
+// peering to nothing) and the admin group (nobody admin). Offline runs (npm run check, render,
+// tests: Pulumi's mocks, no engine) keep them checkable and the advisories auth-placeholder and
+// azure-no-example-ids list them; a run with a real engine (pulumi preview / up) refuses them
+// before touching Azure, one line per key.
+import { exampleGuid, isExampleId } from "../policies/lib/exampleIds";
 import { StackConfigError } from "./load";
+import type { StackConfig } from "./schema";
 
 /** The tenant id the shipped examples use; no Entra tenant has it. */
-export const placeholderTenant = "00000000-0000-0000-0000-000000000000";
+export const placeholderTenant = exampleGuid;
 
-/** The config keys that still hold a placeholder, with their values. */
-export function placeholderKeys(config: Pick<StackConfig, "auth">): { key: string; value: string }[] {
-    const keys: [string, string | undefined][] = [
-        ["auth.issuer", config.auth.issuer],
-        ["auth.jwksUri", config.auth.jwksUri],
-    ];
-    return keys.filter((entry): entry is [string, string] => entry[1]?.includes(placeholderTenant) === true).map(([key, value]) => ({ key, value }));
+export interface Placeholder {
+    /** The stack key, as `pulumi config set --path` takes it. */
+    readonly key: string;
+    readonly value: string;
+    /** What to set instead. */
+    readonly fix: string;
 }
 
-/** Throws when a real engine deploys a stack that still holds placeholders (engineAttached: pulumi.runtime.hasEngine()). */
-export function refusePlaceholders(config: Pick<StackConfig, "auth">, engineAttached: boolean): void {
+type PlaceholderView = Pick<StackConfig, "auth"> & {
+    cluster?: { adminGroupObjectIds: readonly string[] };
+    deployer?: { network?: { virtualNetworkId: string } };
+};
+
+/** The config keys that still hold an example id, with their values, in the stack file's order. */
+export function placeholderKeys(config: PlaceholderView): Placeholder[] {
+    const found: Placeholder[] = [];
+    for (const field of ["issuer", "jwksUri"] as const) {
+        const value = config.auth[field];
+        if (isExampleId(value)) found.push({ key: `auth.${field}`, value: value!, fix: "your identity provider's value (docs/deploying.md)" });
+    }
+    const network = config.deployer?.network;
+    if (network && isExampleId(network.virtualNetworkId)) {
+        found.push({ key: "deployer.network.virtualNetworkId", value: network.virtualNetworkId, fix: "the resource id of the network your deploy job runs in" });
+    }
+    config.cluster?.adminGroupObjectIds.forEach((id, i) => {
+        if (isExampleId(id)) found.push({ key: `cluster.adminGroupObjectIds.${i}`, value: id, fix: "the object id of the Entra ID group that administers the cluster" });
+    });
+    return found;
+}
+
+/** Throws when a real engine deploys a stack that still holds example ids (engineAttached: pulumi.runtime.hasEngine()). */
+export function refusePlaceholders(config: PlaceholderView, engineAttached: boolean): void {
     const found = placeholderKeys(config);
     if (!engineAttached || found.length === 0) return;
     throw new StackConfigError(
-        found.map(({ key, value }) => `${key}: ${value} holds the placeholder tenant ${placeholderTenant}; set your identity provider's value (README: Who may call what), e.g. pulumi config set --path ${key} <url>`),
+        found.map(({ key, value, fix }) => `ecommerce-mesh:${key}: ${value} holds the example id ${placeholderTenant}; set ${fix}, e.g. pulumi config set --path ${key} <value>`),
     );
 }

@@ -6,6 +6,7 @@ import { canaryRollout } from "./rollout";
 import { formatDuration, maxRouteTimeoutMs, parseDuration } from "./durations";
 import { observabilityIssues, observabilitySchema } from "./observability";
 import { databaseKeys, refineDatabase } from "./databaseSchema";
+import { deployerIssues, deployerSchema } from "./deployerSchema";
 
 const says = (text: string) => ({ error: text });
 
@@ -185,6 +186,13 @@ export const stackConfigSchema = z
             privateApiServer: flag,
             // Azure checks a role assignment's principal type: a user at a laptop, a service principal in CI.
             deployerPrincipalType: oneOf(["User", "ServicePrincipal"]),
+            // How kubelogin gets Pulumi's token: the CLI session at a terminal; in CI the federated
+            // token, which it fetches again per token (the CLI's expires, Azure/azure-cli#28708).
+            kubeloginMode: oneOf(["azurecli", "workloadidentity"]).default("azurecli"),
+            // AKS pricing tier: Free has no financially backed SLA; Standard is for production (aks-standard-tier).
+            tier: oneOf(["Free", "Standard", "Premium"]).default("Free"),
+            // With it, AKS's and PostgreSQL's resource logs go to a Log Analytics workspace kept this long.
+            logRetentionDays: intFrom(30, 730).optional(),
             adminGroupObjectIds: z.array(
                 matching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "an Entra ID group object id (a GUID)"),
                 says("is not a list of Entra ID group object ids"),
@@ -245,6 +253,8 @@ export const stackConfigSchema = z
             url: z.string(says("is not a connection URL")).min(1, says("is not a connection URL")).optional(),
         }),
         observability: observabilitySchema,
+        // The deploy job's network, peered with the stack's (stacks/deployerSchema.ts).
+        deployer: deployerSchema,
         services: z.strictObject(Object.fromEntries(serviceNames.map((name) => [name, serviceSchema])) as Record<(typeof serviceNames)[number], typeof serviceSchema>),
     })
     .superRefine((config, ctx) => {
@@ -270,6 +280,9 @@ export const stackConfigSchema = z
             ctx.addIssue({ code: "custom", path: ["cluster", "userPool", "minCount"], input: pool.minCount, message: `is more than cluster.userPool.maxCount (${pool.maxCount})` });
         }
         for (const issue of observabilityIssues(config)) {
+            ctx.addIssue({ code: "custom", ...issue });
+        }
+        for (const issue of deployerIssues(config)) {
             ctx.addIssue({ code: "custom", ...issue });
         }
     });

@@ -1,6 +1,7 @@
-// Built-in Azure roles the program grants, and the one way to name their definitions.
+// Built-in Azure roles the program grants, and the one way to name their definitions and assignments.
+import { createHash } from "node:crypto";
 import * as authorization from "@pulumi/azure-native/authorization";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /** Built-in role definition ids: the same in every tenant. */
 export const builtInRoles = {
@@ -17,6 +18,41 @@ export function roleDefinitionId(roleId: string): pulumi.Output<string> {
         .subscriptionId.apply((subscription) => `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`);
 }
 
+/**
+ * The assignment's name (a GUID) from what it grants: a name-based, version-5-style UUID of scope,
+ * role and principal. A re-run after a half-finished create PUTs the same assignment again instead
+ * of a second one Azure refuses (RoleAssignmentExists); Azure's own role assignment names must be GUIDs.
+ */
+export function roleAssignmentName(scope: string, roleId: string, principalId: string): string {
+    const hash = createHash("sha1").update(`${scope.toLowerCase()}|${roleId}|${principalId.toLowerCase()}`).digest();
+    hash[6] = (hash[6] & 0x0f) | 0x50;
+    hash[8] = (hash[8] & 0x3f) | 0x80;
+    const hex = hash.subarray(0, 16).toString("hex");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface RoleArgs {
+    scope: pulumi.Input<string>;
+    roleId: string;
+    principalId: pulumi.Input<string>;
+    principalType: "User" | "ServicePrincipal";
+}
+
+/** A built-in role for a principal on a scope, under its deterministic name. */
+export function assignRole(name: string, args: RoleArgs, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
+    return new authorization.RoleAssignment(
+        name,
+        {
+            roleAssignmentName: pulumi.all([args.scope, args.principalId]).apply(([scope, principal]) => roleAssignmentName(scope, args.roleId, principal)),
+            scope: args.scope,
+            principalId: args.principalId,
+            principalType: args.principalType,
+            roleDefinitionId: roleDefinitionId(args.roleId),
+        },
+        opts,
+    );
+}
+
 export interface DeployerRoleArgs {
     /** Resource id the role applies to. */
     scope: pulumi.Input<string>;
@@ -27,14 +63,5 @@ export interface DeployerRoleArgs {
 
 /** Grants the identity running Pulumi a built-in role, so later steps of the same run can act. */
 export function grantDeployer(name: string, args: DeployerRoleArgs, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
-    return new authorization.RoleAssignment(
-        name,
-        {
-            scope: args.scope,
-            principalId: authorization.getClientConfigOutput().objectId,
-            principalType: args.principalType,
-            roleDefinitionId: roleDefinitionId(args.roleId),
-        },
-        opts,
-    );
+    return assignRole(name, { ...args, principalId: authorization.getClientConfigOutput().objectId }, opts);
 }

@@ -1,6 +1,7 @@
 // Azure: the registry and the AKS cluster the stack creates. Checked per resource on
 // azure-native's ManagedCluster and Registry; the autoscaling check also reads AgentPool resources.
 
+import { isExampleId } from "../lib/exampleIds";
 import { asArray, asObject, asString, type Plain } from "../lib/k8s";
 import { meshIndex } from "../lib/meshIndex";
 import { report } from "../lib/report";
@@ -159,4 +160,39 @@ export const aksAutoscalingUserPool: StackPolicy = {
     },
 };
 
-export const azurePolicies = [acrAdminDisabled, aksEntraRbac, aksLocalAccountsDisabled, aksWorkloadIdentity, aksNetworkPolicy, aksPinnedVersion, aksAutoscalingUserPool];
+export const azureNoExampleIds: ResourcePolicy = {
+    name: "azure-no-example-ids",
+    description:
+        "No Azure resource carries an example id of the shipped stack files (the all-zero GUID): the cluster's admin groups (cluster.adminGroupObjectIds) and the deploy job's network (deployer.network.virtualNetworkId) are the user's own. Advisory offline, where the shipped examples render; the program refuses them at pulumi up, naming the key. Equivalent: none (the shipped stack files' examples).",
+    enforcementLevel: "advisory",
+    severity: "high",
+    validateResource: (args, reportViolation) => {
+        const props = args.props ?? {};
+        if (args.type === managedClusterType && asArray(asObject(props.aadProfile).adminGroupObjectIDs).some(isExampleId)) {
+            report(reportViolation, { message: `${clusterName(props, args.name)}: aadProfile.adminGroupObjectIDs holds an example id, so no real group administers the cluster`, fix: `Set cluster.adminGroupObjectIds to your admins' Entra ID group (CI's service principal a member).` });
+        }
+        const remote = asString(asObject(props.remoteVirtualNetwork).id);
+        if (args.type === "azure-native:network:VirtualNetworkPeering" && isExampleId(remote)) {
+            report(reportViolation, { message: `VirtualNetworkPeering ${asString(props.virtualNetworkPeeringName) ?? args.name}: peers with the example network ${remote}`, fix: `Set deployer.network.virtualNetworkId to the resource id of the network your deploy job runs in.` });
+        }
+    },
+};
+
+export const aksStandardTier: ResourcePolicy = {
+    name: "aks-standard-tier",
+    description:
+        "The AKS cluster runs on the Standard (or Premium) pricing tier (sku.tier): the Free tier has no financially backed uptime SLA for the API server and is not recommended for production. Mandatory in prod. Equivalent: AKS pricing tiers guidance (learn.microsoft.com/azure/aks/free-standard-pricing-tiers); Azure Advisor 'Use the Standard tier for production clusters'.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: ofType(managedClusterType, (props, name, reportViolation) => {
+        const tier = asString(asObject(props.sku).tier) ?? "Free";
+        if (tier === "Free") {
+            report(reportViolation, {
+                message: `${clusterName(props, name)}: sku.tier is ${tier}, which has no uptime SLA for the API server`,
+                fix: `Set cluster.tier: Standard (sku: { name: Base, tier: Standard }).`,
+            });
+        }
+    }),
+};
+
+export const azurePolicies = [acrAdminDisabled, aksEntraRbac, aksLocalAccountsDisabled, aksWorkloadIdentity, aksNetworkPolicy, aksPinnedVersion, aksAutoscalingUserPool, azureNoExampleIds, aksStandardTier];

@@ -1,12 +1,13 @@
 // The shipped example tenant in the gateway's token rules: every token would be rejected. The
 // program refuses it under a real engine (stacks/placeholders.ts); offline this advisory says so.
 
+import { exampleGuid } from "../lib/exampleIds";
 import { asArray, asObject, asString, ref } from "../lib/k8s";
 import { meshIndex } from "../lib/meshIndex";
 import { report } from "../lib/report";
 import type { StackPolicy } from "../lib/types";
 
-const placeholderTenant = "00000000-0000-0000-0000-000000000000";
+const placeholderTenant = exampleGuid;
 
 export const authPlaceholder: StackPolicy = {
     name: "auth-placeholder",

@@ -116,6 +116,27 @@ export const imagePinned: ResourcePolicy = {
     }),
 };
 
+const digestPinned = /@sha256:[0-9a-f]{64}$/;
+
+export const imagePinnedByDigest: ResourcePolicy = {
+    name: "image-pinned-by-digest",
+    description:
+        "Every image is pinned by digest (`@sha256:`), as images.build gives every Deployment: a tag can be pushed again, so a digest is the only reference that names one image, and one that exists (the image is built and pushed before the workload that pulls it). A computed reference (an image this program builds, during a preview) passes. Mandatory in prod. Equivalent: Kyverno best-practices require-image-digest (verify-image digest), Gatekeeper K8sImageDigests.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: forPod((object, pod, reportViolation) => {
+        for (const c of containersOf(pod.spec)) {
+            const image = c.container.image;
+            if (isKnown(image) && typeof image === "string" && !digestPinned.test(image)) {
+                report(reportViolation, {
+                    message: `${where(object, c)} runs image "${image}", not pinned by digest`,
+                    fix: `Set images.build: true so the program builds, pushes and pins the image, or reference it as <registry>/<repository>@sha256:<digest>.`,
+                });
+            }
+        }
+    }),
+};
+
 /** Registries the stack may pull from: configured ones plus the login server of each ACR the stack creates. */
 function allowedRegistries(args: { getConfig<T extends object>(): T }, acrs: { props: Plain }[]): string[] {
     const { allowedRegistries: configured = [], includeStackRegistries = true } = args.getConfig<{ allowedRegistries?: string[]; includeStackRegistries?: boolean }>();
@@ -412,4 +433,4 @@ export const servicePortProtocol: ResourcePolicy = {
     },
 };
 
-export const workloadPolicies = [podProbes, podResources, imagePinned, imageAllowedRegistry, podSecurityContext, podHostIsolation, sidecarInjection, highAvailability, ingressGatewayAvailability, serviceExposure, servicePortProtocol];
+export const workloadPolicies = [podProbes, podResources, imagePinned, imageAllowedRegistry, podSecurityContext, podHostIsolation, sidecarInjection, highAvailability, ingressGatewayAvailability, serviceExposure, servicePortProtocol, imagePinnedByDigest];

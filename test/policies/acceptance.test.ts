@@ -11,19 +11,27 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its advisories are the HTTP-only Gateway and the example tenant", async () => {
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its advisories are the HTTP-only Gateway and the example ids", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
         expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
             "advisory istio-gateway-tls ecommerce-gateway",
+            "advisory azure-no-example-ids deployer-to-deployer",
+            "advisory azure-no-example-ids aks",
             "advisory auth-placeholder ecommerce-gateway-end-user-jwt",
             "advisory auth-placeholder ecommerce-gateway-end-user-jwt",
         ]);
     });
 
-    it("prod with a TLS credential for the gateway and a real tenant has no finding", async () => {
+    it("prod with a TLS credential for the gateway, a real tenant, and its own admin group and runner network has no finding", async () => {
         const tenant = "https://contoso.ciamlogin.com/1b2c3d4e-0000-4000-8000-000000000001";
-        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", `auth.issuer=${tenant}/v2.0`, `auth.jwksUri=${tenant}/discovery/v2.0/keys`), { environment: "prod" });
+        const own = [
+            `auth.issuer=${tenant}/v2.0`,
+            `auth.jwksUri=${tenant}/discovery/v2.0/keys`,
+            "cluster.adminGroupObjectIds=[\"6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f\"]",
+            "deployer.network.virtualNetworkId=/subscriptions/6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners",
+        ];
+        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", ...own), { environment: "prod" });
         expect(byPolicy(violations)).to.deep.equal([]);
     });
 
@@ -53,6 +61,7 @@ describe("policies: acceptance", () => {
             "advisory aks-api-server-access": 1,
             "advisory acr-private-network": 1,
             "advisory auth-placeholder": 2,
+            "advisory aks-standard-tier": 1,
         });
     });
 
@@ -60,9 +69,9 @@ describe("policies: acceptance", () => {
         expect(byPolicy(runPolicies(await capture("local"), { environment: "local" }))).to.deep.equal([]);
     });
 
-    it("the dev stack would be blocked under the prod config (public API server and registry, faults, one replica, one gateway pod, small user pool, a database without HA)", async () => {
+    it("the dev stack would be blocked under the prod config (public API server and registry, faults, one replica, one gateway pod, small user pool, a database without HA, the Free tier)", async () => {
         const blocked = new Set(mandatory(runPolicies(await capture("dev"), { environment: "prod" })).map((v) => v.policy));
-        expect([...blocked].sort()).to.deep.equal(["acr-private-network", "aks-api-server-access", "aks-autoscaling-user-pool", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
+        expect([...blocked].sort()).to.deep.equal(["acr-private-network", "aks-api-server-access", "aks-autoscaling-user-pool", "aks-standard-tier", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
     });
 
     describe("prod configs that must be blocked", () => {
@@ -87,10 +96,10 @@ describe("policies: acceptance", () => {
             const resources = await capture("prod");
             for (const name of ["product-v1", "product-v2"]) {
                 const spec = find(resources, "Deployment", name).inputs.spec.template.spec;
-                spec.containers[0].image = spec.containers[0].image.replace(/:[^:/]+$/, ":latest");
+                spec.containers[0].image = spec.containers[0].image.replace(/:[^:/@]+(@sha256:\w+)?$/, ":latest");
             }
             const found = mandatory(runPolicies(resources, { environment: "prod" }));
-            expect(byPolicy(found)).to.deep.equal(["image-pinned-tag product-v1", "image-pinned-tag product-v2"]);
+            expect(byPolicy(found)).to.deep.equal(["image-pinned-tag product-v1", "image-pinned-tag product-v2", "image-pinned-by-digest product-v1", "image-pinned-by-digest product-v2"]);
         });
 
         it("order.retries.writeRetryOn=5xx,connect-failure → no-unsafe-retry-on-non-idempotent for POST /api/orders", async () => {

@@ -63,7 +63,7 @@ describe("policies: data tier", () => {
     });
 
     describe("cnpg-cluster-instances", () => {
-        const inCluster = ["cluster.provider=existing", "images.registry=registry.example.com", "database.provider=cluster"];
+        const inCluster = ["cluster.provider=existing", "images.registry=registry.example.com", "images.build=false", "database.provider=cluster"];
 
         it("passes a prod Cluster of three instances", async () => {
             expect(violationsOf("cnpg-cluster-instances", await capture("prod", ...inCluster))).to.deep.equal([]);

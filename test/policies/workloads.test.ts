@@ -72,6 +72,21 @@ describe("policies: workloads", () => {
         });
     });
 
+    describe("image-pinned-by-digest", () => {
+        it("passes prod, whose images the program builds and pins by digest (images.build)", () => {
+            expect(container(prod, "order-v1").image).to.match(/@sha256:[0-9a-f]{64}$/);
+            expect(violationsOf("image-pinned-by-digest", prod)).to.deep.equal([]);
+        });
+
+        it("blocks a tag alone in prod (it can be pushed again, or not yet exist), naming the fix", async () => {
+            const tagged = await capture("prod", "images.build=false");
+            const found = violationsOf("image-pinned-by-digest", tagged);
+            expect(found.length).to.be.greaterThan(8);
+            expect(found.every((v) => v.enforcementLevel === "mandatory")).to.equal(true);
+            expect(found.find((v) => v.resource?.name === "order-v1")?.message).to.equal('Deployment ecommerce/order-v1: container "order" runs image "ecommercemeshprod.azurecr.io/order:0.1.0", not pinned by digest');
+        });
+    });
+
     describe("image-allowed-registry", () => {
         it("passes prod and dev (their own ACR) and local (localhost:5001 from config/local.json)", async () => {
             expect(violationsOf("image-allowed-registry", prod)).to.deep.equal([]);

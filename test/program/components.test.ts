@@ -23,7 +23,7 @@ describe("AKS and ACR (prod)", () => {
     it("creates AKS with Entra ID + Azure RBAC, no local accounts, workload identity and Cilium network policy", () => {
         const aks = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks"));
         expect(aks.kubernetesVersion).to.equal("1.36");
-        expect(aks.aadProfile).to.deep.equal({ managed: true, enableAzureRBAC: true, adminGroupObjectIDs: [] });
+        expect(aks.aadProfile).to.deep.equal({ managed: true, enableAzureRBAC: true, adminGroupObjectIDs: ["00000000-0000-0000-0000-000000000000"] });
         expect(aks.disableLocalAccounts).to.equal(true);
         expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
         expect(aks.securityProfile).to.deep.equal({ workloadIdentity: { enabled: true } });
@@ -165,9 +165,9 @@ describe("MeshService", () => {
         });
         const [product] = spec(one(prod, "apps/v1:Deployment", "product-v1")).template.spec.containers;
         expect(product.env.map((e: Json) => e.name)).to.not.include("DOWNSTREAM_TIMEOUT_MS");
-        expect(container.image).to.equal("ecommercemeshprod.azurecr.io/order:0.1.0");
+        expect(container.image).to.equal(`ecommercemeshprod.azurecr.io/order:0.1.0@sha256:${"0".repeat(64)}`); // images.build: the ref the push returns
         const [v2] = spec(one(prod, "apps/v1:Deployment", "product-v2")).template.spec.containers;
-        expect(v2.image).to.equal("ecommercemeshprod.azurecr.io/product:0.1.0");
+        expect(v2.image).to.equal(`ecommercemeshprod.azurecr.io/product:0.1.0@sha256:${"0".repeat(64)}`);
         expect(v2.env.find((e: Json) => e.name === "SERVICE_VERSION").value).to.equal("v2");
     });
 

@@ -145,7 +145,7 @@ describe("the data tier in the cluster (local)", () => {
     });
 
     it("sizes a prod Cluster with three instances", async () => {
-        const prodInCluster = await capture("prod", "cluster.provider=existing", "images.registry=registry.example.com", "database.provider=cluster");
+        const prodInCluster = await capture("prod", "cluster.provider=existing", "images.registry=registry.example.com", "images.build=false", "database.provider=cluster");
         expect(spec(one(prodInCluster, "postgresql.cnpg.io/v1:Cluster", "database"))).to.deep.include({ instances: 3, storage: { size: "50Gi" } });
     });
 });

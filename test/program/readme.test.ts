@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { z } from "zod";
-import { stackConfigSchema } from "../../stacks/schema";
+import { schemaKeys } from "../support/schemaKeys";
 
 // The README's config reference is what users type into Pulumi.<stack>.yaml: every key it
 // names must exist in the schema, and every leaf of the schema must be documented.
@@ -17,27 +16,9 @@ function documentedKeys(): string[] {
     });
 }
 
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-    return schema instanceof z.ZodOptional || schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault ? unwrap(schema.unwrap() as z.core.$ZodType) : schema;
-}
-
-/** Leaf keys of the schema; one service stands for `services.<name>`, objects of leaves count whole. */
-function schemaKeys(schema: z.core.$ZodType, prefix = ""): string[] {
-    const inner = unwrap(schema);
-    if (!(inner instanceof z.ZodObject)) {
-        return [prefix];
-    }
-    return Object.entries(inner.shape).flatMap(([key, child]) => {
-        if (prefix === "services") {
-            return key === "product" ? schemaKeys(child as z.core.$ZodType, "services.<name>") : [];
-        }
-        return schemaKeys(child as z.core.$ZodType, prefix ? `${prefix}.${key}` : key);
-    });
-}
-
 describe("README config reference", () => {
     const documented = documentedKeys();
-    const known = schemaKeys(stackConfigSchema);
+    const known = schemaKeys();
     const isDocumented = (key: string) => documented.some((doc) => key === doc || key.startsWith(`${doc}.`));
 
     it("names only keys the schema accepts", () => {

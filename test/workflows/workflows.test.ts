@@ -148,6 +148,29 @@ describe("GitHub workflows", () => {
         }
     });
 
+    it("sign kubelogin in with the federated token (workloadidentity) in every job that runs Pulumi, so the login outlives the run (Azure/azure-cli#28708)", () => {
+        for (const { file, id, job } of allJobs()) {
+            const command = uses(job, "pulumi/actions").find((s) => s.with?.command);
+            if (!command) {
+                continue;
+            }
+            const stack = String(command.with!["stack-name"]);
+            const sets = order(job, (s) => (s.run ?? "").includes(`pulumi config set --path cluster.kubeloginMode workloadidentity --stack ${stack}`));
+            expect(sets, `${file} ${id}`).to.be.within(0, order(job, (s) => s === command));
+            expect(job.env?.AZURE_CLIENT_ID, `${file} ${id}`).to.equal("${{ secrets.AZURE_CLIENT_ID }}");
+            expect(job.env?.AZURE_TENANT_ID, `${file} ${id}`).to.equal("${{ secrets.AZURE_TENANT_ID }}");
+        }
+    });
+
+    it("refresh before every pulumi up, so what Azure changed by itself is kept rather than reverted", () => {
+        for (const { file, id, job } of allJobs()) {
+            const up = pulumiStep(job, "up");
+            if (up) {
+                expect(up.with?.refresh, `${file} ${id}`).to.equal(true);
+            }
+        }
+    });
+
     it("keep the default token read-only at the workflow level", () => {
         for (const [file, wf] of workflows) {
             expect(wf.permissions, file).to.deep.equal({ contents: "read" });

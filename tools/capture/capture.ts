@@ -22,6 +22,11 @@ export interface CapturedResource {
     markedInputs: Record<string, unknown>;
     /** URNs this resource waits for (`dependsOn` and resources its inputs came from). */
     dependencies: string[];
+    /** URN of the explicit provider it is created through, if any: it waits for that provider's dependencies too. */
+    provider?: string;
+    /** Resource options the engine sees and the mocks do not pass on: inputs kept from the last run, and protect. */
+    ignoreChanges: string[];
+    protect: boolean;
 }
 
 export interface Capture {
@@ -40,12 +45,16 @@ export interface CaptureOptions {
     entry?: string;
 }
 
-type Registered = Omit<CapturedResource, "urn" | "dependencies">;
+type Registered = Omit<CapturedResource, "urn" | "dependencies" | "provider" | "ignoreChanges" | "protect">;
+type Options = Pick<CapturedResource, "dependencies" | "provider" | "ignoreChanges" | "protect">;
 
 interface RegisterRequest {
     getType(): string;
     getName(): string;
     getDependenciesList(): string[];
+    getProvider(): string;
+    getIgnorechangesList(): string[];
+    getProtect(): boolean;
 }
 interface MockMonitor {
     getRegisteredResources(): Map<string, unknown>;
@@ -130,19 +139,26 @@ function mockMonitor(): MockMonitor {
 }
 
 /** The mocks API does not pass dependencies on, so read them off each registration request. */
-function recordDependencies(): Map<string, string[]> {
-    const seen = new Map<string, string[]>();
+function recordDependencies(): Map<string, Options> {
+    const seen = new Map<string, Options>();
     const monitor = mockMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (request, callback) => {
-        seen.set(`${request.getType()}::${request.getName()}`, [...request.getDependenciesList()].sort());
+        // A provider reference is `<urn>::<id>`.
+        const provider = request.getProvider().split("::").slice(0, -1).join("::") || undefined;
+        seen.set(`${request.getType()}::${request.getName()}`, {
+            dependencies: [...request.getDependenciesList()].sort(),
+            ...(provider ? { provider } : {}),
+            ignoreChanges: [...request.getIgnorechangesList()],
+            protect: request.getProtect(),
+        });
         return register(request, callback);
     };
     return seen;
 }
 
 /** Joins what the mocks saw with the URNs the mock monitor assigned (which carry the parent chain). */
-function withUrns(registered: Registered[], dependencies: Map<string, string[]>): CapturedResource[] {
+function withUrns(registered: Registered[], dependencies: Map<string, Options>): CapturedResource[] {
     const urns = new Map<string, string>();
     for (const urn of mockMonitor().getRegisteredResources().keys()) {
         const [, , qualifiedType, name] = urn.split("::");
@@ -154,7 +170,7 @@ function withUrns(registered: Registered[], dependencies: Map<string, string[]>)
     }
     return registered.map((resource) => {
         const key = `${resource.type}::${resource.name}`;
-        return { urn: urns.get(key) ?? "", ...resource, dependencies: dependencies.get(key) ?? [] };
+        return { urn: urns.get(key) ?? "", ...resource, dependencies: [], ignoreChanges: [], protect: false, ...dependencies.get(key) };
     });
 }
 

@@ -11,6 +11,8 @@ export function providerComputedState(type: string, inputs: Record<string, any>)
             return { name: inputs.resourceGroupName };
         case "azure-native:containerregistry:Registry":
             return { name: inputs.registryName, loginServer: `${String(inputs.registryName).toLowerCase()}.azurecr.io` };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { name: inputs.resourceName, principalId: zeroGuid, clientId: zeroGuid };
         case "azure-native:containerservice:ManagedCluster":
             return {
                 name: inputs.resourceName,
@@ -60,7 +62,8 @@ users:
     exec:
       apiVersion: client.authentication.k8s.io/v1beta1
       command: kubelogin
-      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]
+      # As AKS hands it out: the devicecode client (AKS's Entra app) and the tenant come with it.
+      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, 00000000-0000-0000-0000-000000000000, --login, devicecode]
 `;
 
 export function offlineInvoke(token: string, _inputs: Record<string, unknown>): Record<string, unknown> {
