@@ -15,7 +15,7 @@ export interface Platform {
     kubeconfig?: pulumi.Output<string>;
     registry?: ContainerRegistry;
     /** The stack's Azure resource group and VNet (AKS stacks only), which the data tier joins. */
-    azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network };
+    azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network; oidcIssuerUrl: pulumi.Output<string | undefined> };
 }
 
 /** Flexible Server names are global DNS names: derived from the registry's, which is globally unique too. */
@@ -65,6 +65,6 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         clusterName: aks.clusterName,
         kubeconfig: aks.kubeconfig,
         registry,
-        azure: { resourceGroupName: group.name, location: group.location, network },
+        azure: { resourceGroupName: group.name, location: group.location, network, oidcIssuerUrl: aks.oidcIssuerUrl },
     };
 }

@@ -10,17 +10,14 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its one advisory is the HTTP-only Gateway", async () => {
+    it("the shipped Pulumi.prod.yaml has no finding at all: private registry, HTTPS at the Gateway", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
-        expect(byPolicy(mandatory(violations))).to.deep.equal([]);
-        expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
-            "advisory istio-gateway-tls ecommerce-gateway",
-        ]);
+        expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([]);
     });
 
-    it("prod with a TLS credential for the gateway has no finding", async () => {
-        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls"), { environment: "prod" });
-        expect(byPolicy(violations)).to.deep.equal([]);
+    it("blocks prod serving plain HTTP, even with a front end named (istio-gateway-tls is mandatory in prod)", async () => {
+        const violations = runPolicies(await capture("prod", "edge.allowPlaintextHttp=true", "edge.tlsTerminatedBy=Azure Front Door"), { environment: "prod" });
+        expect(byPolicy(mandatory(violations))).to.deep.equal(["istio-gateway-tls ecommerce-gateway"]);
     });
 
     it("blocks prod with a public registry (registry.privateEndpoint false)", async () => {
@@ -35,14 +32,13 @@ describe("policies: acceptance", () => {
         });
     }
 
-    it("dev reports only advisories: the fault demo, single replicas and the HTTP-only Gateway", async () => {
+    it("dev reports only advisories: the fault demo, single replicas, public registry and API server", async () => {
         const violations = runPolicies(await capture("dev"), { environment: "dev" });
         const counts: Record<string, number> = {};
         for (const v of violations) {
             counts[`${v.enforcementLevel} ${v.policy}`] = (counts[`${v.enforcementLevel} ${v.policy}`] ?? 0) + 1;
         }
         expect(counts).to.deep.equal({
-            "advisory istio-gateway-tls": 1,
             "advisory no-fault-injection": 2,
             "advisory workload-high-availability": 9,
             "advisory ingress-gateway-availability": 1,

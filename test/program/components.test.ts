@@ -195,22 +195,34 @@ describe("MeshService", () => {
 });
 
 describe("EdgeGateway", () => {
-    it("serves plain HTTP on port 80 by default", async () => {
-        const c = await capture("dev");
-        expect(spec(one(c, "networking.istio.io/v1:Gateway", "ecommerce-gateway"))).to.deep.equal({
+    it("serves plain HTTP on port 80 only when TLS terminates in front of it, and names that front end", async () => {
+        const c = await capture("dev", "edge.allowPlaintextHttp=true", "edge.tlsTerminatedBy=Azure Front Door");
+        const gateway = one(c, "networking.istio.io/v1:Gateway", "ecommerce-gateway");
+        expect(spec(gateway)).to.deep.equal({
             selector: { istio: "ingressgateway" },
-            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop-dev.example.com"] }],
         });
+        expect((gateway.inputs as Json).metadata.annotations).to.deep.equal({ "ecommerce-mesh.io/tls-terminated-by": "Azure Front Door" });
+        expect(spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway")).http.filter((r: Json) => r.headers)).to.deep.equal([]);
+        expect(ofKind(c, "cert-manager.io/v1:Certificate")).to.deep.equal([]);
     });
 
-    it("terminates TLS on 443 and redirects 80 when given a credential", async () => {
-        const c = await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", "istio.ingress.hosts=[shop.example.com]");
+    it("terminates TLS on 443 at the configured minimum and redirects 80, for the hosts of edge.domain", async () => {
+        const c = await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", "edge.minTlsVersion=TLSV1_3");
         const { servers } = spec(one(c, "networking.istio.io/v1:Gateway", "ecommerce-gateway"));
         expect(servers).to.deep.equal([
             { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop.example.com"], tls: { httpsRedirect: true } },
-            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["shop.example.com"], tls: { mode: "SIMPLE", credentialName: "shop-tls" } },
+            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["shop.example.com"], tls: { mode: "SIMPLE", credentialName: "shop-tls", minProtocolVersion: "TLSV1_3" } },
         ]);
         expect(spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway")).hosts).to.deep.equal(["shop.example.com"]);
+    });
+
+    it("sets Strict-Transport-Security with edge.hstsMaxAge on every edge route", async () => {
+        const { http } = spec(one(await capture("prod", "edge.hstsMaxAge=31536000"), "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+        expect(http).to.not.be.empty;
+        for (const route of http) {
+            expect(route.headers, route.name).to.deep.equal({ response: { set: { "strict-transport-security": "max-age=31536000; includeSubDomains" } } });
+        }
     });
 });
 
