@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IstioMesh } from "../components/istioMesh";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
+import { ingressUrl as edgeUrl } from "../stacks/edge";
 import { provisionPlatform } from "./platform";
 import { deployWorkloads } from "./workloads";
 
@@ -54,7 +55,7 @@ export const clusterName = platform.clusterName;
 export const kubeconfig = platform.kubeconfig;
 export const registryLoginServer = platform.registry?.loginServer ?? config.images.registry;
 export { ingressAddress };
-export const ingressUrl = ingressAddress.apply((address) => (/\s/.test(address) ? address : `http://${address}`));
+export const ingressUrl = ingressAddress.apply((address) => edgeUrl(config.edge, address));
 /** Where the services' PostgreSQL runs (not a secret), and the Secret they read DATABASE_URL from. */
 export const databaseHost = database.host;
 export const databaseSecretName = database.secretName;

@@ -65,6 +65,14 @@ export function edgeHosts(config: { edge: EdgeConfig; istio: { ingress: { hosts?
     return config.istio.ingress.hosts ?? (config.edge.domain ? [config.edge.domain] : ["*"]);
 }
 
+/** The stack output `ingressUrl`: https and the certificate's name with TLS at the Gateway (an IP fails its check), else http and the address. */
+export function ingressUrl(edge: EdgeConfig, address: string): string {
+    if (/\s/.test(address)) {
+        return address;
+    }
+    return tlsAtGateway(edge) && edge.domain ? `https://${edge.domain}` : `http://${address}`;
+}
+
 interface Issue {
     path: (string | number)[];
     input: unknown;

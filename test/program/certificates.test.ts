@@ -1,7 +1,7 @@
 // HTTPS at the door, under mocks: cert-manager, the issuer of edge.certificates.issuer and the
 // Certificate whose Secret the Gateway serves, on every shipped stack; the edge.* keys' errors.
 import { expect } from "chai";
-import { acmeServers } from "../../stacks/edge";
+import { acmeServers, defaultEdge, type EdgeConfig, ingressUrl } from "../../stacks/edge";
 import { type Capture } from "../../tools/capture/capture";
 import { capture, type Json, itRejectsNamingTheKey, ofKind, one, shippedStacks, spec } from "../support/stacks";
 
@@ -40,6 +40,16 @@ describe("certificates for the edge", function () {
         // The identity's client id, as the provider reports it (the zero GUID offline).
         expect(azureDNS.managedIdentity).to.deep.equal({ clientID: "00000000-0000-0000-0000-000000000000" });
         expect(spec(certificate(c)).dnsNames).to.deep.equal(["shop.example.com"]);
+        // README "The name and its certificate": 90 days, renewed 30 days before the end, a new key each time.
+        expect(spec(certificate(c))).to.deep.include({ duration: "2160h", renewBefore: "720h", privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" } });
+    });
+
+    it("ingressUrl is https on the certificate's name with TLS at the Gateway, http on the address otherwise", () => {
+        const edge = { ...defaultEdge(), domain: "shop.example.com" } as EdgeConfig;
+        expect(ingressUrl(edge, "20.1.2.3")).to.equal("https://shop.example.com");
+        expect(ingressUrl({ ...edge, allowPlaintextHttp: true, tlsTerminatedBy: "Azure Front Door" }, "20.1.2.3")).to.equal("http://20.1.2.3");
+        const none = "no external address (service type NodePort): kubectl -n istio-ingress port-forward svc/x 8080:80";
+        expect(ingressUrl(edge, none)).to.equal(none);
     });
 
     it("prod: the identity federates with cert-manager's ServiceAccount and may write only the zone", async () => {
