@@ -7,7 +7,9 @@
 // at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise),
 // DEV_RATE_LIMIT (JSON from the stack's rateLimit), DEV_ISSUER_DIR (the development issuer's key),
 // DEV_FAULTS (the router's fault injection, JSON from the stack config), DEV_CANARY_FAILURE_RATE
-// (0-1: the product canary answers that share of requests 500, to watch `promote` roll it back).
+// (0-1: the product canary answers that share of requests 500, to watch `promote` roll it back),
+// DEV_TLS_PORT (HTTPS in front of the router: 8443, or a free port when PORT=0; "off" for none),
+// DEV_TLS_DIR (the development CA, default .dev-tls), DEV_TLS (JSON {minVersion, hstsMaxAge} from the stack's edge).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
@@ -20,6 +22,7 @@ import { followStackFile } from "./reload";
 import { parseRateBudget } from "./ratelimit";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
+import { defaultTlsDir, openDevCa, startTlsFront, tlsVersions, type TlsFront } from "./tls";
 import { parseRouteTimeouts } from "./timeouts";
 
 const progress = (line: string) => process.stderr.write(`ecommerce-mesh dev: ${line}\n`);
@@ -29,6 +32,23 @@ function routerPort(): number {
     const port = Number(raw);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DevError(`PORT must be a port number, got "${raw}"`);
     return port;
+}
+
+/** The HTTPS front's port, or undefined when DEV_TLS_PORT is "off". */
+function tlsPort(routerPort: number): number | undefined {
+    const raw = process.env.DEV_TLS_PORT ?? (routerPort === 0 ? "0" : "8443");
+    if (raw === "off") return undefined;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DevError(`DEV_TLS_PORT must be a port number or off, got "${raw}"`);
+    return port;
+}
+
+/** The stack's edge TLS settings (tools/dev.ts passes them); the Gateway's defaults without. */
+function tlsSettings(): { minVersion: keyof typeof tlsVersions; hstsMaxAge: number } {
+    const parsed = JSON.parse(process.env.DEV_TLS ?? "{}") as { minVersion?: string; hstsMaxAge?: number };
+    const minVersion = parsed.minVersion ?? "TLSV1_2";
+    if (!(minVersion in tlsVersions)) throw new DevError(`DEV_TLS.minVersion must be one of ${Object.keys(tlsVersions).join(", ")}, got "${minVersion}"`);
+    return { minVersion: minVersion as keyof typeof tlsVersions, hstsMaxAge: parsed.hstsMaxAge ?? 63_072_000 };
 }
 
 function reportCrashesAfterStart(stack: RunningStack): void {
@@ -55,6 +75,7 @@ async function main(): Promise<number> {
     let postgres: LocalPostgres | undefined;
     let stack: RunningStack | undefined;
     let prometheus: LocalPrometheus | undefined;
+    let tlsFront: TlsFront | undefined;
     // If this process dies unexpectedly, take the children with it rather than orphan them.
     process.on("exit", () => {
         stack?.instances.forEach(({ child }) => child.kill());
@@ -112,9 +133,17 @@ async function main(): Promise<number> {
             const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "..", ".prometheus");
             prometheus = await startLocalPrometheus(stateDir, JSON.parse(process.env.DEV_PROMETHEUS) as PrometheusSpec, stack.instances, verbose);
         }
+        const httpsPort = tlsPort(port);
+        if (httpsPort !== undefined) {
+            const ca = openDevCa(process.env.DEV_TLS_DIR ?? defaultTlsDir());
+            const settings = tlsSettings();
+            tlsFront = await startTlsFront({ ca, target: stack.routerUrl, host: process.env.HOST ?? "127.0.0.1", port: httpsPort, minVersion: tlsVersions[settings.minVersion], hstsMaxAge: settings.hstsMaxAge });
+            progress(`HTTPS on ${tlsFront.url} (CA ${ca.caFile}: curl --cacert ${ca.caFile} ${tlsFront.url}/api/products); plain HTTP there redirects`);
+        }
         const metrics = prometheus ? `, Prometheus on ${prometheus.url}` : "";
+        const secure = tlsFront ? ` and ${tlsFront.url}` : "";
         progress("customer routes need a token: npm run token -- --user 1");
-        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)}; ${describeFaults(faults)})${metrics}\n`);
+        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl}${secure} (${describeSplit(split)}; ${describeFaults(faults)})${metrics}\n`);
         reportCrashesAfterStart(stack);
         followStackFile(stack, progress);
         if (!stopSignal.signal.aborted) await once(stopSignal.signal, "abort");
@@ -126,6 +155,7 @@ async function main(): Promise<number> {
         }
     }
     progress("stopping");
+    await tlsFront?.close();
     const servicesClean = stack ? await stack.stop() : true;
     const databaseClean = postgres ? await stopDatabase(postgres) : true;
     const prometheusClean = prometheus ? await prometheus.stop() : true;
