@@ -22,7 +22,7 @@ import { followStackFile } from "./reload";
 import { parseRateBudget } from "./ratelimit";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
-import { defaultTlsDir, openDevCa, startTlsFront, tlsVersions, type TlsFront } from "./tls";
+import { defaultTlsDir, devTlsPort, devTlsSettings, openDevCa, startTlsFront, tlsVersions, type TlsFront } from "./tls";
 import { parseRouteTimeouts } from "./timeouts";
 
 const progress = (line: string) => process.stderr.write(`ecommerce-mesh dev: ${line}\n`);
@@ -32,23 +32,6 @@ function routerPort(): number {
     const port = Number(raw);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DevError(`PORT must be a port number, got "${raw}"`);
     return port;
-}
-
-/** The HTTPS front's port, or undefined when DEV_TLS_PORT is "off". */
-function tlsPort(routerPort: number): number | undefined {
-    const raw = process.env.DEV_TLS_PORT ?? (routerPort === 0 ? "0" : "8443");
-    if (raw === "off") return undefined;
-    const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DevError(`DEV_TLS_PORT must be a port number or off, got "${raw}"`);
-    return port;
-}
-
-/** The stack's edge TLS settings (tools/dev.ts passes them); the Gateway's defaults without. */
-function tlsSettings(): { minVersion: keyof typeof tlsVersions; hstsMaxAge: number } {
-    const parsed = JSON.parse(process.env.DEV_TLS ?? "{}") as { minVersion?: string; hstsMaxAge?: number };
-    const minVersion = parsed.minVersion ?? "TLSV1_2";
-    if (!(minVersion in tlsVersions)) throw new DevError(`DEV_TLS.minVersion must be one of ${Object.keys(tlsVersions).join(", ")}, got "${minVersion}"`);
-    return { minVersion: minVersion as keyof typeof tlsVersions, hstsMaxAge: parsed.hstsMaxAge ?? 63_072_000 };
 }
 
 function reportCrashesAfterStart(stack: RunningStack): void {
@@ -133,10 +116,10 @@ async function main(): Promise<number> {
             const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "..", ".prometheus");
             prometheus = await startLocalPrometheus(stateDir, JSON.parse(process.env.DEV_PROMETHEUS) as PrometheusSpec, stack.instances, verbose);
         }
-        const httpsPort = tlsPort(port);
+        const httpsPort = devTlsPort(process.env.DEV_TLS_PORT, port);
         if (httpsPort !== undefined) {
             const ca = openDevCa(process.env.DEV_TLS_DIR ?? defaultTlsDir());
-            const settings = tlsSettings();
+            const settings = devTlsSettings(process.env.DEV_TLS);
             tlsFront = await startTlsFront({ ca, target: stack.routerUrl, host: process.env.HOST ?? "127.0.0.1", port: httpsPort, minVersion: tlsVersions[settings.minVersion], hstsMaxAge: settings.hstsMaxAge });
             progress(`HTTPS on ${tlsFront.url} (CA ${ca.caFile}: curl --cacert ${ca.caFile} ${tlsFront.url}/api/products); plain HTTP there redirects`);
         }

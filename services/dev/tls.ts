@@ -60,6 +60,26 @@ export function openDevCa(dir: string = defaultTlsDir()): DevCa {
 /** Istio's Gateway minProtocolVersion, as Node names it. */
 export const tlsVersions: Record<"TLSV1_2" | "TLSV1_3", SecureVersion> = { TLSV1_2: "TLSv1.2", TLSV1_3: "TLSv1.3" };
 
+/** The default HTTPS port of `npm run dev`, beside the router's 8080. */
+export const defaultTlsPort = 8443;
+
+/** The HTTPS front's port from DEV_TLS_PORT: 8443 by default, a free one when the router's is 0, none for "off". */
+export function devTlsPort(raw: string | undefined, routerPort: number): number | undefined {
+    const value = raw ?? (routerPort === 0 ? "0" : String(defaultTlsPort));
+    if (value === "off") return undefined;
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DevError(`DEV_TLS_PORT must be a port number or off, got "${value}"`);
+    return port;
+}
+
+/** DEV_TLS (tools/dev.ts passes the stack's edge settings); the Gateway's defaults without. */
+export function devTlsSettings(raw: string | undefined): { minVersion: keyof typeof tlsVersions; hstsMaxAge: number } {
+    const parsed = JSON.parse(raw ?? "{}") as { minVersion?: string; hstsMaxAge?: number };
+    const minVersion = parsed.minVersion ?? "TLSV1_2";
+    if (!(minVersion in tlsVersions)) throw new DevError(`DEV_TLS.minVersion must be one of ${Object.keys(tlsVersions).join(", ")}, got "${minVersion}"`);
+    return { minVersion: minVersion as keyof typeof tlsVersions, hstsMaxAge: parsed.hstsMaxAge ?? 63_072_000 };
+}
+
 export interface TlsFrontOptions {
     ca: DevCa;
     /** The plain router that serves the requests. */
