@@ -100,7 +100,8 @@ export function edgeIssues(config: { environment: string; cluster: { provider: s
     if (tlsAtGateway(edge) && !edge.domain) {
         issues.push({ path: ["edge", "domain"], input: undefined, message: "is required while TLS terminates at the Gateway: the certificate is issued for it (use localhost on a laptop)" });
     }
-    const acme = certs.issuer !== "self-signed";
+    // Without TLS at the Gateway no certificate is made, so nothing below applies.
+    const acme = tlsAtGateway(edge) && certs.issuer !== "self-signed";
     if (acme && !certs.email) {
         issues.push({ path: ["edge", "certificates", "email"], input: undefined, message: `is required for edge.certificates.issuer ${certs.issuer}: the ACME account's contact` });
     }
