@@ -3,7 +3,9 @@
 import { expect } from "chai";
 import { acmeServers, defaultEdge, type EdgeConfig, ingressUrl } from "../../stacks/edge";
 import { type Capture } from "../../tools/capture/capture";
-import { capture, type Json, itRejectsNamingTheKey, ofKind, one, shippedStacks, spec } from "../support/stacks";
+import { type KubeObject } from "../../tools/render/model";
+import { validateObjects } from "../../tools/render/schema";
+import { capture, type Json, itRejectsNamingTheKey, ofKind, one, projectDir, shippedStacks, spec } from "../support/stacks";
 
 const certificate = (c: Capture) => one(c, "cert-manager.io/v1:Certificate", "edge");
 const clusterIssuers = (c: Capture) => ofKind(c, "cert-manager.io/v1:ClusterIssuer");
@@ -94,6 +96,29 @@ describe("certificates for the edge", function () {
         const renewed = await capture("prod", "edge.certificates.email=certs@example.com");
         const issuerOnly = renewed.resources.filter((r) => old.get(r.urn) !== JSON.stringify(r.inputs)).map((r) => r.type);
         expect(issuerOnly).to.deep.equal(["kubernetes:cert-manager.io/v1:ClusterIssuer"]);
+    });
+
+    it("validates ClusterIssuer and Certificate against @kubernetes-models/cert-manager, unknown fields included", async () => {
+        const c = await capture("prod");
+        const asObject = (manifest: Json): KubeObject => ({
+            apiVersion: manifest.apiVersion,
+            kind: manifest.kind,
+            name: manifest.metadata.name,
+            namespace: manifest.metadata.namespace,
+            manifest,
+            file: `${manifest.kind}.yaml`,
+            resourceName: manifest.metadata.name,
+            resourceType: `kubernetes:${manifest.apiVersion}:${manifest.kind}`,
+        });
+        const issuer = clusterIssuers(c)[0].inputs as Json;
+        const cert = certificate(c).inputs as Json;
+        expect(await validateObjects([asObject(issuer), asObject(cert)], projectDir)).to.deep.equal([]);
+        const typo = structuredClone(cert);
+        typo.spec.renewBefor = typo.spec.renewBefore;
+        const wrongType = structuredClone(issuer);
+        wrongType.spec.acme.solvers[0].dns01.azureDNS.managedIdentity = { clientID: 42 };
+        const errors = await validateObjects([asObject(typo), asObject(wrongType)], projectDir);
+        expect(errors.map((e) => `${e.object.split(" ")[0]} ${e.path}`)).to.deep.equal(["Certificate /spec/renewBefor", "ClusterIssuer /spec/acme/solvers/0/dns01/azureDNS/managedIdentity/clientID"]);
     });
 
     describe("the edge.* keys", () => {
