@@ -17,6 +17,8 @@ export interface CertificatesArgs {
     /** The Secret the Gateway names (`istio.ingress.tlsCredentialName`), in the gateway's namespace. */
     secretName: string;
     gatewayNamespace: pulumi.Input<string>;
+    /** What the gateway's namespace needs before objects go into it (a component's dependsOn does not reach its children). */
+    gatewayReady: pulumi.Resource[];
     highAvailability: boolean;
     /** AKS stacks: where cert-manager's managed identity lives, and the cluster's OIDC issuer it federates with. */
     azure?: { resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; oidcIssuerUrl: pulumi.Input<string | undefined> };
@@ -86,7 +88,7 @@ export class Certificates extends pulumi.ComponentResource {
         new k8s.apiextensions.CustomResource(
             "edge",
             { apiVersion: certManagerApiVersion, kind: "Certificate", metadata: { name: "edge", namespace: args.gatewayNamespace }, spec: edgeCertificateSpec(args.edge, args.secretName) },
-            { ...child, dependsOn: [issuer] },
+            { ...child, dependsOn: [issuer, ...args.gatewayReady] },
         );
         this.secretName = args.secretName;
         this.issuerName = issuerNames[certificates.issuer];

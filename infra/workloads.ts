@@ -52,6 +52,7 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
                   edge: config.edge,
                   secretName: config.istio.ingress.tlsCredentialName,
                   gatewayNamespace: mesh.ingressNamespace,
+                  gatewayReady: mesh.ready,
                   highAvailability: config.environment === "prod",
                   azure: platform.azure,
               },

@@ -26,6 +26,9 @@ describe("certificates for the edge", function () {
             expect(issuer.kind).to.equal("ClusterIssuer");
             expect(clusterIssuers(c).map((r) => (r.inputs as Json).metadata.name)).to.include(issuer.name);
             expect(spec(cert).dnsNames).to.deep.equal([domains[stack]]);
+            // Created only once its issuer exists and the gateway's release (and so its namespace) is in place.
+            const waitsFor = cert.dependencies.map((urn) => urn.split("::").pop());
+            expect(waitsFor).to.include.members(["istio-ingressgateway", (clusterIssuers(c).find((r) => (r.inputs as Json).metadata.name === issuer.name)!).name]);
         });
     }
 
