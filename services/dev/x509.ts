@@ -21,7 +21,12 @@ const oid = (dotted: string): Buffer => {
     }
     return tlv(0x06, Buffer.from(bytes));
 };
-const positiveInt = (bytes: Buffer) => tlv(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/** A random serial: first byte 0x01-0x7f, so the DER INTEGER is positive and minimally encoded (RFC 5280 4.1.2.2). */
+const serial = () => {
+    const bytes = randomBytes(16);
+    bytes[0] = (bytes[0] & 0x7f) | 0x01;
+    return tlv(0x02, bytes);
+};
 const utf8 = (text: string) => tlv(0x0c, Buffer.from(text, "utf8"));
 const bool = (value: boolean) => tlv(0x01, Buffer.from([value ? 0xff : 0]));
 const octets = (content: Buffer) => tlv(0x04, content);
@@ -50,6 +55,8 @@ export interface CertificateRequest {
 
 /** A signed certificate, PEM-encoded. */
 export function issueCertificate(request: CertificateRequest): string {
+    const ipv6 = request.altNames?.find((alt) => isIP(alt) === 6);
+    if (ipv6) throw new Error(`${ipv6}: IPv6 subject alternative names are not supported here`);
     const now = Date.now();
     const spki = request.publicKey.export({ type: "spki", format: "der" });
     // keyUsage bits: digitalSignature (0) for a server, keyCertSign (5) and cRLSign (6) for a CA.
@@ -64,7 +71,7 @@ export function issueCertificate(request: CertificateRequest): string {
     ];
     const tbs = seq(
         tlv(0xa0, tlv(0x02, Buffer.from([2]))), // v3
-        positiveInt(randomBytes(16)),
+        serial(),
         ecdsaWithSha256,
         name(request.issuer),
         // A minute back: a clock slightly behind still accepts a certificate made just now.
