@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IstioMesh } from "../components/istioMesh";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
-import { ingressUrl as edgeUrl } from "../stacks/edge";
+import { ingressUrl as edgeUrl, tlsAtGateway } from "../stacks/edge";
 import { provisionPlatform } from "./platform";
 import { deployWorkloads } from "./workloads";
 
@@ -47,7 +47,9 @@ const ingressService = k8s.core.v1.Service.get("ingress-gateway", `${mesh.ingres
 });
 const ingressAddress = ingressService.status.apply((status) => {
     const entry = status?.loadBalancer?.ingress?.[0];
-    return entry?.ip ?? entry?.hostname ?? `no external address (service type ${config.istio.ingress.serviceType}): kubectl -n ${mesh.ingressNamespace} port-forward svc/${mesh.ingressServiceName} 8080:80`;
+    // With TLS at the Gateway its port 80 only redirects: forward 443 (the certificate names edge.domain, so curl --resolve or -k).
+    const ports = tlsAtGateway(config.edge) ? "8443:443" : "8080:80";
+    return entry?.ip ?? entry?.hostname ?? `no external address (service type ${config.istio.ingress.serviceType}): kubectl -n ${mesh.ingressNamespace} port-forward svc/${mesh.ingressServiceName} ${ports}`;
 });
 
 export const environment = config.environment;

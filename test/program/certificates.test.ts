@@ -49,6 +49,11 @@ describe("certificates for the edge", function () {
         expect(spec(certificate(c))).to.deep.include({ duration: "2160h", renewBefore: "720h", privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" } });
     });
 
+    it("local without a load balancer: the outputs say to port-forward the gateway's 443, since its 80 only redirects", async () => {
+        const { outputs } = await capture("local");
+        expect(outputs.ingressUrl).to.equal("no external address (service type NodePort): kubectl -n istio-ingress port-forward svc/istio-ingressgateway 8443:443");
+    });
+
     it("ingressUrl is https on the certificate's name with TLS at the Gateway, http on the address otherwise", () => {
         const edge = { ...defaultEdge(), domain: "shop.example.com" } as EdgeConfig;
         expect(ingressUrl(edge, "20.1.2.3")).to.equal("https://shop.example.com");
