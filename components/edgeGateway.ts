@@ -2,16 +2,22 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../stacks";
 import { edgeMatches, gatewayAuthorizationSpec, localRepliesEnvoyFilterSpec, rateLimitEnvoyFilterSpec, requestAuthenticationSpec } from "./builders/access";
+import { tlsTerminatedByAnnotation } from "../policies/rules/meshReferences";
 import { serviceLabels } from "./builders/labels";
-import { httpRoutes, type RouteTarget } from "./builders/routing";
+import { type HttpRoute, httpRoutes, type RouteTarget } from "./builders/routing";
+
+export type GatewayTls =
+    | { credentialName: string; minProtocolVersion: "TLSV1_2" | "TLSV1_3"; hstsMaxAge: number }
+    | { terminatedBy: string };
+
 
 export interface EdgeGatewayArgs {
     namespace: pulumi.Input<string>;
     namespaceName: string;
     /** Hosts the gateway answers for ("*" for any). */
     hosts: string[];
-    /** TLS Secret (in the ingress gateway's namespace) that turns on HTTPS with an HTTP redirect. */
-    tlsCredentialName?: string;
+    /** HTTPS at the Gateway, or the named front end that terminates TLS before it. */
+    tls: GatewayTls;
     /** Label value of the ingress gateway pods (`istio: <selector>`). */
     gatewaySelector: string;
     /** Every service, with its config; the edge routes only its public and customer routes. */
@@ -37,16 +43,17 @@ export class EdgeGateway extends pulumi.ComponentResource {
         super("ecommerce:mesh:EdgeGateway", name, {}, opts);
         this.gatewayName = name;
         const metadata = { name, namespace: args.namespace, labels: serviceLabels(name) };
+        const { tls } = args;
 
         new k8s.apiextensions.CustomResource(
             name,
             {
                 apiVersion: "networking.istio.io/v1",
                 kind: "Gateway",
-                metadata,
+                metadata: "terminatedBy" in tls ? { ...metadata, annotations: { [tlsTerminatedByAnnotation]: tls.terminatedBy } } : metadata,
                 spec: {
                     selector: { istio: args.gatewaySelector },
-                    servers: gatewayServers(args.hosts, args.tlsCredentialName),
+                    servers: gatewayServers(args.hosts, tls),
                 },
             },
             { parent: this, dependsOn: opts?.dependsOn },
@@ -63,7 +70,7 @@ export class EdgeGateway extends pulumi.ComponentResource {
                     gateways: [`${args.namespaceName}/${name}`],
                     http: args.services.flatMap((target) => {
                         const edge = edgeMatches(target.service);
-                        return edge.length > 0 ? httpRoutes(target, edge) : [];
+                        return edge.length > 0 ? httpRoutes(target, edge).map((route) => withHsts(route, tls)) : [];
                     }),
                 },
             },
@@ -88,13 +95,26 @@ export class EdgeGateway extends pulumi.ComponentResource {
     }
 }
 
-function gatewayServers(hosts: string[], tlsCredentialName?: string) {
+function gatewayServers(hosts: string[], tls: GatewayTls) {
     const http = { port: { number: 80, name: "http", protocol: "HTTP" }, hosts };
-    if (!tlsCredentialName) {
+    if ("terminatedBy" in tls) {
         return [http];
     }
     return [
+        // httpsRedirect: a 301 to https for every request on port 80 (Istio ServerTLSSettings).
         { ...http, tls: { httpsRedirect: true } },
-        { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName: tlsCredentialName } },
+        {
+            port: { number: 443, name: "https", protocol: "HTTPS" },
+            hosts,
+            tls: { mode: "SIMPLE", credentialName: tls.credentialName, minProtocolVersion: tls.minProtocolVersion },
+        },
     ];
 }
+
+/** Strict-Transport-Security on every response of the route, set by the gateway (RFC 6797: browsers honour it only over HTTPS). */
+function withHsts(route: HttpRoute, tls: GatewayTls): HttpRoute {
+    // Keeps the route's request header edits (the fault header the edge strips) beside the response's.
+    return "terminatedBy" in tls ? route : { ...route, headers: { ...route.headers, response: { set: { [hstsHeader]: `max-age=${tls.hstsMaxAge}; includeSubDomains` } } } };
+}
+
+export const hstsHeader = "strict-transport-security";

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IstioMesh } from "../components/istioMesh";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
+import { ingressUrl as edgeUrl, tlsAtGateway } from "../stacks/edge";
 import { refusePlaceholders } from "../stacks/placeholders";
 import { provisionPlatform, recordDiagnostics } from "./platform";
 import { deployWorkloads } from "./workloads";
@@ -51,7 +52,9 @@ const ingressService = k8s.core.v1.Service.get("ingress-gateway", `${mesh.ingres
 });
 const ingressAddress = ingressService.status.apply((status) => {
     const entry = status?.loadBalancer?.ingress?.[0];
-    return entry?.ip ?? entry?.hostname ?? `no external address (service type ${config.istio.ingress.serviceType}): kubectl -n ${mesh.ingressNamespace} port-forward svc/${mesh.ingressServiceName} 8080:80`;
+    // With TLS at the Gateway its port 80 only redirects: forward 443 (the certificate names edge.domain, so curl --resolve or -k).
+    const ports = tlsAtGateway(config.edge) ? "8443:443" : "8080:80";
+    return entry?.ip ?? entry?.hostname ?? `no external address (service type ${config.istio.ingress.serviceType}): kubectl -n ${mesh.ingressNamespace} port-forward svc/${mesh.ingressServiceName} ${ports}`;
 });
 
 export const environment = config.environment;
@@ -59,7 +62,7 @@ export const clusterName = platform.clusterName;
 export const kubeconfig = platform.kubeconfig;
 export const registryLoginServer = platform.registry?.loginServer ?? config.images.registry;
 export { ingressAddress };
-export const ingressUrl = ingressAddress.apply((address) => (/\s/.test(address) ? address : `http://${address}`));
+export const ingressUrl = ingressAddress.apply((address) => edgeUrl(config.edge, address));
 /** Where the services' PostgreSQL runs (not a secret), and the Secret they read DATABASE_URL from. */
 export const databaseHost = database.host;
 export const databaseSecretName = database.secretName;

@@ -4,6 +4,7 @@ import { IstioMesh, istioSystemNamespace } from "../components/istioMesh";
 import { Observability } from "../components/observability";
 import { sloThresholds } from "../components/observability/rules";
 import { serviceNames, type StackConfig } from "../stacks";
+import { tlsAtGateway } from "../stacks/edge";
 import { type Platform } from "./platform";
 
 export function observe(config: StackConfig, platform: Platform, mesh: IstioMesh): Observability {
@@ -19,7 +20,8 @@ export function observe(config: StackConfig, platform: Platform, mesh: IstioMesh
             collectorHost: config.istio.tracing.collector,
             istioVersion: config.istio.version,
             istioNamespace: istioSystemNamespace,
-            scrapeNamespaces: [config.namespace, istioSystemNamespace, mesh.ingressNamespace],
+            // cert-manager's pods carry prometheus.io/* annotations (chart default): its Certificate metrics feed the certificate alerts.
+            scrapeNamespaces: [config.namespace, istioSystemNamespace, mesh.ingressNamespace, ...(tlsAtGateway(config.edge) ? [config.edge.certificates.namespace] : [])],
             appNamespace: config.namespace,
             services: [...serviceNames],
             canaries,

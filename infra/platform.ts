@@ -18,7 +18,7 @@ export interface Platform {
     kubeconfig?: pulumi.Output<string>;
     registry?: ContainerRegistry;
     /** The stack's Azure resource group and VNet (AKS stacks only), which the data tier joins. */
-    azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network };
+    azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network; oidcIssuerUrl: pulumi.Output<string | undefined> };
     /** The deploy job's network path (deployer.network): image pushes and Kubernetes calls wait for it. */
     deployerPath: pulumi.Resource[];
     /** The AKS cluster's resource id (AKS stacks only). */
@@ -84,7 +84,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         clusterName: aks.clusterName,
         kubeconfig: aks.kubeconfig,
         registry,
-        azure: { resourceGroupName: group.name, location: group.location, network },
+        azure: { resourceGroupName: group.name, location: group.location, network, oidcIssuerUrl: aks.oidcIssuerUrl },
         deployerPath,
         clusterId: aks.clusterId,
     };

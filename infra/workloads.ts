@@ -1,5 +1,6 @@
 // The application on top of the mesh: the database Secret, the eight MeshServices and the edge.
 import * as pulumi from "@pulumi/pulumi";
+import { Certificates } from "../components/certificates";
 import { Database } from "../components/database";
 import { EdgeGateway } from "../components/edgeGateway";
 import { otlpHttpEndpoint } from "../components/observability/endpoints";
@@ -7,6 +8,7 @@ import { IstioMesh, ingressSelector } from "../components/istioMesh";
 import { MeshService } from "../components/meshService";
 import { ServiceImages } from "../components/serviceImages";
 import { type ServiceName, serviceNames, type StackConfig } from "../stacks";
+import { edgeHosts, tlsAtGateway } from "../stacks/edge";
 import { deployPerimeter } from "./perimeter";
 import { type Platform, postgresServerName } from "./platform";
 
@@ -42,13 +44,31 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
             ),
     );
 
+    // The Gateway names the Secret the Certificate writes; cert-manager fills it once the issuer vouches.
+    const certificates = tlsAtGateway(config.edge)
+        ? new Certificates(
+              "edge-certificates",
+              {
+                  edge: config.edge,
+                  secretName: config.istio.ingress.tlsCredentialName,
+                  gatewayNamespace: mesh.ingressNamespace,
+                  gatewayReady: mesh.ready,
+                  highAvailability: config.environment === "prod",
+                  azure: platform.azure,
+              },
+              opts,
+          )
+        : undefined;
+
     new EdgeGateway(
         "ecommerce-gateway",
         {
             namespace: mesh.appNamespace,
             namespaceName,
-            hosts: config.istio.ingress.hosts,
-            tlsCredentialName: config.istio.ingress.tlsCredentialName,
+            hosts: edgeHosts(config),
+            tls: certificates
+                ? { credentialName: certificates.secretName, minProtocolVersion: config.edge.minTlsVersion, hstsMaxAge: config.edge.hstsMaxAge }
+                : { terminatedBy: config.edge.tlsTerminatedBy! },
             gatewaySelector: ingressSelector,
             services: serviceNames.map((service) => ({ service, namespace: namespaceName, config: config.services[service] })),
             ingressNamespace: mesh.ingressNamespace,

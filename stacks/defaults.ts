@@ -1,6 +1,7 @@
 // The reference design, applied under whatever a stack file sets. Stack files then say only
 // what differs per environment (replica counts, autoscaling, the canary, fault demos).
 import { type ServiceName, serviceNames } from "./catalog";
+import { defaultEdge } from "./edge";
 import { defaultObservability } from "./observability";
 import { chartRow } from "./support";
 
@@ -78,7 +79,7 @@ export function defaultConfig() {
             // The pinned charts of the support table: Istio 1.31 from its new location.
             version: chartRow("istiod").version,
             chartRepository: chartRow("istiod").repository,
-            ingress: { serviceType: "LoadBalancer", replicas: 2, hosts: ["*"] },
+            ingress: { serviceType: "LoadBalancer", replicas: 2, tlsCredentialName: "edge-tls" },
             tracing: { sampling: 1, collector: "otel-collector.observability.svc.cluster.local" },
             accessLog: true,
         },
@@ -88,6 +89,7 @@ export function defaultConfig() {
         rateLimit: { enabled: true, interval: "1m", read: 600, write: 120 },
         database: { secretName: "ecommerce-db" },
         observability: defaultObservability(),
+        edge: defaultEdge(),
         services: Object.fromEntries(serviceNames.map((name) => [name, defaultService(name)])),
     };
 }

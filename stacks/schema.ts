@@ -7,6 +7,7 @@ import { formatDuration, maxRouteTimeoutMs, parseDuration } from "./durations";
 import { observabilityIssues, observabilitySchema } from "./observability";
 import { databaseKeys, refineDatabase } from "./databaseSchema";
 import { deployerIssues, deployerSchema } from "./deployerSchema";
+import { edgeIssues, edgeSchema } from "./edge";
 
 const says = (text: string) => ({ error: text });
 
@@ -221,9 +222,10 @@ export const stackConfigSchema = z
             ingress: z.strictObject({
                 serviceType: oneOf(["LoadBalancer", "NodePort", "ClusterIP"]),
                 replicas: intFrom(1, 20),
-                hosts: z.array(z.string(says("is not a host name")).min(1), says("is not a list of host names")).min(1, says("needs at least one host (use \"*\" for any)")),
-                // A TLS Secret in the ingress namespace; with it, port 443 serves HTTPS and port 80 redirects.
-                tlsCredentialName: dnsLabel.optional(),
+                // Unset: edge.domain, else "*" (stacks/edge.ts edgeHosts).
+                hosts: z.array(z.string(says("is not a host name")).min(1), says("is not a list of host names")).min(1, says("needs at least one host (use \"*\" for any)")).optional(),
+                // The TLS Secret in the ingress namespace that edge.certificates writes and port 443 serves.
+                tlsCredentialName: dnsLabel,
             }),
             tracing: z.strictObject({
                 sampling: percentage(),
@@ -255,6 +257,7 @@ export const stackConfigSchema = z
         observability: observabilitySchema,
         // The deploy job's network, peered with the stack's (stacks/deployerSchema.ts).
         deployer: deployerSchema,
+        edge: edgeSchema,
         services: z.strictObject(Object.fromEntries(serviceNames.map((name) => [name, serviceSchema])) as Record<(typeof serviceNames)[number], typeof serviceSchema>),
     })
     .superRefine((config, ctx) => {
@@ -283,6 +286,9 @@ export const stackConfigSchema = z
             ctx.addIssue({ code: "custom", ...issue });
         }
         for (const issue of deployerIssues(config)) {
+            ctx.addIssue({ code: "custom", ...issue });
+        }
+        for (const issue of edgeIssues(config)) {
             ctx.addIssue({ code: "custom", ...issue });
         }
     });

@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     let timeouts: Record<ServiceName, number>;
     let rateBudget: ReturnType<typeof rateBudgetFromStack>;
     let manifest: string | undefined;
+    let tls: { minVersion: string; hstsMaxAge: number };
     try {
         split = productSplitFromStack(stack);
         timeouts = routeTimeoutsFromStack(stack);
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
         prometheus = localPrometheusSpec(config);
         faults = routingFromConfig(config, stack).faults;
         rateBudget = rateBudgetFromStack(stack);
+        tls = { minVersion: config.edge.minTlsVersion, hstsMaxAge: config.edge.hstsMaxAge };
         if (containers) manifest = await containerManifest(stack, stateDir);
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
                 DEV_ROUTE_TIMEOUTS: JSON.stringify(timeouts),
                 DEV_RATE_LIMIT: JSON.stringify(rateBudget),
                 DEV_ISSUER_DIR: process.env.DEV_ISSUER_DIR ?? path.join(repoRoot, ".dev-issuer"),
+                DEV_TLS: JSON.stringify(tls),
                 DEV_STATE_DIR: stateDir,
                 ...(manifest ? { DEV_CONTAINERS: manifest } : {}),
             },

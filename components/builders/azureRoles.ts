@@ -9,6 +9,8 @@ export const builtInRoles = {
     acrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
     aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    /** Writes cert-manager's _acme-challenge TXT record, granted on the one zone only. */
+    dnsZoneContributor: "befefa01-2a29-4197-83a8-272ff33ce314",
 };
 
 /** The subscription-scoped resource id of a built-in role definition. */

@@ -19,7 +19,7 @@ export interface HttpRoute {
     timeout: string;
     retries: HttpRetry;
     fault?: HttpFault;
-    headers?: { request: { remove: string[] } };
+    headers?: { request?: { remove: string[] }; response?: { set: Record<string, string> } };
 }
 
 const readMethods = "GET|HEAD|OPTIONS";

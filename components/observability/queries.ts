@@ -21,6 +21,10 @@ export const platformMetrics = {
     istioRequests: "istio_requests_total",
     /** kube-state-metrics, installed with kube-prometheus-stack. */
     restarts: "kube_pod_container_status_restarts_total",
+    /** cert-manager's controller, per Certificate (cert-manager internal/collectors/certificate_collector.go, v1.21.1). */
+    certificateExpiry: "certmanager_certificate_expiration_timestamp_seconds",
+    /** 1 on the series of the Certificate's current Ready condition (True, False or Unknown). */
+    certificateReady: "certmanager_certificate_ready_status",
 } as const;
 
 function selector(labels: Record<string, string | undefined>, extra: string[] = []): string {
@@ -85,6 +89,16 @@ export function ejectionsActive(service: string, namespace: string): string {
 /** Container restarts in a namespace over the window. */
 export function restarts(namespace: string, window: Window): string {
     return `sum by (namespace, pod, container) (increase(${platformMetrics.restarts}{namespace="${namespace}"}[${window}]))`;
+}
+
+/** Seconds until each Certificate's current certificate expires. */
+export function certificateSecondsLeft(): string {
+    return `min by (namespace, name, issuer_name) (${platformMetrics.certificateExpiry} - time())`;
+}
+
+/** Certificates whose Ready condition is not True (issuance or renewal failing, or still pending). */
+export function certificatesNotReady(): string {
+    return `max by (namespace, name, issuer_name) (${platformMetrics.certificateReady}{condition=~"False|Unknown"}) == 1`;
 }
 
 /**

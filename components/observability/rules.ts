@@ -112,11 +112,36 @@ function platform({ namespace, services, slo }: RuleInputs): AlertRule[] {
     ];
 }
 
+/** Under this many days left, renewal (due 30 days before the end, components/builders/certificates.ts) has failed for two weeks. */
+export const certificateWarningDays = 14;
+
+/** The edge certificate: quiet on a stack without cert-manager (no series). */
+function certificates(): AlertRule[] {
+    return [
+        {
+            alert: "CertificateExpiresSoon",
+            expr: `${q.certificateSecondsLeft()} < ${certificateWarningDays * 86_400}`,
+            for: "1h",
+            labels: { severity: "critical" },
+            annotations: { summary: `a cert-manager Certificate expires in under ${certificateWarningDays} days: its renewal is failing (kubectl describe certificate)` },
+        },
+        {
+            alert: "CertificateNotReady",
+            expr: q.certificatesNotReady(),
+            // DNS-01 takes minutes (record, propagation check, validation); half an hour is a failure.
+            for: "30m",
+            labels: { severity: "warning" },
+            annotations: { summary: "a cert-manager Certificate has not been Ready for 30 minutes: issuance or renewal fails (kubectl describe certificate, challenges)" },
+        },
+    ];
+}
+
 export function alertGroups(inputs: RuleInputs): RuleGroup[] {
     return [
         { name: "ecommerce-service-slo", rules: perService(inputs) },
         { name: "ecommerce-orders-availability", rules: ordersBurnRate(inputs) },
         { name: "ecommerce-canary", rules: canary(inputs) },
         { name: "ecommerce-platform", rules: platform(inputs) },
+        { name: "ecommerce-certificates", rules: certificates() },
     ];
 }

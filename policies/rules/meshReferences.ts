@@ -360,30 +360,35 @@ export const gatewayBinding: StackPolicy = {
     },
 };
 
+/** On a plain-HTTP Gateway: the front end that terminates TLS before it (the program writes it from edge.tlsTerminatedBy). */
+export const tlsTerminatedByAnnotation = "ecommerce-mesh.io/tls-terminated-by";
+
 export const gatewayTls: StackPolicy = {
     name: "istio-gateway-tls",
     description:
-        "Every Gateway server that accepts plain HTTP redirects to HTTPS (tls.httpsRedirect) and the Gateway has an HTTPS server with a credentialName, so customer traffic (logins, payments) is encrypted from the client to the mesh edge. Advisory by default: TLS may be terminated in front of the cluster (set allowPlaintextHttp when it is). Equivalent: Istio secure-gateways task and security best practices (istioctl analyze IST0161 InvalidGatewayCredential checks the credential once one is set).",
+        "Every Gateway server that accepts plain HTTP redirects to HTTPS (tls.httpsRedirect) and the Gateway has an HTTPS server with a credentialName, so customer traffic (logins, payments) is encrypted from the client to the mesh edge. The one escape is TLS that terminates in front of the cluster: allowPlaintextHttp in the policy config, and the Gateway naming that front end in its ecommerce-mesh.io/tls-terminated-by annotation (stack keys edge.allowPlaintextHttp and edge.tlsTerminatedBy). Mandatory in prod. Equivalent: Istio secure-gateways task and security best practices (istioctl analyze IST0161 InvalidGatewayCredential checks the credential once one is set).",
     enforcementLevel: "advisory",
     severity: "high",
-    configSchema: { properties: { allowPlaintextHttp: { type: "boolean", default: false, description: "True when TLS terminates before the ingress gateway (e.g. Azure Front Door)." } } },
+    configSchema: { properties: { allowPlaintextHttp: { type: "boolean", default: false, description: "True when TLS may terminate before the ingress gateway (e.g. Azure Front Door); each plain Gateway must still name that front end." } } },
     validateStack: (args, reportViolation) => {
         const { allowPlaintextHttp = false } = args.getConfig<{ allowPlaintextHttp?: boolean }>();
-        if (allowPlaintextHttp) {
-            return;
-        }
         const index = meshIndex(args.resources);
         for (const gateway of index.kind("Gateway")) {
             const servers = asArray(gateway.spec.servers).map(asObject);
             const plain = servers.filter((server) => asString(asObject(server.port).protocol)?.toUpperCase() === "HTTP" && asObject(server.tls).httpsRedirect !== true);
             const https = servers.some((server) => asString(asObject(server.port).protocol)?.toUpperCase() === "HTTPS" && (asObject(server.tls).credentialName || asObject(server.tls).serverCertificate));
-            if (plain.length || !https) {
-                report(reportViolation, {
-                    urn: gateway.urn,
-                    message: `${ref(gateway)}: ${plain.length ? `serves plain HTTP on port ${plain.map((s) => asObject(s.port).number).join(", ")} without redirecting to HTTPS` : "has no server"}${https ? "" : " and no HTTPS server with a certificate"}, so requests cross the internet unencrypted`,
-                    fix: `Set the stack key istio.ingress.tlsCredentialName to a TLS Secret in the gateway namespace: the program then adds an HTTPS server on 443 (tls.mode SIMPLE) and redirects port 80.`,
-                });
+            if (!plain.length && https) {
+                continue;
             }
+            const frontEnd = gateway.annotations[tlsTerminatedByAnnotation];
+            if (allowPlaintextHttp && frontEnd) {
+                continue;
+            }
+            report(reportViolation, {
+                urn: gateway.urn,
+                message: `${ref(gateway)}: ${plain.length ? `serves plain HTTP on port ${plain.map((s) => asObject(s.port).number).join(", ")} without redirecting to HTTPS` : "has no server"}${https ? "" : " and no HTTPS server with a certificate"}, so requests cross the internet unencrypted${allowPlaintextHttp ? `, and names no TLS front end (annotation ${tlsTerminatedByAnnotation})` : ""}`,
+                fix: `Leave edge.allowPlaintextHttp false: the program then issues a certificate (edge.certificates), serves HTTPS on 443 (tls.mode SIMPLE) and redirects port 80. Plain HTTP passes only with allowPlaintextHttp in this policy's config and edge.tlsTerminatedBy naming the front end.`,
+            });
         }
     },
 };

@@ -7,7 +7,9 @@
 // at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise),
 // DEV_RATE_LIMIT (JSON from the stack's rateLimit), DEV_ISSUER_DIR (the development issuer's key),
 // DEV_FAULTS (the router's fault injection, JSON from the stack config), DEV_CANARY_FAILURE_RATE
-// (0-1: the product canary answers that share of requests 500, to watch `promote` roll it back).
+// (0-1: the product canary answers that share of requests 500, to watch `promote` roll it back),
+// DEV_TLS_PORT (HTTPS in front of the router: 8443, or a free port when PORT=0; "off" for none),
+// DEV_TLS_DIR (the development CA, default .dev-tls), DEV_TLS (JSON {minVersion, hstsMaxAge} from the stack's edge).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
@@ -20,6 +22,7 @@ import { followStackFile } from "./reload";
 import { parseRateBudget } from "./ratelimit";
 import { describeSplit, parseProductSplit } from "./split";
 import { startStack, type RunningStack } from "./stack";
+import { defaultTlsDir, devTlsPort, devTlsSettings, openDevCa, startTlsFront, tlsVersions, type TlsFront } from "./tls";
 import { parseRouteTimeouts } from "./timeouts";
 
 const progress = (line: string) => process.stderr.write(`ecommerce-mesh dev: ${line}\n`);
@@ -55,6 +58,7 @@ async function main(): Promise<number> {
     let postgres: LocalPostgres | undefined;
     let stack: RunningStack | undefined;
     let prometheus: LocalPrometheus | undefined;
+    let tlsFront: TlsFront | undefined;
     // If this process dies unexpectedly, take the children with it rather than orphan them.
     process.on("exit", () => {
         stack?.instances.forEach(({ child }) => child.kill());
@@ -112,9 +116,17 @@ async function main(): Promise<number> {
             const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "..", ".prometheus");
             prometheus = await startLocalPrometheus(stateDir, JSON.parse(process.env.DEV_PROMETHEUS) as PrometheusSpec, stack.instances, verbose);
         }
+        const httpsPort = devTlsPort(process.env.DEV_TLS_PORT, port);
+        if (httpsPort !== undefined) {
+            const ca = openDevCa(process.env.DEV_TLS_DIR ?? defaultTlsDir());
+            const settings = devTlsSettings(process.env.DEV_TLS);
+            tlsFront = await startTlsFront({ ca, target: stack.routerUrl, host: process.env.HOST ?? "127.0.0.1", port: httpsPort, minVersion: tlsVersions[settings.minVersion], hstsMaxAge: settings.hstsMaxAge });
+            progress(`HTTPS on ${tlsFront.url} (CA ${ca.caFile}: curl --cacert ${ca.caFile} ${tlsFront.url}/api/products); plain HTTP there redirects`);
+        }
         const metrics = prometheus ? `, Prometheus on ${prometheus.url}` : "";
+        const secure = tlsFront ? ` and ${tlsFront.url}` : "";
         progress("customer routes need a token: npm run token -- --user 1");
-        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl} (${describeSplit(split)}; ${describeFaults(faults)})${metrics}\n`);
+        process.stdout.write(`ecommerce-mesh dev: ready on ${stack.routerUrl}${secure} (${describeSplit(split)}; ${describeFaults(faults)})${metrics}\n`);
         reportCrashesAfterStart(stack);
         followStackFile(stack, progress);
         if (!stopSignal.signal.aborted) await once(stopSignal.signal, "abort");
@@ -126,6 +138,7 @@ async function main(): Promise<number> {
         }
     }
     progress("stopping");
+    await tlsFront?.close();
     const servicesClean = stack ? await stack.stop() : true;
     const databaseClean = postgres ? await stopDatabase(postgres) : true;
     const prometheusClean = prometheus ? await prometheus.stop() : true;

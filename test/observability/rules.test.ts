@@ -64,6 +64,21 @@ function scenarios(rule: AlertRule): { fires: Case["input_series"]; quiet: Case[
             const labels = { namespace: "ecommerce", pod: "order-v1-abc", container: "app" };
             return { fires: [series("kube_pod_container_status_restarts_total", labels, "0+1x30")], quiet: [series("kube_pod_container_status_restarts_total", labels, "2x30")], evalTime: "20m", extraLabels: labels };
         }
+        case "CertificateExpiresSoon": {
+            // The expiry timestamp is absolute; promtool's clock starts at 0, so 10 days left at 2h is 2h + 10d.
+            const labels = { namespace: "istio-ingress", name: "edge", issuer_name: "letsencrypt", issuer_kind: "ClusterIssuer", issuer_group: "cert-manager.io" };
+            return {
+                fires: [series("certmanager_certificate_expiration_timestamp_seconds", labels, `${7200 + 10 * 86_400}x150`)],
+                quiet: [series("certmanager_certificate_expiration_timestamp_seconds", labels, `${7200 + 20 * 86_400}x150`)],
+                evalTime: "2h",
+                extraLabels: { namespace: "istio-ingress", name: "edge", issuer_name: "letsencrypt" },
+            };
+        }
+        case "CertificateNotReady": {
+            const labels = (condition: string) => ({ namespace: "istio-ingress", name: "edge", condition, issuer_name: "letsencrypt", issuer_kind: "ClusterIssuer", issuer_group: "cert-manager.io" });
+            const ready = (state: string) => ["True", "False", "Unknown"].map((c) => series("certmanager_certificate_ready_status", labels(c), `${c === state ? 1 : 0}x60`));
+            return { fires: ready("False"), quiet: ready("True"), evalTime: "45m", extraLabels: { namespace: "istio-ingress", name: "edge", issuer_name: "letsencrypt" } };
+        }
         default:
             return undefined;
     }
@@ -84,7 +99,7 @@ describe("SLO alert rules, checked by promtool", function () {
 
     it("renders the five kinds of alert the issue names, with the stack's thresholds", () => {
         const alerts = new Set(groups.flatMap((g) => g.rules.map((r) => r.alert)));
-        expect([...alerts].sort()).to.deep.equal(["CanaryLatencyWorse", "CanarySuccessRateWorse", "CircuitBreakerEjecting", "OrdersErrorBudgetBurn", "PodRestarting", "ServiceErrorRatioHigh", "ServiceLatencyP99High"]);
+        expect([...alerts].sort()).to.deep.equal(["CanaryLatencyWorse", "CanarySuccessRateWorse", "CertificateExpiresSoon", "CertificateNotReady", "CircuitBreakerEjecting", "OrdersErrorBudgetBurn", "PodRestarting", "ServiceErrorRatioHigh", "ServiceLatencyP99High"]);
         const burn = groups.flatMap((g) => g.rules).filter((r) => r.alert === "OrdersErrorBudgetBurn");
         expect(burn.map((r) => `${r.labels.long_window}/${r.labels.short_window}`)).to.deep.equal(["1h/5m", "6h/30m", "1d/2h", "3d/6h"]);
         // 14.4 × (1 − 99.5%) on the fastest window pair.

@@ -11,11 +11,10 @@ import { capture, find, type StackName } from "./support";
 const byPolicy = (violations: Violation[]) => violations.map((v) => `${v.policy} ${v.resource?.name ?? "<stack>"}`);
 
 describe("policies: acceptance", () => {
-    it("the shipped Pulumi.prod.yaml passes every mandatory policy (its registry is private); its advisories are the HTTP-only Gateway and the example ids", async () => {
+    it("the shipped Pulumi.prod.yaml passes every mandatory policy (private registry, HTTPS at the Gateway); its advisories are the example ids", async () => {
         const violations = runPolicies(await capture("prod"), { environment: "prod" });
         expect(byPolicy(mandatory(violations))).to.deep.equal([]);
         expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([
-            "advisory istio-gateway-tls ecommerce-gateway",
             "advisory azure-no-example-ids deployer-to-deployer",
             "advisory azure-no-example-ids aks",
             "advisory auth-placeholder ecommerce-gateway-end-user-jwt",
@@ -23,7 +22,7 @@ describe("policies: acceptance", () => {
         ]);
     });
 
-    it("prod with a TLS credential for the gateway, a real tenant, and its own admin group and runner network has no finding", async () => {
+    it("prod with a real tenant, its own admin group and its runner network has no finding at all", async () => {
         const tenant = "https://contoso.ciamlogin.com/1b2c3d4e-0000-4000-8000-000000000001";
         const own = [
             `auth.issuer=${tenant}/v2.0`,
@@ -31,8 +30,13 @@ describe("policies: acceptance", () => {
             "cluster.adminGroupObjectIds=[\"6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f\"]",
             "deployer.network.virtualNetworkId=/subscriptions/6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners",
         ];
-        const violations = runPolicies(await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", ...own), { environment: "prod" });
-        expect(byPolicy(violations)).to.deep.equal([]);
+        const violations = runPolicies(await capture("prod", ...own), { environment: "prod" });
+        expect(violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.resource?.name}`)).to.deep.equal([]);
+    });
+
+    it("blocks prod serving plain HTTP, even with a front end named (istio-gateway-tls is mandatory in prod)", async () => {
+        const violations = runPolicies(await capture("prod", "edge.allowPlaintextHttp=true", "edge.tlsTerminatedBy=Azure Front Door"), { environment: "prod" });
+        expect(byPolicy(mandatory(violations))).to.deep.equal(["istio-gateway-tls ecommerce-gateway"]);
     });
 
     it("blocks prod with a public registry (registry.privateEndpoint false)", async () => {
@@ -47,14 +51,13 @@ describe("policies: acceptance", () => {
         });
     }
 
-    it("dev reports only advisories: the fault demo, single replicas and the HTTP-only Gateway", async () => {
+    it("dev reports only advisories: the fault demo, single replicas, public registry and API server", async () => {
         const violations = runPolicies(await capture("dev"), { environment: "dev" });
         const counts: Record<string, number> = {};
         for (const v of violations) {
             counts[`${v.enforcementLevel} ${v.policy}`] = (counts[`${v.enforcementLevel} ${v.policy}`] ?? 0) + 1;
         }
         expect(counts).to.deep.equal({
-            "advisory istio-gateway-tls": 1,
             "advisory no-fault-injection": 1,
             "advisory workload-high-availability": 9,
             "advisory ingress-gateway-availability": 1,

@@ -208,23 +208,28 @@ describe("policies: mesh references", () => {
     });
 
     describe("istio-gateway-tls", () => {
-        it("advises that the shipped Gateway serves plain HTTP on port 80 (prod)", () => {
-            const found = violationsOf("istio-gateway-tls", prod);
-            expect(found.map((v) => [v.resource?.name, v.enforcementLevel])).to.deep.equal([["ecommerce-gateway", "advisory"]]);
-            expect(found[0].message).to.equal(
-                "Gateway ecommerce/ecommerce-gateway: serves plain HTTP on port 80 without redirecting to HTTPS and no HTTPS server with a certificate, so requests cross the internet unencrypted",
-            );
-        });
-
-        it("passes a Gateway with an HTTPS server and an HTTP→HTTPS redirect", () => {
-            const gateway = find(prod, "Gateway", "ecommerce-gateway").inputs.spec;
-            gateway.servers[0].tls = { httpsRedirect: true };
-            gateway.servers.push({ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*"], tls: { mode: "SIMPLE", credentialName: "ecommerce-tls" } });
+        it("passes the shipped prod Gateway: HTTPS on 443 with the certificate's Secret, port 80 redirects", () => {
             expect(violationsOf("istio-gateway-tls", prod)).to.deep.equal([]);
         });
 
-        it("is off where TLS terminates elsewhere (local: allowPlaintextHttp)", async () => {
-            expect(violationsOf("istio-gateway-tls", await capture("local"), "local")).to.deep.equal([]);
+        it("blocks a Gateway whose port 80 serves instead of redirecting (prod)", () => {
+            delete find(prod, "Gateway", "ecommerce-gateway").inputs.spec.servers[0].tls;
+            const found = violationsOf("istio-gateway-tls", prod);
+            expect(found.map((v) => [v.resource?.name, v.enforcementLevel])).to.deep.equal([["ecommerce-gateway", "mandatory"]]);
+            expect(found[0].message).to.equal("Gateway ecommerce/ecommerce-gateway: serves plain HTTP on port 80 without redirecting to HTTPS, so requests cross the internet unencrypted");
+        });
+
+        it("blocks plain HTTP that names a front end when the config does not allow it (prod)", async () => {
+            const plain = await capture("prod", "edge.allowPlaintextHttp=true", "edge.tlsTerminatedBy=Azure Front Door");
+            expect(find(plain, "Gateway", "ecommerce-gateway").inputs.metadata.annotations).to.deep.equal({ "ecommerce-mesh.io/tls-terminated-by": "Azure Front Door" });
+            expect(violationsOf("istio-gateway-tls", plain).map((v) => v.enforcementLevel)).to.deep.equal(["mandatory"]);
+        });
+
+        it("lets plain HTTP through only with allowPlaintextHttp and a named front end", async () => {
+            const plain = await capture("local", "edge.allowPlaintextHttp=true", "edge.tlsTerminatedBy=kind port-forward");
+            expect(violationsOf("istio-gateway-tls", plain, "local")).to.deep.equal([]);
+            delete find(plain, "Gateway", "ecommerce-gateway").inputs.metadata.annotations;
+            expect(violationsOf("istio-gateway-tls", plain, "local")[0].message).to.contain("names no TLS front end (annotation ecommerce-mesh.io/tls-terminated-by)");
         });
     });
 

@@ -68,7 +68,7 @@ describe("policies: offline runner", () => {
         const dev = describePolicies(loadPolicyConfig("dev"));
         expect(dev.find((p) => p.name === "no-fault-injection")?.enforcementLevel).to.equal("advisory");
         const prodAdvisories = describePolicies(loadPolicyConfig("prod")).filter((p) => p.enforcementLevel !== "mandatory");
-        expect(prodAdvisories.map((p) => p.name)).to.deep.equal(["istio-gateway-tls", "timeout-covers-downstream-calls", "azure-no-example-ids", "support-table-knows-version", "auth-placeholder"]);
+        expect(prodAdvisories.map((p) => p.name)).to.deep.equal(["timeout-covers-downstream-calls", "azure-no-example-ids", "support-table-knows-version", "auth-placeholder"]);
     });
 
     it("keeps the README's policy table in step with the pack and the config files", () => {

@@ -6,7 +6,7 @@ import { capture, type Json, ofKind, projectDir } from "../support/stacks";
 
 // Each Helm release the program installs, by chart, against that chart's values.yaml at the
 // version policies/support-table.json pins (test/fixtures/charts, with their source in the header).
-const charts = ["base", "istiod", "gateway"] as const;
+const charts = ["base", "istiod", "gateway", "cert-manager"] as const;
 // The shipped stacks, and prod moving between revisions (revision, revisionTags, gateway revision).
 const variants: [string, string[]][] = [
     ["local", []],

@@ -203,13 +203,16 @@ describe("MeshService", () => {
         }
     });
 
-    it("strips the fault header at the edge: no client outside the mesh can ask for a delay", () => {
+    it("strips the fault header at the edge: no client outside the mesh can ask for a delay (beside the HSTS the gateway adds)", () => {
         const edge = spec(one(dev, "networking.istio.io/v1:VirtualService", "ecommerce-gateway")).http;
         const product = edge.filter((r: Json) => r.name.startsWith("product-"));
         expect(product.length).to.be.greaterThan(0);
         for (const route of product) {
             expect(route.fault, route.name).to.equal(undefined);
-            expect(route.headers, route.name).to.deep.equal({ request: { remove: ["x-fault-inject"] } });
+            expect(route.headers, route.name).to.deep.equal({
+                request: { remove: ["x-fault-inject"] },
+                response: { set: { "strict-transport-security": "max-age=63072000; includeSubDomains" } },
+            });
         }
         // With the header, a request through the gateway takes a route without a fault.
         const picked = firstRoute({ http: edge }, { method: "GET", path: "/api/products/1", headers: { "x-fault-inject": "true" } });
@@ -218,22 +221,35 @@ describe("MeshService", () => {
 });
 
 describe("EdgeGateway", () => {
-    it("serves plain HTTP on port 80 by default", async () => {
-        const c = await capture("dev");
-        expect(spec(one(c, "networking.istio.io/v1:Gateway", "ecommerce-gateway"))).to.deep.equal({
+    it("serves plain HTTP on port 80 only when TLS terminates in front of it, and names that front end", async () => {
+        const c = await capture("dev", "edge.allowPlaintextHttp=true", "edge.tlsTerminatedBy=Azure Front Door");
+        const gateway = one(c, "networking.istio.io/v1:Gateway", "ecommerce-gateway");
+        expect(spec(gateway)).to.deep.equal({
             selector: { istio: "ingressgateway" },
-            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop-dev.example.com"] }],
         });
+        expect((gateway.inputs as Json).metadata.annotations).to.deep.equal({ "ecommerce-mesh.io/tls-terminated-by": "Azure Front Door" });
+        // No HSTS when the gateway itself speaks HTTP; only the fault header is still stripped.
+        expect(spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway")).http.filter((r: Json) => r.headers?.response)).to.deep.equal([]);
+        expect(ofKind(c, "cert-manager.io/v1:Certificate")).to.deep.equal([]);
     });
 
-    it("terminates TLS on 443 and redirects 80 when given a credential", async () => {
-        const c = await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", "istio.ingress.hosts=[shop.example.com]");
+    it("terminates TLS on 443 at the configured minimum and redirects 80, for the hosts of edge.domain", async () => {
+        const c = await capture("prod", "istio.ingress.tlsCredentialName=shop-tls", "edge.minTlsVersion=TLSV1_3");
         const { servers } = spec(one(c, "networking.istio.io/v1:Gateway", "ecommerce-gateway"));
         expect(servers).to.deep.equal([
             { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop.example.com"], tls: { httpsRedirect: true } },
-            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["shop.example.com"], tls: { mode: "SIMPLE", credentialName: "shop-tls" } },
+            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["shop.example.com"], tls: { mode: "SIMPLE", credentialName: "shop-tls", minProtocolVersion: "TLSV1_3" } },
         ]);
         expect(spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway")).hosts).to.deep.equal(["shop.example.com"]);
+    });
+
+    it("sets Strict-Transport-Security with edge.hstsMaxAge on every edge route", async () => {
+        const { http } = spec(one(await capture("prod", "edge.hstsMaxAge=31536000"), "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
+        expect(http).to.not.be.empty;
+        for (const route of http) {
+            expect(route.headers, route.name).to.deep.equal({ response: { set: { "strict-transport-security": "max-age=31536000; includeSubDomains" } } });
+        }
     });
 });
 

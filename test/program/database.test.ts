@@ -145,7 +145,8 @@ describe("the data tier in the cluster (local)", () => {
     });
 
     it("sizes a prod Cluster with three instances", async () => {
-        const prodInCluster = await capture("prod", "cluster.provider=existing", "images.registry=registry.example.com", "images.build=false", "database.provider=cluster");
+        // ACME through workload identity needs AKS: this prod terminates TLS in front of the cluster.
+        const prodInCluster = await capture("prod", "cluster.provider=existing", "images.registry=registry.example.com", "images.build=false", "database.provider=cluster", "edge.allowPlaintextHttp=true", "edge.tlsTerminatedBy=a load balancer");
         expect(spec(one(prodInCluster, "postgresql.cnpg.io/v1:Cluster", "database"))).to.deep.include({ instances: 3, storage: { size: "50Gi" } });
     });
 });

@@ -192,7 +192,7 @@ describe("first deploy: role assignments named by what they grant", () => {
     it("names every assignment a GUID derived from scope, role and principal, the same on every run", async () => {
         const names = (c: Capture) => c.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment").map((r) => [r.name, (r.inputs as Json).roleAssignmentName]);
         const first = names(await capture("prod"));
-        expect(first.map(([name]) => name).sort()).to.deep.equal(["aks-acr-pull", "aks-deployer-admin", "aks-subnet-network-contributor", "images-acr-push"]);
+        expect(first.map(([name]) => name).sort()).to.deep.equal(["aks-acr-pull", "aks-deployer-admin", "aks-subnet-network-contributor", "cert-manager-dns", "images-acr-push"]);
         for (const [name, guid] of first) {
             expect(guid, name).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         }

@@ -135,9 +135,11 @@ for (const stack of shippedStacks) {
             expect(new Set([provider.opentelemetry.service, ...appEndpoints].map(serviceOf))).to.deep.equal(new Set(["otel-collector.observability"]));
         });
 
-        it("scrapes the namespaces of the services, istiod and the gateway, and every service pod is annotated for it", () => {
+        it("scrapes the namespaces of the services, istiod, the gateway and cert-manager, and every service pod is annotated for it", () => {
             const job = release(c, "kube-prometheus-stack").values.prometheus.prometheusSpec.additionalScrapeConfigs.find((j: Json) => j.job_name === scrapeJobName);
-            expect(job.kubernetes_sd_configs[0].namespaces.names.sort()).to.deep.equal(["ecommerce", "istio-ingress", "istio-system"]);
+            // cert-manager's chart annotates its pods for this job while prometheus.enabled (its default) and no ServiceMonitor.
+            expect(job.kubernetes_sd_configs[0].namespaces.names.sort()).to.deep.equal(["cert-manager", "ecommerce", "istio-ingress", "istio-system"]);
+            expect(release(c, "cert-manager").values).to.not.have.property("prometheus");
             for (const d of ofKind(c, "apps/v1:Deployment")) {
                 const pod = (d.inputs as Json).spec.template;
                 expect(pod.metadata.annotations, d.name).to.deep.include({ "prometheus.io/scrape": "true", "prometheus.io/port": String(pod.spec.containers[0].ports[0].containerPort), "prometheus.io/path": "/metrics" });

@@ -33,8 +33,8 @@ describe("the program, per shipped stack", () => {
                 expect(names(c, "networking.istio.io/v1:Gateway")).to.deep.equal(["ecommerce-gateway"]);
                 // local runs its PostgreSQL in the cluster: CloudNativePG's operator and a data namespace
                 const inCluster = stack === "local";
-                expect(names(c, "core/v1:Namespace")).to.deep.equal([...(inCluster ? ["database-data", "database-operator"] : []), "ecommerce", "istio-ingress", "istio-system", "observability"]);
-                expect(names(c, "helm.sh/v3:Release")).to.deep.equal([...(inCluster ? ["database-operator"] : []), "istio-base", "istio-ingressgateway", "istiod", "jaeger", "kiali", "kube-prometheus-stack", "otel-collector"]);
+                expect(names(c, "core/v1:Namespace")).to.deep.equal(["cert-manager", ...(inCluster ? ["database-data", "database-operator"] : []), "ecommerce", "istio-ingress", "istio-system", "observability"]);
+                expect(names(c, "helm.sh/v3:Release")).to.deep.equal(["cert-manager", ...(inCluster ? ["database-operator"] : []), "istio-base", "istio-ingressgateway", "istiod", "jaeger", "kiali", "kube-prometheus-stack", "otel-collector"]);
                 const created = ofKind(c, "core/v1:Service").filter((s) => !s.readId);
                 expect(created.map((s) => s.name).sort()).to.deep.equal([...serviceNames].sort());
             });

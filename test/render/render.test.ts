@@ -38,8 +38,8 @@ describe("render pipeline", function () {
             expect(kinds[0].kind).to.equal("Namespace");
             const firstIstio = kinds.findIndex((k) => k.istio);
             expect(kinds.slice(firstIstio).every((k) => k.custom)).to.equal(true);
-            // local also installs the CloudNativePG operator for its in-cluster PostgreSQL.
-            expect(result.model.helmReleases.map((r) => r.name)).to.have.members(["istio-base", "istiod", "istio-ingressgateway", "kube-prometheus-stack", "otel-collector", "jaeger", "kiali", ...(stack === "local" ? ["cnpg"] : [])]);
+            // local also installs the CloudNativePG operator for its in-cluster PostgreSQL; every stack cert-manager for the edge.
+            expect(result.model.helmReleases.map((r) => r.name)).to.have.members(["istio-base", "istiod", "istio-ingressgateway", "kube-prometheus-stack", "otel-collector", "jaeger", "kiali", "cert-manager", ...(stack === "local" ? ["cnpg"] : [])]);
             if (result.policies.ran) {
                 expect(result.policies.violations.filter((v) => v.enforcementLevel === "mandatory"), "mandatory violations").to.deep.equal([]);
             }

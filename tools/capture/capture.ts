@@ -70,7 +70,8 @@ export async function captureStack({ projectDir, project, stack, config, entry }
             newResource: ({ type, name, inputs, custom, id: readId }) => {
                 const id = readId || `${name}-${shortHash(type)}`;
                 registered.push({ type, name, id, custom: custom ?? false, ...(readId ? { readId } : {}), inputs: revealSecrets(inputs), markedInputs: inputs });
-                return { id, state: { ...providerComputedState(type, inputs), ...(readId ? readState(type, readId) : {}), ...inputs } };
+                // Computed state last: it extends inputs (an AKS oidcIssuerProfile gains its issuerURL).
+                return { id, state: { ...inputs, ...providerComputedState(type, inputs), ...(readId ? readState(type, readId) : {}) } };
             },
             call: ({ token, inputs }) => offlineInvoke(token, inputs),
         },

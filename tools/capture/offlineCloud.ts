@@ -27,6 +27,8 @@ export function providerComputedState(type: string, inputs: Record<string, any>)
             return { name: inputs.privateZoneName };
         case "azure-native:dbforpostgresql:Server":
             return { name: inputs.serverName, fullyQualifiedDomainName: `${inputs.serverName}.postgres.database.azure.com` };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { name: inputs.resourceName, clientId: zeroGuid, principalId: zeroGuid };
         case "random:index/randomPassword:RandomPassword":
             return { result: "offline-password" };
         case "docker-build:index:Image":

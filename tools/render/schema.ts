@@ -42,7 +42,9 @@ export function schemaModule(apiVersion: string, kind: string): ModelType | unde
         ? `@kubernetes-models/istio/${group}/${version}/${kind}`
         : group === "monitoring.coreos.com"
           ? `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`
-          : `kubernetes-models/${group ? `${group}/` : ""}${version}/${kind}`;
+          : group === "cert-manager.io"
+            ? `@kubernetes-models/cert-manager/${group}/${version}/${kind}`
+            : `kubernetes-models/${group ? `${group}/` : ""}${version}/${kind}`;
     return { module, interfaceName: `I${kind}` };
 }
 

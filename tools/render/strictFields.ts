@@ -100,7 +100,7 @@ export class StrictFieldChecker {
 function shapeCacheFile(models: ModelType[], projectDir: string): string {
     const hash = createHash("sha256");
     hash.update(readFileSync(__filename));
-    for (const pkg of ["typescript", "kubernetes-models", "@kubernetes-models/istio"]) {
+    for (const pkg of ["typescript", "kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/cert-manager"]) {
         try {
             hash.update(`${pkg}@${(JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`, { paths: [projectDir] }), "utf8")) as { version: string }).version}`);
         } catch {

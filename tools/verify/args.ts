@@ -1,18 +1,24 @@
 // Command-line arguments of `npm run verify`; --stack and --set mean what they mean to render.
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { parseDuration } from "../../stacks";
 import { checkStackFlags, httpUrlFlag, parseFlags, UsageError } from "../render/args";
 
-export const usage = `usage: npm run verify -- --target <base url> --stack <name> [--set key.path=value ...] [--prometheus <url>] [--json]
+export const usage = `usage: npm run verify -- --target <base url> --stack <name> [--set key.path=value ...] [--prometheus <url>] [--ca <pem file>] [--json]
 
 Checks a live system through its gateway against what Pulumi.<name>.yaml says it runs: every
 service answers, the product split matches canary.weight (binomial test), x-version pins a
 version, faults do what they say, the guide's order goes through, and (with --prometheus) the
-metrics move.
+metrics move. An https target also gets the TLS checks: the certificate is valid for the host
+and chains to the expected CA, plain HTTP redirects, HSTS is set, and TLS below
+edge.minTlsVersion is refused.
 
   --target <url>          the gateway: npm run dev's router or the stack's ingressUrl
   --stack <name>          stack whose config is expected (Pulumi.<name>.yaml)
   --set key.path=value    override a config value as render does (repeatable)
   --prometheus <url>      also check the metrics in this Prometheus
+  --ca <pem file>         trust this CA for an https target (npm run dev's .dev-tls/ca.pem, the
+                          local stack's edge-ca); default: the system's roots
   --token <jwt>           bearer token of customer 1 for customer routes (default: minted by the
                           development issuer, as npm run token -- --user 1 does)
   --max-requests <n>      request budget (default 4000)
@@ -28,6 +34,8 @@ export interface VerifyArgs {
     stack: string;
     sets: string[];
     prometheus?: string;
+    /** PEM of a private CA to trust, read from --ca. */
+    ca?: string;
     token?: string;
     maxRequests: number;
     timeoutMs: number;
@@ -40,6 +48,7 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
         stack: { type: "string" },
         set: { type: "string", multiple: true },
         prometheus: { type: "string" },
+        ca: { type: "string" },
         token: { type: "string" },
         "max-requests": { type: "string" },
         timeout: { type: "string" },
@@ -60,9 +69,25 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
         stack: values.stack,
         sets: values.set ?? [],
         prometheus: values.prometheus === undefined ? undefined : httpUrlFlag("--prometheus", values.prometheus),
+        ca: values.ca === undefined ? undefined : readCa(values.ca),
         token: values.token,
         maxRequests,
         timeoutMs,
         json: values.json ?? false,
     };
+}
+
+function readCa(file: string): string {
+    let pem: string;
+    try {
+        pem = readFileSync(file, "utf8");
+    } catch (error) {
+        throw new UsageError(`--ca ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    try {
+        if (!new X509Certificate(pem).ca) throw new Error("not a CA certificate");
+    } catch (error) {
+        throw new UsageError(`--ca ${file}: not a PEM CA certificate (${(error as Error).message})`);
+    }
+    return pem;
 }

@@ -1,4 +1,5 @@
 // `npm run verify -- --target <url> --stack <name> ...`: the testing guide as a program; see args.ts.
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { describeFailure, finish, projectDir } from "../render/main";
 import { loadStackInput } from "../render/evaluate";
 import { parseVerifyArgs, usage } from "./args";
@@ -7,6 +8,7 @@ import { Budget, BudgetExhausted } from "./client";
 import { checkMetrics, prometheusQuery } from "./metrics";
 import { formatTable, summary } from "./report";
 import { customerAuth } from "./surface";
+import { checkTls } from "./tls";
 
 const progress = (line: string) => process.stderr.write(`verify: ${line}\n`);
 
@@ -43,9 +45,16 @@ async function main(argv: string[]): Promise<void> {
             toldAt = Date.now();
             progress(`rate limited by the edge (429): waiting ${(waitMs / 1000).toFixed(0)}s (Retry-After) and sending again`);
         };
+        if (args.ca) {
+            // fetch (the other checks) then trusts the private CA too.
+            setDefaultCACertificates([...getCACertificates("default"), args.ca]);
+        }
         const budget = new Budget(args.target, args.maxRequests, args.timeoutMs, await customerAuth(args.token), undefined, rateLimited);
         progress(`checking ${args.target} against stack ${args.stack} (at most ${args.maxRequests} requests, ${args.timeoutMs / 1000}s)`);
         const results = await runChecks({ budget, config, progress });
+        if (args.target.startsWith("https:")) {
+            results.push(...(await checkTls(args.target, config, args.ca)));
+        }
         if (args.prometheus) {
             const waitMs = Math.max(0, Math.min(60_000, budget.deadline - Date.now()));
             try {
