@@ -15,6 +15,7 @@ interface PackageRule {
     matchPackageNames?: string[];
     matchDepNames?: string[];
     groupName?: string;
+    enabled?: boolean;
 }
 interface CustomManager {
     customType: string;
@@ -73,6 +74,13 @@ describe("renovate.json", () => {
         const istio = config.packageRules.find((r) => r.groupName === "Istio charts")!;
         const istioCharts = supportTable.charts.filter((c) => c.repository.includes("istio")).map((c) => c.name);
         expect(istio.matchDepNames).to.have.members(istioCharts);
+    });
+
+    it("proposes no update of a sub-chart on its own: it follows its parent chart", () => {
+        const subcharts = supportTable.charts.filter((c) => c.subchartOf).map((c) => c.name);
+        expect(subcharts).to.not.be.empty;
+        const disabled = config.packageRules.filter((r) => r.enabled === false && r.matchManagers?.includes("custom.regex")).flatMap((r) => r.matchDepNames ?? []);
+        expect(disabled).to.have.members(subcharts);
     });
 
     it("docs/updates.md names the validator command .ci/run runs, and the three checks an update PR must pass", () => {
