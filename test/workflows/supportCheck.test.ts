@@ -75,6 +75,7 @@ describe("daily support check", () => {
         expect(() => parseCheckArgs(["--lookahead", "3"])).to.throw("--lookahead: not an option (options: --look-ahead-days <days>, --today <YYYY-MM-DD>)");
         expect(() => parseCheckArgs(["--today"])).to.throw("--today: needs a value");
         expect(parseCheckArgs([])).to.deep.equal({ help: false, settings: {} });
+        expect(parseCheckArgs(["--today", "2027-06-10"])).to.deep.include({ today: "2027-06-10" });
     });
 
     it("is described where the README and the pack's README say so, with the workflow's look-ahead and the schema's default", () => {

@@ -43,6 +43,7 @@ async function main(argv: string[]): Promise<void> {
                 stack,
                 outDir: path.join(projectDir, "out", stack),
                 policySettings: args.settings,
+                today: args.today,
                 log: (line) => console.error(`check: ${stack}: ${line}`),
             });
             const code = exitCodeOf(result);

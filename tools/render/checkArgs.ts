@@ -5,7 +5,7 @@
 /** The policies that judge by a day (policies/rules/versions.ts). */
 export const datedPolicies = ["istio-supported-version", "kubernetes-supported-version", "postgres-supported-version"] as const;
 
-export type CheckArgs = { help: true } | { help: false; settings: Record<string, Record<string, unknown>> };
+export type CheckArgs = { help: true } | { help: false; settings: Record<string, Record<string, unknown>>; today?: string };
 
 export function parseCheckArgs(argv: readonly string[]): CheckArgs {
     if (argv.includes("--help") || argv.includes("-h")) {
@@ -32,5 +32,5 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs {
         }
     }
     const settings = Object.keys(values).length ? Object.fromEntries(datedPolicies.map((p) => [p, { ...values }])) : {};
-    return { help: false, settings };
+    return { help: false, settings, ...(values.today ? { today: values.today } : {}) };
 }

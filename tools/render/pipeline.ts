@@ -18,6 +18,8 @@ export interface RenderRequest {
     compareDir?: string;
     /** Settings laid over policies/config/<environment>.json, per policy (`npm run check --look-ahead-days`). */
     policySettings?: Record<string, Record<string, unknown>>;
+    /** The day the versions report judges by (`npm run check --today`); default: today. */
+    today?: string;
     /** Progress lines (stderr in the CLI). */
     log?: (line: string) => void;
 }
@@ -80,7 +82,7 @@ export async function renderStack(request: RenderRequest): Promise<RenderResult>
         written,
         schemaErrors,
         policies,
-        versions: versionReport(capture.resources),
+        versions: versionReport(capture.resources, request.today),
         comparison,
         seconds: { evaluate, schema, policies: policySeconds, total: since(started) },
     };
