@@ -88,10 +88,12 @@ describe("renovate.json", () => {
         const command = /npm exec --yes --package=renovate@\d+\.\d+\.\d+ -- renovate-config-validator --strict/.exec(read(".ci/run"))?.[0];
         expect(command, ".ci/run runs the pinned validator").to.be.a("string");
         expect(doc).to.include(command!);
-        for (const claim of ["`npm test`", "`npm run check`", "`npm run render -- --stack <name> --compare out/<name>`"]) {
+        for (const claim of ["`npm test`", "`npm run check`", "`npm run render -- --stack <name> --compare out/<name>`", "`tools/render/blast-radius.sh`", "`blast-radius-comment.yml`"]) {
             expect(doc).to.include(claim);
         }
         const pr = read(".github/workflows/pull-request.yml");
+        expect(pr).to.match(/run: bash tools\/render\/blast-radius\.sh /m);
+        expect(read(".github/workflows/blast-radius-comment.yml")).to.include("createComment");
         expect(pr).to.match(/run: npm test$/m);
         expect(pr).to.match(/run: npm run check$/m);
     });
