@@ -1,11 +1,14 @@
 // CloudNativePG: the operator chart (pinned) and the Cluster the services use, as plain data.
 // Values are checked against the chart's own values.yaml in test/program/database.test.ts.
+import { chartRow } from "../../stacks/support";
 
+const row = chartRow("cloudnative-pg");
+
+/** The operator chart, pinned in policies/support-table.json (its appVersion is the operator's). */
 export const cnpgChart = {
-    chart: "cloudnative-pg",
-    /** Chart 0.29.0 ships operator 1.30.0 (cloudnative-pg/charts, charts/cloudnative-pg/Chart.yaml). */
-    version: "0.29.0",
-    repository: "https://cloudnative-pg.github.io/charts",
+    chart: row.name,
+    version: row.version,
+    repository: row.repository,
     namespace: "cnpg-system",
 };
 

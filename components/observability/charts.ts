@@ -1,5 +1,7 @@
-// The charts the Observability component installs, each pinned, with where the pin was read.
-// One row per chart; the README's compatibility table and the values tests read these rows.
+// The charts the Observability component installs. Their pins live in policies/support-table.json
+// (one table for every pinned version); the README's chart table and the values tests read them here.
+
+import { chartRow } from "../../stacks/support";
 
 export interface ChartPin {
     chart: string;
@@ -7,59 +9,33 @@ export interface ChartPin {
     version: string;
     /** The application version the chart ships at this version. */
     appVersion: string;
-    /** Where the version (and the values.yaml under test/fixtures/charts/) was read. */
+    /** Where the version (and the values.yaml under test/fixtures/chart-values/) was read. */
     source: string;
     read: string;
+}
+
+/** A chart's pin, from its row in policies/support-table.json (the one place pins live). */
+function pin(name: string): ChartPin {
+    const row = chartRow(name);
+    if (!row.appVersion) {
+        throw new Error(`policies/support-table.json: chart ${name} has no appVersion`);
+    }
+    return { chart: row.name, repository: row.repository, version: row.version, appVersion: row.appVersion, source: row.source, read: row.read };
 }
 
 export const charts = {
     // Prometheus Operator, Prometheus, Alertmanager, kube-state-metrics and Grafana in one
     // release: one upgrade path, and the PrometheusRule CRD ships with the operator that reads it.
-    kubePrometheusStack: {
-        chart: "kube-prometheus-stack",
-        repository: "https://prometheus-community.github.io/helm-charts",
-        version: "88.5.3",
-        appVersion: "v0.93.1",
-        source: "prometheus-community/helm-charts charts/kube-prometheus-stack/Chart.yaml @ cf408a29",
-        read: "2026-12-01",
-    },
-    /** Not installed on its own: the Grafana sub-chart kube-prometheus-stack 88.5.3 depends on. */
-    grafana: {
-        chart: "grafana",
-        repository: "https://grafana-community.github.io/helm-charts",
-        version: "12.11.1",
-        appVersion: "13.2.0",
-        source: "grafana-community/helm-charts charts/grafana/Chart.yaml @ HEAD 2026-08-20",
-        read: "2026-12-01",
-    },
-    openTelemetryCollector: {
-        chart: "opentelemetry-collector",
-        repository: "https://open-telemetry.github.io/opentelemetry-helm-charts",
-        version: "0.170.0",
-        appVersion: "0.158.0",
-        source: "open-telemetry/opentelemetry-helm-charts charts/opentelemetry-collector/Chart.yaml @ dd5665c0",
-        read: "2026-12-01",
-    },
+    kubePrometheusStack: pin("kube-prometheus-stack"),
+    /** Not installed on its own: the Grafana sub-chart kube-prometheus-stack depends on. */
+    grafana: pin("grafana"),
+    openTelemetryCollector: pin("opentelemetry-collector"),
     // Jaeger v2 (OTLP in, built on the collector): the all-in-one binary with in-memory storage.
-    jaeger: {
-        chart: "jaeger",
-        repository: "https://jaegertracing.github.io/helm-charts",
-        version: "4.11.1",
-        appVersion: "2.19.0",
-        source: "jaegertracing/helm-charts charts/jaeger/Chart.yaml @ 6c602b54",
-        read: "2026-12-01",
-    },
-    // The Kiali that Istio 1.31's own addons pair with it (samples/addons/kiali.yaml at
-    // 1.31.0-rc.0 runs v2.27.0); Kiali tests each release against the supported Istio releases.
-    kiali: {
-        chart: "kiali-server",
-        repository: "https://kiali.org/helm-charts",
-        version: "2.27.0",
-        appVersion: "v2.27.0",
-        source: "kiali/helm-charts tag v2.27.0; istio/istio samples/addons/kiali.yaml @ 1.31.0-rc.0 (86c9f01f)",
-        read: "2026-12-01",
-    },
-} as const satisfies Record<string, ChartPin>;
+    jaeger: pin("jaeger"),
+    // The Kiali that Istio's own addons pair with it (istio/istio samples/addons/kiali.yaml, see
+    // the row's source); Kiali tests each release against the supported Istio releases.
+    kiali: pin("kiali-server"),
+} satisfies Record<string, ChartPin>;
 
 /**
  * Istio's standard Grafana dashboards, fetched by Grafana from the Istio release the stack

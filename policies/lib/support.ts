@@ -39,11 +39,15 @@ export interface PostgresRow {
     read: string;
 }
 
-/** A pinned chart: more rows join as components pin theirs (observability, CloudNativePG). */
+/** A pinned chart: every Helm chart the program installs, read by the components through chartRow(). */
 export interface ChartRow {
     name: string;
     repository: string;
     version: string;
+    /** The application version the chart ships at this version (Chart.yaml appVersion). */
+    appVersion?: string;
+    /** Not installed on its own: a dependency of that chart, at the version that chart's version brings. */
+    subchartOf?: string;
     /** The chart's values.yaml at that version, kept as a test fixture (path from the project root). */
     values?: string;
     source: string;
@@ -206,10 +210,11 @@ export function newestSupportedIstio(today?: string | Date): IstioRow & { latest
     return row as IstioRow & { latestPatch: string };
 }
 
+/** The support table's row of a chart; the components take their pins from here, nowhere else. */
 export function chartRow(name: string): ChartRow {
     const row = supportTable.charts.find((r) => r.name === name);
     if (!row) {
-        throw new Error(`policies/support-table.json pins no chart named ${name}`);
+        throw new Error(`policies/support-table.json pins no chart named ${name} (charts: ${supportTable.charts.map((r) => r.name).join(", ")})`);
     }
     return row;
 }

@@ -1,6 +1,8 @@
 // Supported versions, judged by the support table (support-table.json) on the day the pack runs,
 // so a pinned version that reaches its end of life turns red without a code change. Each policy
-// takes a `today` setting (YYYY-MM-DD) so tests and dry runs can judge another day.
+// takes a `today` setting (YYYY-MM-DD) so tests and dry runs can judge another day, and a
+// `lookAheadDays` setting so the daily support check (.github/workflows/support-check.yml)
+// reports a version whose support ends within that many days, before it ends.
 // A version the table does not know is never passed: support-table-knows-version reports it.
 
 import { asString } from "../lib/k8s";
@@ -8,6 +10,8 @@ import { type HelmRelease, meshIndex } from "../lib/meshIndex";
 import { report } from "../lib/report";
 import {
     aksRow,
+    daysBetween,
+    isoDay,
     istioRow,
     istioSupportsKubernetes,
     judgeAksKubernetes,
@@ -30,10 +34,29 @@ const istioCharts = new Set(["base", "istiod", "gateway"]);
 
 const todaySetting: Record<string, ConfigProperty> = {
     today: { type: "string", default: "", description: "Day to judge by (YYYY-MM-DD); empty: the day the policy runs." },
+    lookAheadDays: { type: "integer", default: 0, minimum: 0, maximum: 366, description: "Also report a version that is no longer supported on some day within this many days of the judging day." },
 };
 
-function dayOf(args: StackArgs): string {
-    return judgingDay(args.getConfig<{ today?: string }>().today);
+interface Judging {
+    /** The day the policy runs (or `today`). */
+    day: string;
+    /** The day versions are judged on: `day` plus the look-ahead, so a version is reported once
+     *  any day of the window falls after its last supported day. */
+    horizon: string;
+    lookAheadDays: number;
+}
+
+function judgingOf(args: StackArgs): Judging {
+    const config = args.getConfig<{ today?: string; lookAheadDays?: number }>();
+    const day = judgingDay(config.today);
+    const lookAheadDays = config.lookAheadDays ?? 0;
+    return { day, horizon: isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + lookAheadDays * 86_400_000)), lookAheadDays };
+}
+
+/** "reached its end of life on X", or, for an end inside the look-ahead, "reaches ... in N days". */
+function endPhrase(endOfLife: string | undefined, judging: Judging): string {
+    const daysLeft = endOfLife === undefined ? -1 : daysBetween(judging.day, endOfLife);
+    return daysLeft >= 0 ? `reaches its end of life on ${endOfLife}, in ${daysLeft} days (within the ${judging.lookAheadDays}-day look-ahead)` : `reached its end of life on ${endOfLife}`;
 }
 
 const chartName = (release: HelmRelease) => release.chart.replace(/^.*\//, "");
@@ -75,14 +98,14 @@ export const istioSupportedVersion: StackPolicy = {
     severity: "high",
     configSchema: { properties: todaySetting },
     validateStack: (args, reportViolation) => {
-        const day = dayOf(args);
+        const judging = judgingOf(args);
         for (const [version, releases] of groupByVersion(servingIstioReleases(meshIndex(args.resources).helmReleases))) {
-            const verdict = judgeIstio(version, day);
+            const verdict = judgeIstio(version, judging.horizon);
             if (verdict.state === "ended") {
                 report(reportViolation, {
                     urn: urnOf(releases),
-                    message: `${releaseList(releases)}: Istio ${version} reached its end of life on ${verdict.endOfLife} and gets no security fixes`,
-                    fix: istioFix(day),
+                    message: `${releaseList(releases)}: Istio ${version} ${endPhrase(verdict.endOfLife, judging)} and gets no security fixes`,
+                    fix: istioFix(judging.horizon),
                 });
             }
         }
@@ -134,14 +157,15 @@ export const kubernetesSupportedVersion: StackPolicy = {
     severity: "high",
     configSchema: { properties: todaySetting },
     validateStack: (args, reportViolation) => {
-        const day = dayOf(args);
+        const judging = judgingOf(args);
+        const day = judging.horizon;
         for (const cluster of clusterVersions(args)) {
             const verdict = judgeAksKubernetes(cluster.version, day, cluster.lts);
             if (verdict.state === "ended") {
                 const choices = aksMinorsFor(istioVersionsOf(args), day);
                 report(reportViolation, {
                     urn: cluster.urn,
-                    message: `ManagedCluster ${cluster.name}: Kubernetes ${cluster.version} reached its end of life on AKS on ${verdict.endOfLife}${cluster.lts ? " (LTS)" : ""}, so AKS will not create or patch it`,
+                    message: `ManagedCluster ${cluster.name}: Kubernetes ${cluster.version} ${endPhrase(verdict.endOfLife, judging).replace("end of life on", "end of life on AKS on")}${cluster.lts ? " (LTS)" : ""}, so AKS will not create or patch it`,
                     fix: choices.length
                         ? `Set cluster.kubernetesVersion to "${choices[0]}" (supported until ${aksRow(choices[0])!.endOfLife}${choices.length > 1 ? `; also supported: ${choices.slice(1).join(", ")}` : ""}). ${upgradePath(cluster.version, choices[0])}`
                         : `AKS supports ${aksMinorsFor([], day).join(", ")} on ${day}, none of which Istio ${istioVersionsOf(args).join(", ")} supports: upgrade Istio first (README "Upgrade Istio"), then set cluster.kubernetesVersion.`,
@@ -219,7 +243,8 @@ export const postgresSupportedVersion: StackPolicy = {
     severity: "high",
     configSchema: { properties: todaySetting },
     validateStack: (args, reportViolation) => {
-        const day = dayOf(args);
+        const judging = judgingOf(args);
+        const day = judging.horizon;
         for (const deployment of postgresDeployments(args.resources)) {
             if (!deployment.major) {
                 continue;
@@ -229,7 +254,7 @@ export const postgresSupportedVersion: StackPolicy = {
                 const supported = supportedPostgresMajors(deployment.offering, day);
                 report(reportViolation, {
                     urn: deployment.urn,
-                    message: `${deployment.what}: PostgreSQL ${deployment.major} ${verdict.state === "ended" ? `reached its end of life on ${verdict.endOfLife}` : "is in preview, without production support"}`,
+                    message: `${deployment.what}: PostgreSQL ${deployment.major} ${verdict.state === "ended" ? endPhrase(verdict.endOfLife, judging) : "is in preview, without production support"}`,
                     fix: supported.length ? `Set database.version to ${supported.join(" or ")} (supported on ${day}) and upgrade the server's major.` : `Pick a PostgreSQL major policies/support-table.json lists as supported.`,
                 });
             }

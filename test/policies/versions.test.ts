@@ -180,4 +180,44 @@ describe("policies: supported versions", () => {
             ]);
         });
     });
+
+    describe("lookAheadDays (the daily support check)", () => {
+        const ahead = (policy: string, today: string, lookAheadDays: number): PolicyConfig => ({ [policy]: { enforcementLevel: "mandatory", today, lookAheadDays } });
+
+        it("flags AKS 1.36 (last day 2027-06-30) from 2027-06-10 with a 21-day look-ahead (unsupported on 07-01), not with 20, nor without one", () => {
+            const k8s = "kubernetes-supported-version";
+            expect(violationsOf(k8s, prod, ahead(k8s, "2027-06-10", 0))).to.deep.equal([]);
+            expect(violationsOf(k8s, prod, ahead(k8s, "2027-06-10", 20))).to.deep.equal([]);
+            expect(violationsOf(k8s, prod, ahead(k8s, "2027-06-10", 21)).map((v) => [v.enforcementLevel, v.message])).to.deep.equal([
+                ["mandatory", "ManagedCluster ecommerce-mesh-prod: Kubernetes 1.36 reaches its end of life on AKS on 2027-06-30, in 20 days (within the 21-day look-ahead), so AKS will not create or patch it"],
+            ]);
+        });
+
+        it("keeps the past tense once the end has passed, whatever the look-ahead", async () => {
+            const old = await capture("prod", "cluster.kubernetesVersion=1.33");
+            const k8s = "kubernetes-supported-version";
+            expect(violationsOf(k8s, old, ahead(k8s, "2026-12-01", 45)).map((v) => v.message)).to.deep.equal([
+                "ManagedCluster ecommerce-mesh-prod: Kubernetes 1.33 reached its end of life on AKS on 2026-07-31, so AKS will not create or patch it",
+            ]);
+        });
+
+        it("flags Istio 1.29 (last day 2026-10-01) and Flexible Server 16 (ends 2028-11-09) inside the window", async () => {
+            const pinned = await capture("prod", "istio.version=1.29.6");
+            const istio = "istio-supported-version";
+            expect(violationsOf(istio, pinned, ahead(istio, "2026-09-01", 30))).to.deep.equal([]);
+            expect(violationsOf(istio, pinned, ahead(istio, "2026-09-01", 31)).map((v) => v.message)).to.deep.equal([
+                "Helm release istio-system/istio-base, Helm release istio-system/istiod, Helm release istio-ingress/istio-ingressgateway: Istio 1.29.6 reaches its end of life on 2026-10-01, in 30 days (within the 31-day look-ahead) and gets no security fixes",
+            ]);
+            const pg = "postgres-supported-version";
+            expect(violationsOf(pg, [...prod, flexibleServer("16")], ahead(pg, "2028-10-20", 30)).map((v) => v.message)).to.include(
+                "Flexible Server ecommerce-prod-db: PostgreSQL 16 reaches its end of life on 2028-11-09, in 20 days (within the 30-day look-ahead)",
+            );
+        });
+
+        it("rejects a negative or fractional look-ahead, naming the setting", () => {
+            const k8s = "kubernetes-supported-version";
+            expect(() => violationsOf(k8s, prod, ahead(k8s, "2027-06-10", -1))).to.throw(/kubernetes-supported-version\.lookAheadDays: -1 is outside 0\.\.366/);
+            expect(() => violationsOf(k8s, prod, ahead(k8s, "2027-06-10", 1.5))).to.throw(/kubernetes-supported-version\.lookAheadDays: 1\.5 is not of type integer/);
+        });
+    });
 });

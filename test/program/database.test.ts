@@ -124,8 +124,8 @@ describe("the data tier in the cluster (local)", () => {
 
     it("installs the pinned CloudNativePG chart and a one-instance Cluster sized from config", () => {
         const release = inputs(one(c, "helm.sh/v3:Release", "database-operator"));
-        expect(release).to.include({ chart: "cloudnative-pg", version: "0.29.0", namespace: "cnpg-system" });
-        expect(release.repositoryOpts).to.deep.equal({ repo: "https://cloudnative-pg.github.io/charts" });
+        expect(release).to.include({ chart: "cloudnative-pg", version: cnpgChart.version, namespace: "cnpg-system" });
+        expect(release.repositoryOpts).to.deep.equal({ repo: cnpgChart.repository });
         const cluster = one(c, "postgresql.cnpg.io/v1:Cluster", "database");
         expect(spec(cluster)).to.deep.include({ instances: 1, storage: { size: "5Gi" }, enableSuperuserAccess: false, imageName: "ghcr.io/cloudnative-pg/postgresql:17" });
         expect(spec(cluster).postgresql.parameters).to.deep.equal({ max_connections: "200" });
@@ -134,7 +134,7 @@ describe("the data tier in the cluster (local)", () => {
     });
 
     it("passes the operator chart only values its values.yaml defines", () => {
-        // Keys of charts/cloudnative-pg/values.yaml at chart 0.29.0 (cloudnative-pg/charts b21ad2d) the program sets.
+        // Keys of charts/cloudnative-pg/values.yaml at the pinned chart (the support table's row and source) the program sets.
         const chartValues: Record<string, string[]> = { replicaCount: [], crds: ["create"], resources: [], monitoring: ["podMonitorEnabled"] };
         for (const [key, value] of Object.entries(cnpgOperatorValues(true))) {
             expect(chartValues, key).to.have.property(key);

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { charts } from "../../components/observability/charts";
+import { type ChartPin, charts } from "../../components/observability/charts";
 import { mergedMetricsPort, scrapeJobName } from "../../components/observability/scrape";
 import { loadStackConfig, StackConfigError } from "../../stacks";
 import { type Capture, type CapturedResource } from "../../tools/capture/capture";
@@ -81,13 +81,14 @@ for (const stack of shippedStacks) {
                 expect(valuePaths(values, passThrough[chart]).filter((p) => !known.has(p)), `${chart} values`).to.deep.equal([]);
             };
             const kps = release(c, "kube-prometheus-stack").values;
-            check("kube-prometheus-stack", "kube-prometheus-stack-88.5.3", kps);
+            const at = (pin: ChartPin) => `${pin.chart}-${pin.version}`; // fixture name: chart at its pinned version
+            check("kube-prometheus-stack", at(charts.kubePrometheusStack), kps);
             // The sub-chart's values: its own, and those kube-prometheus-stack reads under `grafana.`.
-            const kpsGrafanaKeys = [...fixture("kube-prometheus-stack-88.5.3")].filter((k) => k.startsWith("grafana.")).map((k) => k.slice("grafana.".length));
-            check("grafana", "grafana-12.11.1", kps.grafana, kpsGrafanaKeys);
-            check("opentelemetry-collector", "opentelemetry-collector-0.170.0", release(c, "otel-collector").values);
-            check("jaeger", "jaeger-4.11.1", release(c, "jaeger").values);
-            check("kiali-server", "kiali-server-2.27.0", release(c, "kiali").values);
+            const kpsGrafanaKeys = [...fixture(at(charts.kubePrometheusStack))].filter((k) => k.startsWith("grafana.")).map((k) => k.slice("grafana.".length));
+            check("grafana", at(charts.grafana), kps.grafana, kpsGrafanaKeys);
+            check("opentelemetry-collector", at(charts.openTelemetryCollector), release(c, "otel-collector").values);
+            check("jaeger", at(charts.jaeger), release(c, "jaeger").values);
+            check("kiali-server", at(charts.kiali), release(c, "kiali").values);
         });
 
         it("keeps every UI on a ClusterIP Service", () => {

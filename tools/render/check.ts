@@ -4,6 +4,7 @@
 import * as path from "node:path";
 import { stackNames } from "../capture/stackFile";
 import { advisoriesByPolicy, advisoryLine } from "./advisories";
+import { type CheckArgs, parseCheckArgs } from "./checkArgs";
 import { describeFailure, finish, projectDir } from "./main";
 import { isMandatory } from "./policies";
 import { exitCodeOf, renderStack } from "./pipeline";
@@ -13,12 +14,18 @@ import { versionSummary } from "./versions";
 async function main(argv: string[]): Promise<void> {
     console.log = console.error;
     console.info = console.error;
-    if (argv.includes("--help") || argv.includes("-h")) {
-        return finish("usage: npm run check\n\nRenders every Pulumi.<stack>.yaml into out/<stack>/ and exits 1 on any schema error,\nmandatory policy violation or invalid stack config.\n", 0);
-    }
-    if (argv.length > 0) {
-        console.error(`check: takes no arguments (got ${argv.join(" ")}); use npm run render for one stack`);
+    let args: CheckArgs;
+    try {
+        args = parseCheckArgs(argv);
+    } catch (error) {
+        console.error(`check: ${(error as Error).message}; use npm run render for one stack`);
         return finish("", 2);
+    }
+    if (args.help) {
+        return finish(
+            "usage: npm run check [-- [--look-ahead-days <days>] [--today <YYYY-MM-DD>]]\n\nRenders every Pulumi.<stack>.yaml into out/<stack>/ and exits 1 on any schema error,\nmandatory policy violation or invalid stack config. --look-ahead-days also fails a version\nwhose support ends within that many days; --today judges versions on another day.\n",
+            0,
+        );
     }
     const stacks = stackNames(projectDir);
     if (stacks.length === 0) {
@@ -35,6 +42,8 @@ async function main(argv: string[]): Promise<void> {
                 projectDir,
                 stack,
                 outDir: path.join(projectDir, "out", stack),
+                policySettings: args.settings,
+                today: args.today,
                 log: (line) => console.error(`check: ${stack}: ${line}`),
             });
             const code = exitCodeOf(result);

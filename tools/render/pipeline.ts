@@ -16,6 +16,10 @@ export interface RenderRequest {
     /** Render dir; undefined: do not write. */
     outDir?: string;
     compareDir?: string;
+    /** Settings laid over policies/config/<environment>.json, per policy (`npm run check --look-ahead-days`). */
+    policySettings?: Record<string, Record<string, unknown>>;
+    /** The day the versions report judges by (`npm run check --today`); default: today. */
+    today?: string;
     /** Progress lines (stderr in the CLI). */
     log?: (line: string) => void;
 }
@@ -64,7 +68,7 @@ export async function renderStack(request: RenderRequest): Promise<RenderResult>
     log(`schema: ${model.kubernetes.length} objects checked in ${schema.toFixed(1)}s, ${schemaErrors.length} error${schemaErrors.length === 1 ? "" : "s"}`);
 
     const policiesStarted = performance.now();
-    const policies = await runPolicyPack(request.projectDir, capture.resources, environment);
+    const policies = await runPolicyPack(request.projectDir, capture.resources, environment, request.policySettings);
     const policySeconds = since(policiesStarted);
     log(policies.ran ? `policies: ${policies.violations.length} violation${policies.violations.length === 1 ? "" : "s"} in ${policySeconds.toFixed(1)}s` : `policies: ${policies.note}`);
 
@@ -78,7 +82,7 @@ export async function renderStack(request: RenderRequest): Promise<RenderResult>
         written,
         schemaErrors,
         policies,
-        versions: versionReport(capture.resources),
+        versions: versionReport(capture.resources, request.today),
         comparison,
         seconds: { evaluate, schema, policies: policySeconds, total: since(started) },
     };

@@ -26,7 +26,12 @@ interface Runner {
     loadPolicyConfig(environment: string): unknown;
 }
 
-export async function runPolicyPack(projectDir: string, resources: CapturedResource[], environment: string | undefined): Promise<PolicyRun> {
+export async function runPolicyPack(
+    projectDir: string,
+    resources: CapturedResource[],
+    environment: string | undefined,
+    settings: Record<string, Record<string, unknown>> = {},
+): Promise<PolicyRun> {
     const runnerPath = path.join(projectDir, "policies", "runner");
     let runner: Partial<Runner>;
     try {
@@ -50,9 +55,20 @@ export async function runPolicyPack(projectDir: string, resources: CapturedResou
     } else {
         note = `no policies/config/${environment ?? "<environment>"}.json: the pack's default levels`;
     }
+    config = withSettings(config as Record<string, unknown>, settings);
     // The runner reads `inputs` (what the capture records) and reports `fix` separately.
     const violations = runner.runPolicies(resources, { config });
     return { ran: true, note, violations: [...violations].sort(compareViolations) };
+}
+
+/** Lays settings over a policy's entry, keeping its level (a bare level string becomes `{ enforcementLevel }`). */
+export function withSettings(config: Record<string, unknown>, settings: Record<string, Record<string, unknown>>): Record<string, unknown> {
+    const merged = { ...config };
+    for (const [policy, values] of Object.entries(settings)) {
+        const entry = merged[policy];
+        merged[policy] = typeof entry === "string" ? { enforcementLevel: entry, ...values } : { ...(entry as Record<string, unknown> | undefined), ...values };
+    }
+    return merged;
 }
 
 export function isMandatory(violation: Violation): boolean {
