@@ -3,7 +3,7 @@
 // address the pods' hostAliases give every cluster name. The engine sits behind a small
 // interface (ContainerEngine); podman is the one implementation, through `podman kube play`.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import http from "node:http";
 import path from "node:path";
@@ -269,8 +269,7 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
         // The gateway address exists once the first pod joined the network: now the host's
         // side can listen on it. The pods wait for their database meanwhile, as in a cluster.
         const databasePort = Number(new URL(plan.databaseUrl).port || 5432);
-        const hbaFile = path.join(options.stateDir, "pg_hba.conf");
-        postgres = await startLocalPostgres(options.stateDir, progress, { addresses: [network.gateway], port: databasePort, hbaFile: writeHba(hbaFile, network.subnet) });
+        postgres = await startLocalPostgres(options.stateDir, progress, { addresses: [network.gateway], port: databasePort, hba: hbaLines(network.subnet) });
         await prepareDatabase(postgres, plan.databaseUrl);
         progress(`PostgreSQL on ${network.gateway}:${databasePort} and 127.0.0.1:${databasePort}`);
 
@@ -318,10 +317,8 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
     }
 }
 
-function writeHba(file: string, subnet: string): string {
+function hbaLines(subnet: string): string[] {
     // The admin connects over loopback (trust, as the plain dev mode does); pods must use the
     // Secret's password.
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, ["local all all trust", "host all all 127.0.0.1/32 trust", `host all all ${subnet} scram-sha-256`, ""].join("\n"));
-    return file;
+    return ["local all all trust", "host all all 127.0.0.1/32 trust", `host all all ${subnet} scram-sha-256`];
 }
