@@ -1,4 +1,4 @@
-// The README's observability tables are the code's: the port-forward lines name the Services
+// docs/observability.md's tables are the code's: the port-forward lines name the Services
 // the charts create, and the chart table lists the pins the program installs.
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -8,10 +8,9 @@ import { portForwardLine, portForwards, uiServices } from "../../components/obse
 import { defaultObservability } from "../../stacks/observability";
 import { defaultConfig } from "../../stacks/defaults";
 
-const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-const section = readme.slice(readme.indexOf("## Observability"), readme.indexOf("## Check a change offline"));
+const section = readFileSync(path.join(__dirname, "..", "..", "docs", "observability.md"), "utf8");
 
-describe("README observability section", () => {
+describe("docs/observability.md", () => {
     const namespace = defaultObservability().namespace;
     const services = uiServices(namespace, defaultConfig().istio.tracing.collector);
 

@@ -4,10 +4,9 @@ import { expect } from "chai";
 import { z } from "zod";
 import { stackConfigSchema } from "../../stacks/schema";
 
-// The README's config reference is what users type into Pulumi.<stack>.yaml: every key it
+// docs/configuration.md, the config reference, is what users type into Pulumi.<stack>.yaml: every key it
 // names must exist in the schema, and every leaf of the schema must be documented.
-const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-const section = readme.slice(readme.indexOf("## Stack configuration reference"), readme.indexOf("## Testing"));
+const section = readFileSync(path.join(__dirname, "..", "..", "docs", "configuration.md"), "utf8");
 
 /** `a.b` / `.c` rows name `a.b` and `a.c`. */
 function documentedKeys(): string[] {
@@ -35,7 +34,7 @@ function schemaKeys(schema: z.core.$ZodType, prefix = ""): string[] {
     });
 }
 
-describe("README config reference", () => {
+describe("docs/configuration.md: the config reference", () => {
     const documented = documentedKeys();
     const known = schemaKeys(stackConfigSchema);
     const isDocumented = (key: string) => documented.some((doc) => key === doc || key.startsWith(`${doc}.`));

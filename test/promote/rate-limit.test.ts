@@ -95,8 +95,8 @@ describe("local tools under the dev edge's rate limit (services/dev/source-addre
         expect(() => shopperSource(254 * 256)).to.throw(RangeError, /outside 0\.\.65023/);
     });
 
-    it("the README states the addresses the code uses", () => {
-        const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    it("the docs state the addresses the code uses", () => {
+        const readme = readFileSync(path.join(__dirname, "..", "..", "docs", "canary.md"), "utf8");
         expect(readme).to.contain(`from its own loopback address (${toolSources.promote}; verify sends from ${toolSources.verify} and loadgen's shoppers\nfrom 127.1.x.y`);
         expect(shopperSource(0)).to.match(/^127\.1\.\d+\.\d+$/);
         const services = readFileSync(path.join(__dirname, "..", "..", "services", "README.md"), "utf8");

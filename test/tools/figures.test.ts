@@ -29,7 +29,7 @@ describe("npm run figures", () => {
         expect(args.slice(0, 2)).to.deep.equal([path.join("node_modules", "mocha", "bin", "mocha.js"), "--no-config"]);
         for (const required of mocharc.require) expect(args).to.include(required);
         expect(args.at(-1)).to.equal("test/a.test.ts");
-        expect(readFileSync(path.join(root, "README.md"), "utf8")).to.contain("each `--test <file>`\nadds a timed mocha run of those test files");
+        expect(readFileSync(path.join(root, "docs", "development.md"), "utf8")).to.contain("each `--test <file>`\nadds a timed mocha run of those test files");
     });
 
     it("prints the prod render's and check's wall and CPU time", () => {

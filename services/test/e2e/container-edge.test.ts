@@ -93,8 +93,8 @@ describe("container mode's edge: one behaviour with the process mode", () => {
         expect(() => containerRouting({ split: defaultProductSplit }, objects, () => podUrl, undefined as never, () => ({}))).to.throw(DevError, "the rendered Deployments set BODY_LIMIT_BYTES to 1000, 2000: the local edge needs one value");
     });
 
-    it("the README says so", () => {
-        const readme = readFileSync(path.join(__dirname, "..", "..", "..", "README.md"), "utf8");
+    it("docs/local.md says so", () => {
+        const readme = readFileSync(path.join(__dirname, "..", "..", "..", "docs", "local.md"), "utf8");
         expect(readme).to.contain("with the local stack's split and the same edge rules: a body over\nthe pods' `BODY_LIMIT_BYTES` gets the services' 413 before it is forwarded");
     });
 });
