@@ -59,7 +59,7 @@ export function deployerIssues(config: DeployerView): { path: string[]; input: u
         issues.push({
             path: ["deployer", "network"],
             input: undefined,
-            message: `is required with ${privateParts.join(" and ")}: the deploy job reaches the private endpoints only from a network peered with the stack's (docs/deploying.md)`,
+            message: `is required with ${privateParts.join(" and ")}: the deploy job reaches the private endpoints only from a network peered with the stack's (docs/first-deploy.md)`,
         });
     }
     // Without a group, the only admin is whoever ran Pulumi last, and a person's run and CI's run

@@ -29,7 +29,7 @@ export function placeholderKeys(config: PlaceholderView): Placeholder[] {
     const found: Placeholder[] = [];
     for (const field of ["issuer", "jwksUri"] as const) {
         const value = config.auth[field];
-        if (isExampleId(value)) found.push({ key: `auth.${field}`, value: value!, fix: "your identity provider's value (docs/deploying.md)" });
+        if (isExampleId(value)) found.push({ key: `auth.${field}`, value: value!, fix: "your identity provider's value (docs/first-deploy.md)" });
     }
     const network = config.deployer?.network;
     if (network && isExampleId(network.virtualNetworkId)) {

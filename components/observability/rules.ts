@@ -136,12 +136,19 @@ function certificates(): AlertRule[] {
     ];
 }
 
+/** The runbooks, one section per alert (the heading is the alert's name), path from the repository root. */
+export const runbookPage = "docs/operations.md";
+
+/** The `runbook_url` annotation (the kube-prometheus convention) of an alert: its runbook section. */
+export const runbookUrl = (alert: string) => `${runbookPage}#${alert.toLowerCase()}`;
+
 export function alertGroups(inputs: RuleInputs): RuleGroup[] {
+    const withRunbook = (rules: AlertRule[]) => rules.map((rule) => ({ ...rule, annotations: { ...rule.annotations, runbook_url: runbookUrl(rule.alert) } }));
     return [
-        { name: "ecommerce-service-slo", rules: perService(inputs) },
-        { name: "ecommerce-orders-availability", rules: ordersBurnRate(inputs) },
-        { name: "ecommerce-canary", rules: canary(inputs) },
-        { name: "ecommerce-platform", rules: platform(inputs) },
-        { name: "ecommerce-certificates", rules: certificates() },
+        { name: "ecommerce-service-slo", rules: withRunbook(perService(inputs)) },
+        { name: "ecommerce-orders-availability", rules: withRunbook(ordersBurnRate(inputs)) },
+        { name: "ecommerce-canary", rules: withRunbook(canary(inputs)) },
+        { name: "ecommerce-platform", rules: withRunbook(platform(inputs)) },
+        { name: "ecommerce-certificates", rules: withRunbook(certificates()) },
     ];
 }

@@ -3,21 +3,22 @@
 // address the pods' hostAliases give every cluster name. The engine sits behind a small
 // interface (ContainerEngine); podman is the one implementation, through `podman kube play`.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import http from "node:http";
 import path from "node:path";
 import pg from "pg";
-import { planContainers, type ContainerPlan, type KubeObject, type Workload } from "./container-manifests";
+import { planContainers, type ContainerPlan, type Deployment, type KubeObject, type Workload } from "./container-manifests";
 import { DevError } from "./errors";
 import { faultGate, type Faults } from "./faults";
 import { startLocalPostgres, type LocalPostgres } from "./postgres";
 import { ephemeralDevIssuer, type DevIssuer } from "./issuer";
 import type { RateBudget } from "./ratelimit";
-import { createRouter, listenRouter } from "./router";
-import { createEdgeRouter } from "./stack";
+import { createRouter, listenRouter, type RouterOptions } from "./router";
+import { createEdgeRouter, routerBodyLimit } from "./stack";
 import type { Backend, ProductSplit, RandomSource } from "./routes";
 import type { RunningStack } from "./stack";
+import type { ServiceName } from "../src/runtime/service-names";
 
 export interface EngineNetwork {
     readonly name: string;
@@ -155,6 +156,38 @@ export interface ContainerStackOptions {
     readonly issuer?: DevIssuer;
     /** The stack's edge rate limit per client address; none when omitted. */
     readonly rateBudget?: RateBudget;
+    /** The stack's route timeout per service (ms), enforced by the router. */
+    readonly routeTimeoutMs?: Readonly<Partial<Record<ServiceName, number>>>;
+}
+
+/**
+ * The edge's and the mesh's router options in container mode: the rules npm run dev's processes
+ * get (stack.ts), so one edge answers alike in both modes. Above all the body limit: the router
+ * answers an oversized body 413 itself, with the limit the pods run with, since a pod that
+ * answers 413 mid-upload raced the router into 502 (passthrough.ts).
+ */
+export function containerRouting(
+    options: Pick<ContainerStackOptions, "split" | "random" | "rateBudget" | "routeTimeoutMs">,
+    objects: readonly KubeObject[],
+    backendUrl: RouterOptions["backendUrl"],
+    issuer: DevIssuer,
+    faults: () => Faults,
+) {
+    const routing = { split: options.split, backendUrl, random: options.random, bodyLimitBytes: podBodyLimit(objects), routeTimeoutMs: options.routeTimeoutMs };
+    // Faults apply to mesh callers only; the edge router strips their headers.
+    return { edgeOptions: { ...routing, issuer, rateBudget: options.rateBudget, faults }, meshOptions: { ...routing, gate: faultGate(faults, options.random) } };
+}
+
+/** BODY_LIMIT_BYTES as the rendered Deployments set it (the services' default when none does); one value for the one router. */
+function podBodyLimit(objects: readonly KubeObject[]): number {
+    const values = new Set<string>();
+    for (const object of objects.filter((o): o is Deployment => o.kind === "Deployment")) {
+        for (const container of object.spec.template.spec.containers) {
+            for (const env of container.env ?? []) if (env.name === "BODY_LIMIT_BYTES" && env.value !== undefined) values.add(env.value);
+        }
+    }
+    if (values.size > 1) throw new DevError(`the rendered Deployments set BODY_LIMIT_BYTES to ${[...values].join(", ")}: the local edge needs one value`);
+    return routerBodyLimit(values.values().next().value);
 }
 
 export interface RunningContainerStack extends RunningStack {
@@ -269,16 +302,13 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
         // The gateway address exists once the first pod joined the network: now the host's
         // side can listen on it. The pods wait for their database meanwhile, as in a cluster.
         const databasePort = Number(new URL(plan.databaseUrl).port || 5432);
-        const hbaFile = path.join(options.stateDir, "pg_hba.conf");
-        postgres = await startLocalPostgres(options.stateDir, progress, { addresses: [network.gateway], port: databasePort, hbaFile: writeHba(hbaFile, network.subnet) });
+        postgres = await startLocalPostgres(options.stateDir, progress, { addresses: [network.gateway], port: databasePort, hba: hbaLines(network.subnet) });
         await prepareDatabase(postgres, plan.databaseUrl);
         progress(`PostgreSQL on ${network.gateway}:${databasePort} and 127.0.0.1:${databasePort}`);
 
         const backendUrl = (backend: Backend) => byBackend.get(key(backend.service, backend.version ?? "v1"));
         let faults: Faults = {};
-        const edgeOptions = { split: options.split, backendUrl, random: options.random, issuer, rateBudget: options.rateBudget, faults: () => faults };
-        // Faults apply to mesh callers only; the edge router strips their headers.
-        const meshOptions = { split: options.split, backendUrl, random: options.random, gate: faultGate(() => faults, options.random) };
+        const { edgeOptions, meshOptions } = containerRouting(options, objects, backendUrl, issuer, () => faults);
         // A stack file edit (promote --local) swaps the split and faults of both listeners.
         const reroute = (split: ProductSplit, newFaults: Faults) => {
             edgeOptions.split = meshOptions.split = split;
@@ -319,10 +349,8 @@ export async function startContainerStack(options: ContainerStackOptions): Promi
     }
 }
 
-function writeHba(file: string, subnet: string): string {
+function hbaLines(subnet: string): string[] {
     // The admin connects over loopback (trust, as the plain dev mode does); pods must use the
     // Secret's password.
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, ["local all all trust", "host all all 127.0.0.1/32 trust", `host all all ${subnet} scram-sha-256`, ""].join("\n"));
-    return file;
+    return ["local all all trust", "host all all 127.0.0.1/32 trust", `host all all ${subnet} scram-sha-256`];
 }

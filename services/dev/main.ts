@@ -94,7 +94,7 @@ async function main(): Promise<number> {
         }
         const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "containers");
         stack = containerManifest
-            ? await startContainerStack({ manifestFile: containerManifest, split, host: process.env.HOST ?? "127.0.0.1", port, stateDir, progress, signal: stopSignal.signal, issuer, rateBudget })
+            ? await startContainerStack({ manifestFile: containerManifest, split, host: process.env.HOST ?? "127.0.0.1", port, stateDir, progress, signal: stopSignal.signal, issuer, rateBudget, routeTimeoutMs })
             : await startStack({
             databaseUrl: databaseUrl!,
             split,

@@ -1,10 +1,12 @@
 // Finds or starts the PostgreSQL server the dev services use. A cluster in a directory of
 // the repo (initdb on first run) keeps data across restarts; DATABASE_URL skips all of this.
+// As root, where the postgres user cannot reach the repo, the cluster lives under /var/tmp (cluster-dir.ts).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, chownSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, chownSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { Child } from "./child";
+import { clusterDir } from "./cluster-dir";
 import { DevError } from "./errors";
 import { freePort } from "./ports";
 
@@ -108,14 +110,16 @@ async function connectWhenUp(config: pg.ClientConfig, server: Child, timeoutMs: 
 export interface ExtraListen {
     readonly addresses: readonly string[];
     readonly port: number;
-    /** A pg_hba.conf that admits those clients. */
-    readonly hbaFile: string;
+    /** The lines of a pg_hba.conf that admits those clients (written beside the cluster, where the server can read it). */
+    readonly hba: readonly string[];
 }
 
 /** Starts (and on first use creates) the cluster under `stateDir`, with an `ecommerce` database in it. */
-export async function startLocalPostgres(stateDir: string, progress: (line: string) => void, listen?: ExtraListen): Promise<LocalPostgres> {
+export async function startLocalPostgres(wantedDir: string, progress: (line: string) => void, listen?: ExtraListen): Promise<LocalPostgres> {
     const bin = findServerBinaries();
     const owner = serverUser();
+    const { dir: stateDir, moved } = clusterDir(wantedDir, owner.uid === undefined ? undefined : { uid: owner.uid, gid: owner.gid! });
+    if (moved) progress(moved);
     const dataDir = path.join(stateDir, "data");
     const socketDir = path.join(stateDir, "run");
     ownedDir(stateDir, owner);
@@ -132,7 +136,9 @@ export async function startLocalPostgres(stateDir: string, progress: (line: stri
         );
     }
     const port = listen?.port ?? (await freePort());
-    const listenArgs = listen ? ["-c", `listen_addresses=${["127.0.0.1", ...listen.addresses].join(",")}`, "-c", `hba_file=${listen.hbaFile}`] : [];
+    const hbaFile = path.join(stateDir, "pg_hba.conf");
+    if (listen) writeFileSync(hbaFile, [...listen.hba, ""].join("\n"));
+    const listenArgs = listen ? ["-c", `listen_addresses=${["127.0.0.1", ...listen.addresses].join(",")}`, "-c", `hba_file=${hbaFile}`] : [];
     const server = new Child({
         name: "postgres",
         command: path.join(bin, "postgres"),

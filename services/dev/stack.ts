@@ -53,6 +53,11 @@ export interface Instance {
     readonly child: Child;
 }
 
+/** The body limit the router enforces for services run with BODY_LIMIT_BYTES=`value` (their default when unset). */
+export function routerBodyLimit(value: string | undefined): number {
+    return Number(value ?? defaultBodyLimitBytes);
+}
+
 /** The ingress gateway's stand-in: the rate limit first, then the JWKS and the access rules, then routing. */
 export function createEdgeRouter(options: RouterOptions & { readonly issuer: DevIssuer; readonly rateBudget?: RateBudget; readonly faults?: () => Faults }): http.Server {
     const gates = [
@@ -156,7 +161,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const backendUrl = (backend: Backend) => byBackend.get(key(backend.service, backend.version ?? defaultVersion));
 
     // The router refuses what the services would refuse, with the limit they run with.
-    const bodyLimitBytes = Number(options.serviceEnv?.BODY_LIMIT_BYTES ?? process.env.BODY_LIMIT_BYTES ?? defaultBodyLimitBytes);
+    const bodyLimitBytes = routerBodyLimit(options.serviceEnv?.BODY_LIMIT_BYTES ?? process.env.BODY_LIMIT_BYTES);
     const routing = { split: options.split, backendUrl, random: options.random, bodyLimitBytes, routeTimeoutMs: options.routeTimeoutMs };
     let faults = options.faults ?? {};
     // Every listener's options, so a reroute reaches the edge and the callers' sidecars alike.

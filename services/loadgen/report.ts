@@ -50,9 +50,9 @@ export function formatSummary({ stats, elapsedSeconds }: LoadResult): string {
         `loadgen summary: ${elapsedSeconds.toFixed(1)} s`,
         table,
         `product versions served: ${versions || "none seen"}`,
-        // Every shopper sends from this machine, so they share one client's budget at the edge.
+        // Each shopper has a client's budget at the edge (its own address on loopback, the machine's elsewhere).
         ...(limited > 0
-            ? [`rate limited: ${limited} of ${stats.requests} answers were 429 from the edge's rate limit (rateLimit: a budget per client address, which all shoppers here share); the rest measure the system behind it`]
+            ? [`rate limited: ${limited} of ${stats.requests} answers were 429 from the edge's rate limit (rateLimit: a budget per client address; each 429 was waited out for its Retry-After); the rest measure the system behind it`]
             : []),
     ].join("\n");
 }

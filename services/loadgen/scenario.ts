@@ -86,9 +86,10 @@ export function chooseAction(draw: number): Action {
     return actions[actions.length - 1];
 }
 
-/** The products to shop from, read once from the catalogue; product 1 if that fails. */
-export async function loadCatalogue(client: EdgeClient): Promise<CatalogueItem[]> {
-    const answer = await client.send("GET /api/products", "/api/products");
+/** The products to shop from, read once from the catalogue (a 429 is waited out until `deadline`); product 1 if that fails. */
+export async function loadCatalogue(client: EdgeClient, deadline = 0): Promise<CatalogueItem[]> {
+    let answer = await client.send("GET /api/products", "/api/products");
+    while (answer.status === 429 && performance.now() < deadline) answer = await client.send("GET /api/products", "/api/products");
     const products = (answer.body as { products?: CatalogueItem[] } | undefined)?.products ?? [];
     const items = products.map(({ id, price }) => ({ id: String(id), price })).filter((item) => Number.isInteger(item.price));
     return items.length > 0 ? items : [{ id: "1", price: 999 }];

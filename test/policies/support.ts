@@ -1,30 +1,18 @@
 // Shared by the policy tests: captures of the real program (tools/capture) per stack and set of
-// config overrides, cached per test run, and small helpers to mutate and query them.
+// config overrides, cached per test run (test/support/stacks.ts), and small helpers to mutate and query them.
 
 import * as path from "node:path";
-import { type CapturedResource, captureStack } from "../../tools/capture/capture";
-import { readStackFile, setConfigPath } from "../../tools/capture/stackFile";
+import type { CapturedResource } from "../../tools/capture/capture";
+import { capture as captureShared } from "../support/stacks";
 import { type PolicyConfig, runPolicies, type Violation } from "../../policies/runner";
 
 export const projectDir = path.resolve(__dirname, "..", "..");
 export const project = "ecommerce-mesh";
 export type StackName = "local" | "dev" | "prod";
 
-const cache = new Map<string, CapturedResource[]>();
-
-/** The resources the program registers for a stack file, with `pulumi config set --path`-style overrides. */
+/** The resources the program registers for a stack file, with `pulumi config set --path`-style overrides (one capture per run, shared with the program tests). */
 export async function capture(stack: StackName, ...overrides: string[]): Promise<CapturedResource[]> {
-    const key = `${stack}|${overrides.join("|")}`;
-    let resources = cache.get(key);
-    if (!resources) {
-        const config = readStackFile(projectDir, stack, project);
-        for (const assignment of overrides) {
-            setConfigPath(config, project, assignment);
-        }
-        resources = (await captureStack({ projectDir, project, stack, config })).resources;
-        cache.set(key, resources);
-    }
-    return structuredClone(resources);
+    return (await captureShared(stack, ...overrides)).resources;
 }
 
 /** The captured resource of a type (full token or its last segment, e.g. "Deployment") and name. */

@@ -7,7 +7,7 @@ import { cnpgChart } from "../../components/builders/cnpg";
 import { databaseDefaults } from "../../stacks/databaseDefaults";
 import { postgresSkus } from "../../stacks/postgresSkus";
 
-const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+const readme = readFileSync(path.join(__dirname, "..", "..", "docs", "deploying.md"), "utf8");
 const section = readme.slice(readme.indexOf("### The data tier (PostgreSQL)"), readme.indexOf("### Move the canary")).replace(/\s+/g, " ");
 const tierNames = { Burstable: "Burstable", GeneralPurpose: "General Purpose", MemoryOptimized: "Memory Optimized" };
 

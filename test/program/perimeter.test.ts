@@ -160,7 +160,7 @@ describe("the mesh perimeter, per shipped stack", () => {
 });
 
 describe("README: the NetworkPolicy table", () => {
-    const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const readme = readFileSync(path.join(__dirname, "..", "..", "docs", "security.md"), "utf8");
     const start = readme.indexOf("| NetworkPolicy | Direction | Peers | Ports |");
     const table = readme.slice(start, readme.indexOf("\n\n", start));
 

@@ -1,4 +1,4 @@
-// The README's "Who may call what" section: its route table is the generated one, its token
+// docs/security.md's "Who may call what" section: its route table is the generated one, its token
 // commands parse, and the keys it tells dev and prod to set exist.
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -9,10 +9,10 @@ import { loadStackConfig } from "../../stacks";
 import { capture, stackConfig } from "../support/stacks";
 import { fromPulumiConfig } from "../../stacks/load";
 
-const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-const section = readme.slice(readme.indexOf("## Who may call what"), readme.indexOf("## Stack configuration reference"));
+const readme = readFileSync(path.join(__dirname, "..", "..", "docs", "security.md"), "utf8");
+const section = readme.slice(readme.indexOf("## Who may call what"));
 
-describe("README: who may call what", () => {
+describe("docs/security.md: who may call what", () => {
     it("shows the route table generated from the API surface", () => {
         expect(section, "regenerate with: node -r ts-node/register/transpile-only tools/docs/accessTable.ts").to.contain(accessTable());
     });

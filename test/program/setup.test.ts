@@ -1,6 +1,6 @@
 // The README's set-up: the Node CI uses, one clear stop on an older Node, and every
 // dependency install script reviewed in allowScripts.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -28,6 +28,14 @@ describe("set-up: Node and npm", function () {
             expect(minimum, dir).to.be.at.most(Number(read(".nvmrc").trim()));
             expect(read(path.join(dir, ".npmrc")).split("\n"), dir).to.include("engine-strict=true");
         }
+    });
+
+    it("npm ci is warning-free: allowScripts lives only in the root package.json (npm ignores a workspace's, with a warning)", () => {
+        for (const workspace of ["policies", "services"]) expect(JSON.parse(read(path.join(workspace, "package.json"))), workspace).to.not.have.property("allowScripts");
+        const dryRun = spawnSync("npm", ["ci", "--dry-run"], { cwd: root, encoding: "utf8" });
+        expect(dryRun.status, dryRun.stderr).to.equal(0);
+        expect(`${dryRun.stdout}${dryRun.stderr}`.split("\n").filter((line) => line.startsWith("npm warn"))).to.deep.equal([]);
+        expect(read("README.md")).to.contain("npm ignores a workspace's own `allowScripts`\nwith a warning, so the field lives only there");
     });
 
     it("every installed dependency with an install script (the workspaces' too) is approved or denied in the root's allowScripts", () => {

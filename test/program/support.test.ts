@@ -19,7 +19,8 @@ import {
 import { readStackFile } from "../../tools/capture/stackFile";
 import { projectDir } from "../support/stacks";
 
-const readme = readFileSync(path.join(projectDir, "README.md"), "utf8");
+const operations = readFileSync(path.join(projectDir, "docs", "operations.md"), "utf8");
+const deploying = readFileSync(path.join(projectDir, "docs", "deploying.md"), "utf8");
 const day = "2026-12-01";
 
 describe("the support table", () => {
@@ -72,16 +73,16 @@ describe("defaults and stack files pinned from the support table", () => {
     });
 });
 
-describe("README and the support table", () => {
+describe("docs and the support table", () => {
     it("shows the table generated from policies/support-table.json, every row", () => {
-        const start = readme.indexOf("<!-- support-table:start -->\n");
-        const end = readme.indexOf("<!-- support-table:end -->");
+        const start = operations.indexOf("<!-- support-table:start -->\n");
+        const end = operations.indexOf("<!-- support-table:end -->");
         expect(start, "support-table markers").to.be.greaterThan(0);
-        expect(readme.slice(start + "<!-- support-table:start -->\n".length, end)).to.equal(renderSupportMarkdown());
+        expect(operations.slice(start + "<!-- support-table:start -->\n".length, end)).to.equal(renderSupportMarkdown());
     });
 
     it("names the pinned versions and their support in the prerequisites of 'Using it for real'", () => {
-        const prerequisites = readme.slice(readme.indexOf("## Using it for real"), readme.indexOf("```sh", readme.indexOf("## Using it for real")));
+        const prerequisites = deploying.slice(deploying.indexOf("## Using it for real"), deploying.indexOf("```sh", deploying.indexOf("## Using it for real")));
         const { istio, cluster } = defaultConfig();
         const k8s = aksRow(cluster.kubernetesVersion)!;
         const supported = istioRow(istio.version)!.kubernetes;

@@ -75,8 +75,8 @@ describe("docs/tls.md", function () {
         says(`npm run verify -- --target https://localhost:${defaultTlsPort} --stack dev --ca ${path.basename(defaultTlsDir())}/ca.pem`);
     });
 
-    it("README's 'The name and its certificate' says the same lifetime, role and Secret", () => {
-        const readme = readFileSync(path.join(projectDir, "README.md"), "utf8").replace(/\s+/g, " ");
+    it("docs/deploying.md's 'The name and its certificate' says the same lifetime, role and Secret", () => {
+        const readme = readFileSync(path.join(projectDir, "docs", "deploying.md"), "utf8").replace(/\s+/g, " ");
         const cert = edgeCertificateSpec({ ...defaultEdge(), domain: "x.example.com" } as EdgeConfig, "edge-tls");
         expect(readme).to.contain(`it renews ${parseInt(cert.renewBefore) / 24} days before the ${parseInt(cert.duration) / 24}-day certificate ends`);
         expect(readme).to.contain("allowed only *DNS Zone Contributor* on that zone");

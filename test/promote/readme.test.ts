@@ -9,11 +9,12 @@ import { orderAttempts } from "../../tools/verify/checks";
 import { usage as verifyUsage } from "../../tools/verify/args";
 import { neighbourDistance, significance, splitSampleSize } from "../../tools/verify/stats";
 
-const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+const readme = readFileSync(path.join(__dirname, "..", "..", "docs", "canary.md"), "utf8");
 /** From a heading to the next one of its level. */
 const section = (heading: string) => {
     const start = readme.indexOf(heading);
-    return readme.slice(start, readme.indexOf("\n## ", start + 1));
+    const end = readme.indexOf("\n## ", start + 1);
+    return readme.slice(start, end < 0 ? undefined : end);
 };
 const verify = section("## Verify a deploy");
 const promote = section("## Promote a canary");

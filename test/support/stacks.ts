@@ -18,7 +18,26 @@ export function stackConfig(stack: string, ...assignments: string[]): StackFileC
     return config;
 }
 
-export function capture(stack: string, ...assignments: string[]): Promise<Capture> {
+// One capture per distinct stack and overrides per test run, shared by every test file (the
+// program and the policy tests alike): a capture evaluates the whole program under mocks, the
+// slowest step of the suite. Each caller gets its own copy, so a test that edits one cannot
+// change what the next one reads. The map hangs off globalThis because each capture clears the
+// project's modules from require's cache (tools/capture), this one included.
+const captures: Map<string, Promise<Capture>> = ((globalThis as Record<symbol, unknown>)[Symbol.for("ecommerce-mesh.captures")] ??= new Map()) as Map<string, Promise<Capture>>;
+
+export async function capture(stack: string, ...assignments: string[]): Promise<Capture> {
+    const key = JSON.stringify([stack, ...assignments]);
+    let captured = captures.get(key);
+    if (!captured) {
+        captured = captureStack({ projectDir, project, stack, config: stackConfig(stack, ...assignments) });
+        captures.set(key, captured);
+        captured.catch(() => captures.delete(key)); // a failed capture is not remembered
+    }
+    return structuredClone(await captured);
+}
+
+/** A capture of its own, never shared: for a test that changes the runtime the program sees (pulumi.runtime.hasEngine). */
+export function captureUncached(stack: string, ...assignments: string[]): Promise<Capture> {
     return captureStack({ projectDir, project, stack, config: stackConfig(stack, ...assignments) });
 }
 

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { npmCiArgs } from "../../tools/perf/figures";
+import { mochaArgs, npmCiArgs } from "../../tools/perf/figures";
 
 const root = path.resolve(__dirname, "..", "..");
 const figures = (...args: string[]) =>
@@ -17,6 +18,18 @@ describe("npm run figures", () => {
         const notCheckout = figures("--checkout", "/tmp");
         expect(notCheckout.status).to.equal(2);
         expect(notCheckout.stderr).to.contain("--checkout /tmp: not an installed ecommerce-mesh checkout");
+        const noTest = figures("--test", "test/nowhere.test.ts");
+        expect(noTest.status).to.equal(2);
+        expect(noTest.stderr).to.contain(`--test test/nowhere.test.ts: no such file in ${root}`);
+    });
+
+    it("times --test files as the infra suite runs them: its mocha, ts-node, one run per checkout", () => {
+        const mocharc = JSON.parse(readFileSync(path.join(root, ".mocharc.json"), "utf8")) as { require: string[]; extension: string[] };
+        const args = mochaArgs(["test/a.test.ts"]);
+        expect(args.slice(0, 2)).to.deep.equal([path.join("node_modules", "mocha", "bin", "mocha.js"), "--no-config"]);
+        for (const required of mocharc.require) expect(args).to.include(required);
+        expect(args.at(-1)).to.equal("test/a.test.ts");
+        expect(readFileSync(path.join(root, "docs", "development.md"), "utf8")).to.contain("each `--test <file>`\nadds a timed mocha run of those test files");
     });
 
     it("prints the prod render's and check's wall and CPU time", () => {

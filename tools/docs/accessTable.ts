@@ -1,5 +1,5 @@
-// The README's "Who may call what" table, generated from the API surface. Run this file to
-// print it; test/program/readme.test.ts fails when the README's copy differs.
+// docs/security.md's "Who may call what" table, generated from the API surface. Run this file to
+// print it; test/program/readme.test.ts fails when the copy in docs/ differs.
 import { apiRoutes, type ApiRoute } from "../../services/src/runtime/api-surface";
 
 function who(route: ApiRoute): string {

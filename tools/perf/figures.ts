@@ -3,14 +3,16 @@
 // and of a clean `npm ci` in a copy of the checkout with the size of what it installed
 // (with `--cold-cache`, from an empty npm cache, so the registry downloads are timed too). Each
 // `--checkout` (e.g. the commit before a change, then this one) is measured the same way,
-// runs interleaved, so a busy machine weighs on all of them alike.
+// runs interleaved, so a busy machine weighs on all of them alike. Each `--test <file>` adds
+// one mocha run of those files per checkout (the infra suite's way), to time a change to the
+// tests' own set-up, such as the captures they share.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-const usage = "usage: npm run figures [-- --runs <1-20, default 3>] [--checkout <dir, default this one>]... [--no-install] [--cold-cache]";
+const usage = "usage: npm run figures [-- --runs <1-20, default 3>] [--checkout <dir, default this one>]... [--test <file>]... [--no-install] [--cold-cache]";
 
 /** CPU ms of this process's finished children (utime + stime of waited-for children, /proc). */
 function childrenCpuMs(): number {
@@ -64,6 +66,11 @@ export function npmCiArgs(cache?: string): string[] {
     return ["ci", "--no-audit", "--no-fund", ...(cache ? ["--cache", cache] : [])];
 }
 
+/** mocha's arguments for `files`, as the infra suite runs them (its .mocharc, without the reporter). */
+export function mochaArgs(files: readonly string[]): string[] {
+    return [path.join("node_modules", "mocha", "bin", "mocha.js"), "--no-config", "-r", "ts-node/register/transpile-only", "--extension", "ts", "--timeout", "120000", "--reporter", "dot", ...files];
+}
+
 /** Copies what `npm ci` reads (the tracked files) into a fresh dir, installs there, measures. */
 function install(checkout: string, npm: string, coldCache: boolean): string {
     const scratch = mkdtempSync(path.join(tmpdir(), "figures-install-"));
@@ -88,7 +95,7 @@ function main(): void {
     let values;
     try {
         ({ values } = parseArgs({
-            options: { runs: { type: "string", default: "3" }, checkout: { type: "string", multiple: true }, "no-install": { type: "boolean", default: false }, "cold-cache": { type: "boolean", default: false } },
+            options: { runs: { type: "string", default: "3" }, checkout: { type: "string", multiple: true }, test: { type: "string", multiple: true }, "no-install": { type: "boolean", default: false }, "cold-cache": { type: "boolean", default: false } },
         }));
     } catch (error) {
         console.error(`figures: ${(error as Error).message}\n${usage}`);
@@ -105,6 +112,11 @@ function main(): void {
             console.error(`figures: --checkout ${checkout}: not an installed ecommerce-mesh checkout (needs Pulumi.prod.yaml and node_modules)`);
             process.exit(2);
         }
+        const missing = (values.test ?? []).find((file) => !existsSync(path.join(checkout, file)));
+        if (missing) {
+            console.error(`figures: --test ${missing}: no such file in ${checkout}`);
+            process.exit(2);
+        }
     }
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const out = mkdtempSync(path.join(tmpdir(), "figures-render-"));
@@ -112,14 +124,17 @@ function main(): void {
         console.error(`figures: ${checkouts.join(", ")}; ${runs} run(s) each, interleaved`);
         const render = checkouts.map(() => [] as Timing[]);
         const check = checkouts.map(() => [] as Timing[]);
+        const tests = checkouts.map(() => [] as Timing[]);
         for (let i = 0; i < runs; i++) {
             checkouts.forEach((dir, c) => render[c].push(run("render", npm, ["run", "-s", "render", "--", "--stack", "prod", "--out", out], dir)));
             checkouts.forEach((dir, c) => check[c].push(run("check", npm, ["run", "-s", "check"], dir)));
+            if (values.test) checkouts.forEach((dir, c) => tests[c].push(run("tests", process.execPath, mochaArgs(values.test!), dir)));
         }
         const lines = checkouts.flatMap((checkout, c) => [
             `checkout: ${checkout}`,
             `  npm run render -- --stack prod: ${summary(render[c])}`,
             `  npm run check: ${summary(check[c])}`,
+            ...(values.test ? [`  mocha ${values.test.length} test file(s): ${summary(tests[c])}`] : []),
             ...(values["no-install"] ? [] : [`  clean npm ci: ${install(checkout, npm, values["cold-cache"])}`]),
         ]);
         lines.push(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);

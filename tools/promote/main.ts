@@ -41,7 +41,7 @@ async function run(argv: string[]): Promise<number> {
         analysis,
         maxWaitMs: args.maxWaitMs ?? 5 * parseDuration(analysis.interval)!,
     };
-    if (args.local) await expectDevRouter(args.local);
+    if (args.local) await expectDevRouter(args.local, log);
     const prometheus = args.prometheus ?? devPrometheus(projectDir);
     const release = acquireLock(projectDir, args.stack, log);
     const interrupt = new AbortController();

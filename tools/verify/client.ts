@@ -27,6 +27,8 @@ export class Budget {
         private readonly requestTimeoutMs = 15_000,
         /** Told each time the edge's rate limit makes a request wait. */
         private readonly onRateLimited: (waitMs: number) => void = () => {},
+        /** verify's own loopback source address against npm run dev (services/dev/source-address.ts). */
+        private readonly sendWith: typeof fetch = fetch,
     ) {
         this.deadline = Date.now() + timeoutMs;
     }
@@ -52,7 +54,7 @@ export class Budget {
         if (timeLeft <= 0) throw new BudgetExhausted("time budget used up");
         this.sent++;
         const started = performance.now();
-        const response = await fetch(new URL(path, this.target), {
+        const response = await this.sendWith(new URL(path, this.target), {
             method: init.method ?? "GET",
             headers: { ...(init.authenticated ? this.auth : {}), ...init.headers },
             body: init.body,

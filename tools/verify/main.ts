@@ -1,5 +1,6 @@
 // `npm run verify -- --target <url> --stack <name> ...`: the testing guide as a program; see args.ts.
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
+import { fetchFrom, toolSources } from "../../services/dev/source-address";
 import { describeFailure, finish, projectDir } from "../render/main";
 import { loadStackInput } from "../render/evaluate";
 import { parseVerifyArgs, usage } from "./args";
@@ -49,7 +50,9 @@ async function main(argv: string[]): Promise<void> {
             // fetch (the other checks) then trusts the private CA too.
             setDefaultCACertificates([...getCACertificates("default"), args.ca]);
         }
-        const budget = new Budget(args.target, args.maxRequests, args.timeoutMs, await customerAuth(args.token), undefined, rateLimited);
+        const sourced = await fetchFrom(args.target, toolSources.verify);
+        if (sourced.note) progress(sourced.note);
+        const budget = new Budget(args.target, args.maxRequests, args.timeoutMs, await customerAuth(args.token), undefined, rateLimited, sourced.fetch);
         progress(`checking ${args.target} against stack ${args.stack} (at most ${args.maxRequests} requests, ${args.timeoutMs / 1000}s)`);
         const results = await runChecks({ budget, config, progress });
         if (args.target.startsWith("https:")) {

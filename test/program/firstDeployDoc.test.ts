@@ -1,4 +1,4 @@
-// docs/deploying.md, claim by claim: its commands run against the shipped prod stack, and every
+// docs/first-deploy.md, claim by claim: its commands run against the shipped prod stack, and every
 // key, range, label, role, policy and file it names is the program's own.
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -12,7 +12,7 @@ import { setConfigPath } from "../../tools/capture/stackFile";
 import { schemaKeys } from "../support/schemaKeys";
 import { project, projectDir, stackConfig } from "../support/stacks";
 
-const doc = readFileSync(path.join(projectDir, "docs", "deploying.md"), "utf8");
+const doc = readFileSync(path.join(projectDir, "docs", "first-deploy.md"), "utf8");
 const deployWorkflow = readFileSync(path.join(projectDir, ".github", "workflows", "deploy.yml"), "utf8");
 const shellLines = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap(([, block]) => block.trim().split("\n"));
 const guid = "6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f";
@@ -28,7 +28,7 @@ function configSets(): { key: string; value: string }[] {
         });
 }
 
-describe("docs/deploying.md", () => {
+describe("docs/first-deploy.md", () => {
     it("sets only schema keys, and its steps turn the shipped prod stack into one a real pulumi up accepts", () => {
         const keys = schemaKeys();
         const config = stackConfig("prod");
