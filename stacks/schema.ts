@@ -234,7 +234,7 @@ export const stackConfigSchema = z
             accessLog: flag,
         }),
         mtls: oneOf(["STRICT", "PERMISSIVE"]),
-        // End-user tokens: the ingress gateway's RequestAuthentication (README: Who may call what).
+        // End-user tokens: the ingress gateway's RequestAuthentication (docs/security.md: Who may call what).
         auth: z.strictObject({
             issuer: matching(/^https?:\/\/\S+$/, "an issuer URL (the token's iss claim), such as https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0"),
             jwksUri: matching(/^https?:\/\/\S+$/, "a JWKS URL such as https://<tenant>.ciamlogin.com/<tenant-id>/discovery/v2.0/keys").optional(),

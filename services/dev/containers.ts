@@ -74,7 +74,7 @@ export class Podman implements ContainerEngine {
             child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
             child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
             child.once("error", (err: NodeJS.ErrnoException) =>
-                reject(err.code === "ENOENT" ? new DevError("podman is not installed: apt-get install podman buildah runc catatonit (see README, Images)") : err),
+                reject(err.code === "ENOENT" ? new DevError("podman is not installed: apt-get install podman buildah runc catatonit (see docs/local.md)") : err),
             );
             child.once("close", (code) => (code === 0 ? resolve(stdout) : reject(new DevError(`podman ${args.slice(0, 3).join(" ")} failed: ${stderr.trim()}`))));
         });

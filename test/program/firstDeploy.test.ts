@@ -141,13 +141,16 @@ describe("first deploy: the config refuses what cannot finish", () => {
         { set: ["cluster.adminGroupObjectIds=[]"], line: /^ecommerce-mesh:cluster\.adminGroupObjectIds: .*is required in prod/ },
     ]);
 
-    it("lists the shipped example ids for the runner's network and the admin group, naming each key", () => {
+    it("lists the shipped example values (tenant, runner network, admin group, the shop's example.com name), naming each key", () => {
         const config = loadStackConfig(fromPulumiConfig(stackConfig("prod").values));
         expect(placeholderKeys(config).map((found) => found.key)).to.deep.equal([
             "auth.issuer",
             "auth.jwksUri",
             "deployer.network.virtualNetworkId",
             "cluster.adminGroupObjectIds.0",
+            "edge.domain",
+            "edge.certificates.email",
+            "edge.certificates.azureDns.zoneName",
         ]);
     });
 
@@ -155,7 +158,7 @@ describe("first deploy: the config refuses what cannot finish", () => {
         const config = loadStackConfig(fromPulumiConfig(stackConfig("prod").values));
         expect(() => refusePlaceholders(config, false)).to.not.throw();
         expect(() => refusePlaceholders(config, true)).to.throw(
-            /\n {2}ecommerce-mesh:deployer\.network\.virtualNetworkId: .* holds the example id .*network your deploy job runs in.*\n {2}ecommerce-mesh:cluster\.adminGroupObjectIds\.0: .*Entra ID group/,
+            /\n {2}ecommerce-mesh:deployer\.network\.virtualNetworkId: .* is an example value .*network your deploy job runs in.*\n {2}ecommerce-mesh:cluster\.adminGroupObjectIds\.0: .*Entra ID group/,
         );
     });
 

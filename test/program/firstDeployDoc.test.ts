@@ -24,7 +24,7 @@ function configSets(): { key: string; value: string }[] {
         .map((line) => {
             const match = /^pulumi config set --path '?([\w.[\]]+)'? (\S+) -s prod$/.exec(line);
             expect(match, line).to.not.equal(null);
-            return { key: match![1], value: match![2].replace(/<[a-z-]*id>/g, guid).replace(/<[a-z-]+>/g, "contoso") };
+            return { key: match![1], value: match![2].replace(/<[a-z-]*id>/g, guid).replace(/<domain>/g, "contoso.com").replace(/<[a-z-]+>/g, "contoso") };
         });
 }
 

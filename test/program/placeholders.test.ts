@@ -1,7 +1,7 @@
 // The shipped example tenant in auth.issuer / auth.jwksUri: checkable offline (Pulumi's mocks, no
 // engine), refused by the program as soon as a real engine runs it (pulumi preview / up).
 import { expect } from "chai";
-import { placeholderKeys, refusePlaceholders } from "../../stacks/placeholders";
+import { isExampleDomain, placeholderKeys, refusePlaceholders } from "../../stacks/placeholders";
 import { fromPulumiConfig, loadStackConfig } from "../../stacks";
 import { capture, captureUncached, stackConfig } from "../support/stacks";
 
@@ -37,11 +37,16 @@ describe("auth placeholders", () => {
         }
     });
 
+    it("takes RFC 2606 names (example.com/.net/.org, .example) for examples, and nothing else", () => {
+        expect(["example.com", "shop.example.com", "shop-dev.example.org", "a.example"].filter((name) => !isExampleDomain(name))).to.deep.equal([]);
+        expect(["shop.contoso.com", "examples.com", "myexample.com", "localhost", "example.com.au"].filter(isExampleDomain)).to.deep.equal([]);
+    });
+
     it("lets a real engine deploy real values", () => {
         const real = { auth: { issuer: "https://contoso.ciamlogin.com/1b2c3d4e-0000-4000-8000-000000000001/v2.0", jwksUri: "https://contoso.ciamlogin.com/1b2c3d4e-0000-4000-8000-000000000001/discovery/v2.0/keys", audiences: ["api://x"] } };
         expect(() => refusePlaceholders(real, true)).to.not.throw();
         expect(() => refusePlaceholders(loadShipped("prod"), false)).to.not.throw();
-        expect(() => refusePlaceholders(loadShipped("prod"), true)).to.throw(/auth\.issuer: .*example id[\s\S]*auth\.jwksUri/);
+        expect(() => refusePlaceholders(loadShipped("prod"), true)).to.throw(/auth\.issuer: .*example value[\s\S]*auth\.jwksUri/);
     });
 
     it("is what docs/security.md promises", () => {
