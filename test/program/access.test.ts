@@ -68,7 +68,7 @@ for (const stack of shippedStacks) {
         });
 
         it("lets HEAD through wherever GET goes: edge route, gateway DENY without a token, service ALLOW (Istio matches :method exactly)", () => {
-            const readme = readFileSync(path.join(projectDir, "README.md"), "utf8").replace(/\s+/g, " ");
+            const readme = readFileSync(path.join(projectDir, "docs", "security.md"), "utf8").replace(/\s+/g, " ");
             expect(readme).to.contain("A `GET` route answers `HEAD` too, and since Istio matches `:method` exactly");
             const vs = spec(one(c, "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
             const deny = spec(one(c, "security.istio.io/v1:AuthorizationPolicy", "ecommerce-gateway-require-customer-token"));

@@ -30,9 +30,9 @@ describe("AKS and ACR (prod)", () => {
         expect(aks.networkProfile).to.include({ networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium" });
     });
 
-    it("runs Azure CNI powered by Cilium, whose socket LB the README shows AKS keeps out of pod namespaces", () => {
+    it("runs Azure CNI powered by Cilium, whose socket LB docs/security.md shows AKS keeps out of pod namespaces", () => {
         expect(inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks")).networkProfile.networkDataplane).to.equal("cilium");
-        const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8").replace(/\s+/g, " ");
+        const readme = readFileSync(path.join(__dirname, "..", "..", "docs", "security.md"), "utf8").replace(/\s+/g, " ");
         expect(readme).to.contain('AKS\'s managed `cilium-config` sets `bpf-lb-sock: "false"` and `bpf-lb-sock-hostns-only: "true"`');
     });
 

@@ -62,10 +62,12 @@ describe("Envoy local rate limit model, on the rendered prod filter (600 reads, 
     });
 });
 
-describe("README: Rate limit at the edge states what the rendered objects do", () => {
+describe("docs/security.md: Rate limit at the edge states what the rendered objects do", () => {
     const section = () => {
-        const readme = readFileSync(path.join(projectDir, "README.md"), "utf8");
-        return readme.slice(readme.indexOf("### Rate limit at the edge"), readme.indexOf("### Images and the local stack"));
+        const doc = readFileSync(path.join(projectDir, "docs", "security.md"), "utf8");
+        const start = doc.indexOf("### Rate limit at the edge");
+        const next = doc.indexOf("\n#", start + 1);
+        return doc.slice(start, next === -1 ? undefined : next);
     };
 
     it("names the per-pod bound, the eviction bound and the Local traffic policy the program renders", async () => {

@@ -187,9 +187,9 @@ describe("a canary edit", () => {
     });
 });
 
-describe("README: a route only some versions serve", () => {
+describe("docs/deploying.md: a route only some versions serve", () => {
     it("says x-version: v1 on ratings gets v2, as the rendered routes do", async () => {
-        const readme = readFileSync(path.join(projectDir, "README.md"), "utf8").replace(/\s+/g, " ");
+        const readme = readFileSync(path.join(projectDir, "docs", "deploying.md"), "utf8").replace(/\s+/g, " ");
         expect(readme).to.contain("so `x-version: v1` on ratings gets v2 rather than a 404");
         const edge = spec(one(await capture("prod"), "networking.istio.io/v1:VirtualService", "ecommerce-gateway"));
         const picked = firstRoute(edge, { method: "GET", path: "/api/products/1/ratings", headers: { "x-version": "v1" } });

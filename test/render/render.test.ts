@@ -84,25 +84,32 @@ describe("render pipeline", function () {
         expect(comparison.added).to.deep.equal([]);
         expect(comparison.removed).to.deep.equal([]);
         expect(comparison.changed.map((c) => c.object)).to.deep.equal(["VirtualService ecommerce/ecommerce-gateway", "VirtualService ecommerce/product"]);
-        for (const changed of comparison.changed) {
-            expect(changed.changes.map((c) => [c.before, c.after])).to.deep.equal([[90, 75], [10, 25]]);
-            expect(changed.changes.every((c) => /^spec\.http\[name=product-default\]\.route\[[01]\]\.weight$/.test(c.path))).to.equal(true);
-        }
+        // The split is on the reads route; the mesh also keeps a catch-all default route, the edge
+        // none, since product's only writes are v2's ratings (components/builders/routing.ts).
+        const weights = (routes: string[]) =>
+            routes.flatMap((route) => [
+                [`spec.http[name=product-${route}].route[0].weight`, 90, 75],
+                [`spec.http[name=product-${route}].route[1].weight`, 10, 25],
+            ]);
+        const [edge, mesh] = comparison.changed;
+        expect(edge.changes.map((c) => [c.path, c.before, c.after])).to.deep.equal(weights(["reads"]));
+        expect(mesh.changes.map((c) => [c.path, c.before, c.after])).to.deep.equal(weights(["reads", "default"]));
         // The render dir now holds the new render: comparing with itself shows nothing.
         const again = await renderStack({ projectDir, stack: "prod", sets: ["services.product.canary.weight=25"], compareDir: out });
         expect(again.comparison!.changed).to.deep.equal([]);
         expect(loadRenderDir(out).size).to.equal(result.written.length);
     });
 
-    it("shows removing a fault as one removed route per VirtualService, matched by route name", async () => {
+    it("shows removing a fault as the mesh's fault route removed and the edge no longer stripping its header, matched by route name", async () => {
         const out = scratchDir("faults");
         await renderStack({ projectDir, stack: "dev", outDir: out });
         const result = await renderStack({ projectDir, stack: "dev", sets: ["services.product.faults=null"], compareDir: out });
         const comparison = result.comparison!;
         expect(comparison.changed.map((c) => c.object)).to.deep.equal(["VirtualService ecommerce/ecommerce-gateway", "VirtualService ecommerce/product"]);
-        for (const changed of comparison.changed) {
-            expect(changed.changes.map((c) => [c.path, "before" in c, "after" in c])).to.deep.equal([["spec.http[name=product-fault-injection]", true, false]]);
-        }
+        const [edge, product] = comparison.changed;
+        const edgeRoutes = ["v2-only", "v2-only-writes", "v1-pinned", "v2-pinned", "reads"];
+        expect(edge.changes.map((c) => [c.path, "before" in c, "after" in c])).to.deep.equal(edgeRoutes.map((route) => [`spec.http[name=product-${route}].headers.request`, true, false]));
+        expect(product.changes.map((c) => [c.path, "before" in c, "after" in c])).to.deep.equal([["spec.http[name=product-fault-injection]", true, false]]);
     });
 
     it("replaces the previous render but leaves files it did not write", async () => {

@@ -78,9 +78,9 @@ describe("daily support check", () => {
         expect(parseCheckArgs(["--today", "2027-06-10"])).to.deep.include({ today: "2027-06-10" });
     });
 
-    it("is described where the README and the pack's README say so, with the workflow's look-ahead and the schema's default", () => {
+    it("is described where docs/development.md and the pack's README say so, with the workflow's look-ahead and the schema's default", () => {
         const root = path.resolve(__dirname, "..", "..");
-        const readme = readFileSync(path.join(root, "README.md"), "utf8").replace(/\s+/g, " ");
+        const readme = readFileSync(path.join(root, "docs", "development.md"), "utf8").replace(/\s+/g, " ");
         expect(readme).to.include(`the daily \`.github/workflows/support-check.yml\` runs it on main with ${defaultLookAhead()}.`);
         expect(readme).to.include("`npm run check -- --look-ahead-days <days>`");
         const packReadme = readFileSync(path.join(root, "policies", "README.md"), "utf8");

