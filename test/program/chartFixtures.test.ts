@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { chartFixture } from "../../tools/charts/fixture";
+import { chartFixture, usage } from "../../tools/charts/fixture";
 import { type ChartValuesFixture, fixtureNote, fixturePath, valuesPaths } from "../../tools/charts/valuesPaths";
-import { supportTable } from "../../stacks/support";
+import { chartRow, supportTable } from "../../stacks/support";
 import { projectDir } from "../support/stacks";
 
 const keyPathRows = supportTable.charts.filter((row) => !row.values);
@@ -48,5 +48,26 @@ describe("the fixture writer (tools/charts/fixture.ts)", () => {
             "chart istiod keeps its whole values.yaml in test/fixtures/charts/istiod-1.31.1.values.yaml",
         );
         expect(() => valuesPaths("- a\n- b\n")).to.throw("values.yaml: the document is not a map of values");
+    });
+});
+
+describe("docs/updates.md on re-reading a chart", () => {
+    const doc = readFileSync(path.join(projectDir, "docs", "updates.md"), "utf8");
+
+    it("gives the fixture writer's command and names the test that holds fixtures to the table", () => {
+        expect(doc).to.include(`\`${usage}\``);
+        expect(doc).to.include("`test/program/chartFixtures.test.ts`");
+        expect(doc).to.include("(Istio's charts, cert-manager,\n  cloudnative-pg)");
+        expect(supportTable.charts.filter((row) => row.values).map((row) => row.name)).to.have.members(["base", "istiod", "gateway", "cert-manager", "cloudnative-pg"]);
+    });
+
+    it("lists each newer release not adopted against the version the table pins", () => {
+        const section = doc.slice(doc.indexOf("## Newer releases seen but not adopted"));
+        const rows = [...section.matchAll(/^\| `([\w-]+)` \| (\S+) \| (\S+) /gm)];
+        expect(rows.length, "rows of the table").to.be.greaterThan(0);
+        for (const [, chart, pinned, newer] of rows) {
+            expect(pinned, `${chart}: pinned column`).to.equal(chartRow(chart).version);
+            expect(newer, chart).to.not.equal(pinned);
+        }
     });
 });

@@ -7,6 +7,8 @@ import { chartRow } from "../../policies/lib/support";
 import { type ChartValuesFixture, fixtureNote, fixturePath, valuesPaths } from "./valuesPaths";
 
 const root = path.resolve(__dirname, "..", "..");
+/** How to run it; docs/updates.md gives the same line. */
+export const usage = 'node --import tsx tools/charts/fixture.ts <chart> <values.yaml> "<owner/repo>@<commit> <path>"';
 
 export function chartFixture(chart: string, valuesYaml: string, source: string): ChartValuesFixture {
     if (!/^[\w.-]+\/[\w.-]+@[0-9a-f]{7,40} \S+values\.yaml$/.test(source)) {
@@ -22,7 +24,7 @@ export function chartFixture(chart: string, valuesYaml: string, source: string):
 if (require.main === module) {
     const [chart, file, source] = process.argv.slice(2);
     if (!chart || !file || !source) {
-        process.stderr.write('usage: node --import tsx tools/charts/fixture.ts <chart> <values.yaml> "<owner/repo>@<commit> <path>"\n');
+        process.stderr.write(`usage: ${usage}\n`);
         process.exit(2);
     }
     const fixture = chartFixture(chart, readFileSync(file, "utf8"), source);
