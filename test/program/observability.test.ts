@@ -11,8 +11,10 @@ import { loadStackConfig, StackConfigError } from "../../stacks";
 import { type Capture, type CapturedResource } from "../../tools/capture/capture";
 import { capture, type Json, ofKind, one, projectDir, shippedStacks, stackConfig } from "../support/stacks";
 import { fromPulumiConfig } from "../../stacks/load";
+import { type ChartValuesFixture, fixturePath } from "../../tools/charts/valuesPaths";
 
-const fixture = (name: string) => new Set<string>(JSON.parse(readFileSync(path.join(projectDir, "test", "fixtures", "chart-values", `${name}.json`), "utf8")).paths);
+/** The key paths of a chart's values.yaml at its pinned version (tools/charts/fixture.ts writes them). */
+const fixture = (pin: ChartPin) => new Set<string>((JSON.parse(readFileSync(path.join(projectDir, fixturePath(pin.chart, pin.version)), "utf8")) as ChartValuesFixture).paths);
 
 /** Dotted key paths of a values object, not descending into lists, leaving out what a chart passes through whole. */
 function valuePaths(values: Json, passThrough: string[], prefix = ""): string[] {
@@ -76,19 +78,18 @@ for (const stack of shippedStacks) {
         });
 
         it("sets only values that exist in each chart's values.yaml", () => {
-            const check = (chart: string, fixtureName: string, values: Json, alsoKnown: string[] = []) => {
-                const known = new Set([...fixture(fixtureName), ...alsoKnown]);
-                expect(valuePaths(values, passThrough[chart]).filter((p) => !known.has(p)), `${chart} values`).to.deep.equal([]);
+            const check = (pin: ChartPin, values: Json, alsoKnown: string[] = []) => {
+                const known = new Set([...fixture(pin), ...alsoKnown]);
+                expect(valuePaths(values, passThrough[pin.chart]).filter((p) => !known.has(p)), `${pin.chart} values`).to.deep.equal([]);
             };
             const kps = release(c, "kube-prometheus-stack").values;
-            const at = (pin: ChartPin) => `${pin.chart}-${pin.version}`; // fixture name: chart at its pinned version
-            check("kube-prometheus-stack", at(charts.kubePrometheusStack), kps);
+            check(charts.kubePrometheusStack, kps);
             // The sub-chart's values: its own, and those kube-prometheus-stack reads under `grafana.`.
-            const kpsGrafanaKeys = [...fixture(at(charts.kubePrometheusStack))].filter((k) => k.startsWith("grafana.")).map((k) => k.slice("grafana.".length));
-            check("grafana", at(charts.grafana), kps.grafana, kpsGrafanaKeys);
-            check("opentelemetry-collector", at(charts.openTelemetryCollector), release(c, "otel-collector").values);
-            check("jaeger", at(charts.jaeger), release(c, "jaeger").values);
-            check("kiali-server", at(charts.kiali), release(c, "kiali").values);
+            const kpsGrafanaKeys = [...fixture(charts.kubePrometheusStack)].filter((k) => k.startsWith("grafana.")).map((k) => k.slice("grafana.".length));
+            check(charts.grafana, kps.grafana, kpsGrafanaKeys);
+            check(charts.openTelemetryCollector, release(c, "otel-collector").values);
+            check(charts.jaeger, release(c, "jaeger").values);
+            check(charts.kiali, release(c, "kiali").values);
         });
 
         it("keeps every UI on a ClusterIP Service", () => {
