@@ -159,7 +159,12 @@ export async function startLocalPostgres(wantedDir: string, progress: (line: str
         await server.stop(10_000);
         throw err;
     }
-    return { url: `postgres://${superuser}@127.0.0.1:${port}/${databaseName}`, server };
+    return { url: localDatabaseUrl(port), server };
+}
+
+/** The `ecommerce` database of a local cluster on `port`: the superuser, trusted on loopback. */
+export function localDatabaseUrl(port: number): string {
+    return `postgres://${superuser}@127.0.0.1:${port}/${databaseName}`;
 }
 
 /** Fails fast with a clear message when DATABASE_URL points at no reachable server. */

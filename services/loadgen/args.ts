@@ -9,13 +9,17 @@ export interface LoadOptions {
     readonly durationSeconds: number;
     /** Concurrent virtual users, each running one action after another. */
     readonly users: number;
+    /** The shop's database, to restock and check the money invariants (loadgen/database.ts). */
+    readonly database?: string;
 }
 
 export const usage = `usage: npm run loadgen -- --target <url> [--duration <seconds>] [--users <n>]
 
   --target    base URL of the local router or the deployed gateway (http:// or https://)
   --duration  how long to run, 1 to 3600 seconds (default 30)
-  --users     concurrent virtual users, 1 to 1000 (default 10)`;
+  --users     concurrent virtual users, 1 to 1000 (default 10)
+  --database  PostgreSQL URL of the shop, to restock and check the money invariants
+              (default DATABASE_URL, else npm run dev's cluster for a loopback target)`;
 
 function integerIn(flag: string, raw: string, min: number, max: number): number {
     const value = Number(raw);
@@ -38,6 +42,13 @@ function httpUrl(raw: string): string {
     return raw.replace(/\/+$/, "");
 }
 
+function databaseUrl(raw: string): string {
+    if (!URL.canParse(raw) || !["postgres:", "postgresql:"].includes(new URL(raw).protocol)) {
+        throw new UsageError(`--database must be a postgres:// or postgresql:// URL, got "${raw.replace(/:[^:@/]*@/, ":***@")}"`);
+    }
+    return raw;
+}
+
 export function parseLoadArgs(argv: readonly string[]): LoadOptions {
     let values;
     try {
@@ -47,6 +58,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions {
                 target: { type: "string" },
                 duration: { type: "string", default: "30" },
                 users: { type: "string", default: "10" },
+                database: { type: "string" },
             },
             strict: true,
             allowPositionals: false,
@@ -59,5 +71,6 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions {
         target: httpUrl(values.target),
         durationSeconds: integerIn("duration", values.duration, 1, 3600),
         users: integerIn("users", values.users, 1, 1000),
+        ...(values.database === undefined ? {} : { database: databaseUrl(values.database) }),
     };
 }

@@ -1,11 +1,15 @@
 // `npm run loadgen -- --target <url> --duration <s> --users <n>`: progress on stderr,
-// the summary table on stdout. Exit 2 on bad flags, 1 when no request got an answer.
+// the summary table and the money invariants' check on stdout. Exit 2 on bad flags, 1 when
+// no request got an answer or an invariant is broken.
 import { UsageError } from "../dev/errors";
 import { defaultIssuerDir, openDevIssuer } from "../dev/issuer";
 import { parseLoadArgs, usage } from "./args";
+import { findDatabase } from "./database";
+import { formatMoneyCheck, settleMs, watchMoney } from "./money";
 import { formatSummary } from "./report";
 import { runLoad } from "./run";
 import { networkError } from "./stats";
+
 
 async function main(): Promise<number> {
     let options;
@@ -25,8 +29,12 @@ async function main(): Promise<number> {
         process.stderr.write(`loadgen: cannot open the development issuer: ${(err as Error).message}\n`);
         return 1;
     }
+    const log = (line: string) => process.stderr.write(`loadgen: ${line}\n`);
+    const money = await watchMoney(findDatabase(options.database, options.target), log);
     const result = await runLoad(options, { progress: (line) => process.stderr.write(`${line}\n`), mintToken: (subject) => issuer.mint(subject) });
-    process.stdout.write(`${formatSummary(result)}\n`);
+    const check = await money.finish(settleMs);
+    process.stdout.write(`${formatSummary(result)}\n${formatMoneyCheck(check)}\n`);
+    if (check.checked && check.broken.length > 0) return 1;
     const answered = [...result.stats.routes.values()].some((route) => route.requests > (route.statuses.get(networkError) ?? 0));
     return answered ? 0 : 1;
 }

@@ -1,14 +1,17 @@
 import { expect } from "chai";
-import { createTestDatabase } from "./support/database";
+import pg from "pg";
+import { createTestDatabase, queryDatabase } from "./support/database";
 import { asUser, del, get, post } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
 describe("cart service", () => {
     let stack: TestStack;
     let base: string;
+    let databaseUrl: string;
 
     before(async () => {
-        stack = await startStack((await createTestDatabase()).url, ["product", "inventory", "cart"]);
+        databaseUrl = (await createTestDatabase()).url;
+        stack = await startStack(databaseUrl, ["product", "inventory", "cart"]);
         base = stack.url("cart");
     });
     after(() => stack?.stop());
@@ -37,6 +40,30 @@ describe("cart service", () => {
         const answer = await post(`${base}/api/cart/u2/items`, { productId: "9", quantity: 6 }, asUser("u2"));
         expect(answer.status).to.equal(409);
         expect(answer.body.details).to.deep.equal({ productId: "9", requested: 36, available: 35 });
+    });
+
+    // issue 25, item 8: the line's quantity was read, compared with the stock, then written, so
+    // concurrent adds each passed the check and the line ended above the stock (was: 6 of 3).
+    // A lock that lets reads through but holds every write makes the adds overlap for sure.
+    it("never lets concurrent adds of one line go past the stock: 3 of 3 added, the rest 409", async () => {
+        await queryDatabase(databaseUrl, "UPDATE inventory.stock SET available = 3 WHERE product_id = '8'");
+        const locker = new pg.Client({ connectionString: databaseUrl });
+        await locker.connect();
+        await locker.query("BEGIN");
+        await locker.query("LOCK TABLE cart.cart_items IN EXCLUSIVE MODE");
+        const sent = Promise.all(Array.from({ length: 6 }, () => post(`${base}/api/cart/u3/items`, { productId: "8", quantity: 1 }, asUser("u3"))));
+        const waiting = async () =>
+            (await queryDatabase(databaseUrl, "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'cart.cart_items'::regclass"))[0].n;
+        for (const deadline = Date.now() + 10_000; (await waiting()) < 6; await new Promise((resolve) => setTimeout(resolve, 20))) {
+            if (Date.now() > deadline) throw new Error("the six adds never all waited on the lock");
+        }
+        await locker.query("COMMIT");
+        await locker.end();
+        const answers = await sent;
+        expect(answers.map((answer) => answer.status).sort()).to.deep.equal([201, 201, 201, 409, 409, 409]);
+        const cart = await get(`${base}/api/cart/u3`, asUser("u3"));
+        expect(cart.body.items).to.deep.equal([{ productId: "8", quantity: 3, unitPrice: 2799 }]);
+        expect(answers.find((answer) => answer.status === 409)!.body.details).to.deep.equal({ productId: "8", requested: 4, available: 3 });
     });
 
     it("removes an item, and answers 404 for one that is not in the cart", async () => {

@@ -9,12 +9,13 @@ describe("schema migrations", () => {
         const { url } = await createTestDatabase();
         const config = loadConfig({ SERVICE_NAME: "product", DATABASE_URL: url, LOG_LEVEL: "silent" });
         const runs = await Promise.all([migrateService(config), migrateService(config), migrateService({ ...config, version: "v2" })]);
-        expect(runs.flat().sort()).to.deep.equal([1, 2, 3]);
+        expect(runs.flat().sort()).to.deep.equal([1, 2, 3, 4]);
         const applied = await queryDatabase(url, "SELECT version, name FROM product.schema_migrations ORDER BY version");
         expect(applied).to.deep.equal([
             { version: 1, name: "catalogue" },
             { version: 2, name: "ratings" },
             { version: 3, name: "notify catalogue changes" },
+            { version: 4, name: "rating totals per product" },
         ]);
         expect(await migrateService(config)).to.deep.equal([]);
     });

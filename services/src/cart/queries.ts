@@ -23,14 +23,21 @@ export async function quantityInCart(db: Queryable, userId: string, productId: s
     return result.rows[0]?.quantity ?? 0;
 }
 
-/** Adds to the line (or starts it) and refreshes the price to the catalogue's current one. */
-export async function addToCart(db: Queryable, userId: string, productId: string, quantity: number, unitPrice: number): Promise<void> {
-    await db.query(
-        `INSERT INTO cart_items (user_id, product_id, quantity, unit_price) VALUES ($1, $2, $3, $4)
+/**
+ * Adds to the line (or starts it) and refreshes the price to the catalogue's current one, only
+ * if the line then holds at most `available`; false (nothing changed) otherwise. One statement:
+ * ON CONFLICT DO UPDATE locks the line and its WHERE sees the latest committed quantity, so
+ * concurrent adds cannot both pass a check made on a quantity read before either wrote.
+ */
+export async function addToCart(db: Queryable, userId: string, productId: string, quantity: number, unitPrice: number, available: number): Promise<boolean> {
+    const result = await db.query(
+        `INSERT INTO cart_items (user_id, product_id, quantity, unit_price) SELECT $1, $2, $3::integer, $4::integer WHERE $3::integer <= $5::integer
          ON CONFLICT (user_id, product_id)
-         DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity, unit_price = EXCLUDED.unit_price`,
-        [userId, productId, quantity, unitPrice],
+         DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity, unit_price = EXCLUDED.unit_price
+         WHERE cart_items.quantity + EXCLUDED.quantity <= $5::integer`,
+        [userId, productId, quantity, unitPrice, available],
     );
+    return result.rowCount === 1;
 }
 
 export async function removeFromCart(db: Queryable, userId: string, productId: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 // Shopping carts. Adding an item asks product whether it exists (and its price) and
-// inventory whether enough is in stock for the whole line; nothing is reserved yet.
+// inventory whether enough is in stock for the whole line, and adds only while the line stays
+// within it; nothing is reserved yet: the order's reservation takes the stock.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import * as z from "zod";
 import { HttpError } from "../runtime/errors";
@@ -45,12 +46,12 @@ export function registerCartRoutes(app: FastifyInstance, { db, downstream, metri
         if (product.status === 404) throw new HttpError(404, "product not found", { productId });
         if (product.status !== 200) throw new HttpError(502, "product service gave an unexpected answer", { status: product.status });
         const available = stock.status === 200 ? stock.body.available : 0;
-        const wanted = quantity + (await queries.quantityInCart(db.pool, userId, productId));
-        if (wanted > available) {
+        // Advisory: nothing is held here, the order's reservation is what takes stock (atomically).
+        if (!(await queries.addToCart(db.pool, userId, productId, quantity, product.body.product.price, available))) {
             metrics.businessEvents.inc({ event: "cart_item_added", status: "insufficient_stock" });
-            throw new HttpError(409, "insufficient stock", { productId, requested: wanted, available });
+            const requested = quantity + (await queries.quantityInCart(db.pool, userId, productId));
+            throw new HttpError(409, "insufficient stock", { productId, requested, available });
         }
-        await queries.addToCart(db.pool, userId, productId, quantity, product.body.product.price);
         metrics.businessEvents.inc({ event: "cart_item_added", status: "ok" });
         return reply.status(201).send(await cartOf(userId));
     });

@@ -1,5 +1,6 @@
 // The catalogue as one snapshot per process: the list and every product's answer, already
-// serialized, each with a strong ETag. Rebuilt after a write anywhere (NOTIFY), see snapshot.ts.
+// serialized, each with a strong ETag. Rebuilt after a write anywhere (NOTIFY), see snapshot.ts;
+// a rating rebuilds only its product's entry.
 import { createHash } from "node:crypto";
 import type { Queryable } from "../runtime/database";
 import * as queries from "./queries";
@@ -13,6 +14,7 @@ export interface Page {
 }
 
 export interface Catalogue {
+    readonly products: readonly queries.Product[];
     readonly list: Page;
     readonly byId: ReadonlyMap<string, Page>;
 }
@@ -22,12 +24,30 @@ function page(value: unknown): Page {
     return { body, etag: `"${createHash("sha1").update(body).digest("base64url")}"` };
 }
 
-export async function loadCatalogue(db: Queryable, version: string, withRatings: boolean): Promise<Catalogue> {
-    const products = withRatings ? await queries.listRatedProducts(db) : await queries.listProducts(db);
+function build(version: string, products: readonly queries.Product[]): Catalogue {
     return {
+        products,
         list: page({ version, products }),
         byId: new Map(products.map((product) => [product.id, page({ version, product })])),
     };
+}
+
+export async function loadCatalogue(db: Queryable, version: string, withRatings: boolean): Promise<Catalogue> {
+    return build(version, withRatings ? await queries.listRatedProducts(db) : await queries.listProducts(db));
+}
+
+/** The product whose ratings a notification payload names (migration 4), if it names one. */
+export const ratedProductOf = (payload: string): string | undefined => /^rating:(.+)$/.exec(payload)?.[1];
+
+/**
+ * The catalogue after `productId`'s ratings changed: that product read again with its totals,
+ * the rest reused (only the list is serialized again). undefined when it is not in the copy.
+ */
+export async function withRatingOf(db: Queryable, catalogue: Catalogue, version: string, productId: string): Promise<Catalogue | undefined> {
+    const index = catalogue.products.findIndex((product) => product.id === productId);
+    const product = index < 0 ? undefined : await queries.findRatedProduct(db, productId);
+    if (!product) return undefined;
+    return build(version, catalogue.products.with(index, product));
 }
 
 /** True when the client's If-None-Match names this page's ETag (or `*`). */

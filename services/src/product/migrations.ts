@@ -62,4 +62,47 @@ export const migrations: readonly Migration[] = [
                 FOR EACH STATEMENT EXECUTE FUNCTION notify_catalogue_changed();
         `,
     },
+    {
+        version: 4,
+        name: "rating totals per product",
+        // A rating used to reload the whole catalogue with an aggregate over every rating. Now a
+        // row trigger keeps each product's count and sum, in the rating's transaction, and
+        // notifies 'rating:<product id>' so replicas rebuild that product alone. pg_notify sends
+        // one of equal payloads per transaction; TRUNCATE (no row triggers) still reloads all.
+        sql: `
+            CREATE TABLE rating_totals (
+                product_id text PRIMARY KEY REFERENCES products (id),
+                count integer NOT NULL CHECK (count >= 0),
+                stars bigint NOT NULL CHECK (stars >= 0)
+            );
+            INSERT INTO rating_totals (product_id, count, stars)
+                SELECT product_id, count(*), sum(stars) FROM ratings GROUP BY product_id;
+            -- SET search_path FROM CURRENT: the trigger finds rating_totals in this schema
+            -- whoever writes the rating (a psql session has another search_path).
+            CREATE FUNCTION count_rating() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+            BEGIN
+                IF TG_OP IN ('DELETE', 'UPDATE') THEN
+                    UPDATE rating_totals SET count = count - 1, stars = stars - OLD.stars WHERE product_id = OLD.product_id;
+                    PERFORM pg_notify('product_catalogue', 'rating:' || OLD.product_id);
+                END IF;
+                IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                    INSERT INTO rating_totals (product_id, count, stars) VALUES (NEW.product_id, 1, NEW.stars)
+                        ON CONFLICT (product_id) DO UPDATE SET count = rating_totals.count + 1, stars = rating_totals.stars + NEW.stars;
+                    PERFORM pg_notify('product_catalogue', 'rating:' || NEW.product_id);
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE FUNCTION reset_rating_totals() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+            BEGIN
+                DELETE FROM rating_totals;
+                PERFORM pg_notify('product_catalogue', TG_TABLE_NAME);
+                RETURN NULL;
+            END $$;
+            DROP TRIGGER ratings_changed ON ratings;
+            CREATE TRIGGER rating_counted AFTER INSERT OR UPDATE OR DELETE ON ratings
+                FOR EACH ROW EXECUTE FUNCTION count_rating();
+            CREATE TRIGGER ratings_truncated AFTER TRUNCATE ON ratings
+                FOR EACH STATEMENT EXECUTE FUNCTION reset_rating_totals();
+        `,
+    },
 ];

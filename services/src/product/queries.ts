@@ -27,13 +27,19 @@ export async function findProduct(db: Queryable, id: string): Promise<Product | 
     return (await db.query<Product>(`SELECT ${productColumns} FROM products p WHERE p.id = $1`, [id])).rows[0];
 }
 
+// Each product's summary from its row of totals (kept by a trigger, migration 4): never an
+// aggregate over the ratings themselves, so the cost does not grow with their number.
 const ratedSelect = `
     SELECT ${productColumns},
-           json_build_object('average', round(avg(r.stars), 2)::float8, 'count', count(r.id)::int) AS rating
-    FROM products p LEFT JOIN ratings r ON r.product_id = p.id`;
+           json_build_object('average', round(t.stars::numeric / nullif(t.count, 0), 2)::float8, 'count', coalesce(t.count, 0)) AS rating
+    FROM products p LEFT JOIN rating_totals t ON t.product_id = p.id`;
 
 export async function listRatedProducts(db: Queryable): Promise<RatedProduct[]> {
-    return (await db.query<RatedProduct>(`${ratedSelect} GROUP BY p.id ${catalogueOrder}`)).rows;
+    return (await db.query<RatedProduct>(`${ratedSelect} ${catalogueOrder}`)).rows;
+}
+
+export async function findRatedProduct(db: Queryable, id: string): Promise<RatedProduct | undefined> {
+    return (await db.query<RatedProduct>(`${ratedSelect} WHERE p.id = $1`, [id])).rows[0];
 }
 
 export interface Rating {

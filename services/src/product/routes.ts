@@ -7,7 +7,7 @@ import { subjectOf } from "../runtime/identity";
 import type { ServiceContext } from "../runtime/service-module";
 import { NotifiedSnapshot } from "../runtime/snapshot";
 import { idSchema, parseInput } from "../runtime/validation";
-import { catalogueChannel, isFresh, loadCatalogue, type Page } from "./catalogue";
+import { catalogueChannel, isFresh, loadCatalogue, ratedProductOf, withRatingOf, type Page } from "./catalogue";
 import * as queries from "./queries";
 
 const productParams = z.object({ id: idSchema });
@@ -29,6 +29,12 @@ export function registerProductRoutes(app: FastifyInstance, { config, db, metric
         databaseUrl: config.databaseUrl,
         channel: catalogueChannel,
         load: () => loadCatalogue(db.pool, version, withRatings),
+        // A rating changes one product's summary, which v1 does not show.
+        update: (current, payload) => {
+            const productId = ratedProductOf(payload);
+            if (productId === undefined) return undefined;
+            return withRatings ? withRatingOf(db.pool, current, version, productId) : Promise.resolve(current);
+        },
         logger,
     });
     void catalogue.start();
@@ -58,7 +64,7 @@ export function registerProductRoutes(app: FastifyInstance, { config, db, metric
         if (!(await queries.findProduct(db.pool, id))) throw new HttpError(404, "product not found", { id });
         const rating = await queries.addRating(db.pool, id, stars, comment);
         // Read your own write here at once; other replicas follow on the NOTIFY.
-        catalogue.invalidate();
+        catalogue.refresh(`rating:${id}`);
         metrics.businessEvents.inc({ event: "product_rated", status: "ok" });
         return reply.status(201).send({ version, rating });
     });

@@ -7,7 +7,7 @@ import type { ServiceConfig } from "./config";
 import { openDatabase, type Database } from "./database";
 import { DownstreamClient } from "./downstream";
 import { errorBody, frameworkError, installErrorHandlers } from "./errors";
-import { Lifecycle, registerHealthRoutes } from "./health";
+import { Lifecycle, onceSucceeded, registerHealthRoutes } from "./health";
 import { installJsonParser } from "./json-body";
 import { createLogger } from "./logger";
 import { RequestLogger } from "./request-logger";
@@ -113,7 +113,10 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
 
     installErrorHandlers(app);
     installJsonParser(app);
-    registerHealthRoutes(app, lifecycle, db);
+    // Set once listening; readiness asks only after start. Services that call none never load undici.
+    let selfUrl = "";
+    const callsOthers = Object.keys(config.downstreams).length > 0;
+    registerHealthRoutes(app, lifecycle, db, callsOthers ? onceSucceeded(() => downstream.checkClient(selfUrl)) : undefined);
     app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
     module.registerRoutes(app, { config, db, downstream, metrics, logger });
 
@@ -121,6 +124,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+    selfUrl = `http://${reachableHost}:${port}`;
 
     try {
         await migrateUntilDone(db, module.migrations, logger, options.signal);
@@ -134,7 +138,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
 
     let closing: Promise<boolean> | undefined;
     const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger).finally(() => downstream.close()));
-    return { config, app, db, metrics, logger, url: `http://${reachableHost}:${port}`, port, close };
+    return { config, app, db, metrics, logger, url: selfUrl, port, close };
 }
 
 async function shutDown(app: FastifyInstance, db: Database, lifecycle: Lifecycle, config: ServiceConfig, logger: Logger): Promise<boolean> {

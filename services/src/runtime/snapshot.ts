@@ -13,6 +13,11 @@ export interface SnapshotOptions<T> {
     /** PostgreSQL channel the writers notify. */
     readonly channel: string;
     readonly load: () => Promise<T>;
+    /**
+     * Applies a notification's payload to the copy (e.g. one product's rating), or answers
+     * (or resolves to) undefined when it cannot: then the whole copy is loaded again.
+     */
+    readonly update?: (current: T, payload: string) => Promise<T | undefined> | undefined;
     readonly logger: Logger;
     /** Wait before reconnecting a lost LISTEN connection. */
     readonly reconnectMs?: number;
@@ -38,9 +43,9 @@ export class NotifiedSnapshot<T> {
         if (this.closed) return;
         const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: `${this.options.channel}-listener`, ...keepAlive });
         this.client = client;
-        client.on("notification", () => {
+        client.on("notification", (message) => {
             this.invalidations++;
-            this.current = undefined;
+            this.refresh(message.payload);
         });
         const lost = (error?: Error) => {
             if (this.client !== client) return;
@@ -101,9 +106,23 @@ export class NotifiedSnapshot<T> {
         return this.current;
     }
 
-    /** Drops the copy now, e.g. right after this process wrote. */
-    invalidate(): void {
-        this.current = undefined;
+    /**
+     * Brings the copy up to date after a change: with `update` for a payload it knows, else by
+     * dropping it. Updates chain on the copy in hand, so each reads the database after the
+     * change and after any load or update before it; a failed one loads the whole copy instead.
+     */
+    refresh(payload?: string): void {
+        const current = this.current;
+        const update = this.options.update;
+        if (!current || !payload || !update) {
+            this.current = undefined;
+            return;
+        }
+        const next = current.then(async (value) => (await update(value, payload)) ?? this.options.load()).catch(() => this.options.load());
+        this.current = next;
+        next.catch(() => {
+            if (this.current === next) this.current = undefined;
+        });
     }
 
     get trusted(): boolean {

@@ -13,6 +13,10 @@ describe("loadgen: command line", () => {
         });
     });
 
+    it("reads --database as a postgres URL", () => {
+        expect(parseLoadArgs(["--target", "http://x", "--database", "postgresql://u@db:5432/shop"])).to.include({ database: "postgresql://u@db:5432/shop" });
+    });
+
     it("defaults duration and users", () => {
         expect(parseLoadArgs(["--target=https://shop.example.com"])).to.include({ durationSeconds: 30, users: 10 });
     });
@@ -28,6 +32,7 @@ describe("loadgen: command line", () => {
         "fractional duration": ["--target", "http://x", "--duration", "1.5"],
         "duration too long": ["--target", "http://x", "--duration", "3601"],
         "words for a number": ["--target", "http://x", "--users", "many"],
+        "a database that is not PostgreSQL": ["--target", "http://x", "--database", "mysql://db/shop"],
     };
     for (const [what, argv] of Object.entries(bad)) {
         it(`rejects ${what} with a usage error`, () => {
