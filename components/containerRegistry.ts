@@ -32,6 +32,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
     public readonly loginServer: pulumi.Output<string>;
     /** The privatelink zone, with a private endpoint: other networks that push or pull link to it. */
     public readonly privateDnsZone?: { resourceGroupName: pulumi.Input<string>; zoneName: string; zone: pulumi.Resource };
+    /** With a private endpoint: the endpoint and the zone group that writes its A records. A push waits for both. */
+    public readonly privateAccess: pulumi.CustomResource[] = [];
 
     constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:platform:ContainerRegistry", name, {}, opts);
@@ -57,8 +59,9 @@ export class ContainerRegistry extends pulumi.ComponentResource {
             deleteLock(`${name}-lock`, registry.id, "the images every pod pulls", child);
         }
         if (endpoint) {
-            const zone = privateAccess(name, args, endpoint, registry, child);
+            const { zone, privateEndpoint, zoneGroup } = privateAccess(name, args, endpoint, registry, child);
             this.privateDnsZone = { resourceGroupName: args.resourceGroupName, zoneName: registryPrivateDnsZone, zone };
+            this.privateAccess = [privateEndpoint, zoneGroup];
         }
         this.registryId = registry.id;
         this.loginServer = registry.loginServer;
@@ -67,7 +70,13 @@ export class ContainerRegistry extends pulumi.ComponentResource {
 }
 
 /** The endpoint in the subnet, and the privatelink zone that maps the registry's names to it. */
-function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: RegistryPrivateEndpoint, registry: containerregistry.Registry, child: pulumi.CustomResourceOptions): privatedns.PrivateZone {
+function privateAccess(
+    name: string,
+    args: ContainerRegistryArgs,
+    endpoint: RegistryPrivateEndpoint,
+    registry: containerregistry.Registry,
+    child: pulumi.CustomResourceOptions,
+): { zone: privatedns.PrivateZone; privateEndpoint: network.PrivateEndpoint; zoneGroup: network.PrivateDnsZoneGroup } {
     const common = { resourceGroupName: args.resourceGroupName };
     const zone = new privatedns.PrivateZone(`${name}-dns`, { ...common, privateZoneName: registryPrivateDnsZone, location: "global" }, child);
     endpoint.virtualNetworkIds.forEach(
@@ -90,7 +99,7 @@ function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: Regi
         },
         child,
     );
-    new network.PrivateDnsZoneGroup(
+    const zoneGroup = new network.PrivateDnsZoneGroup(
         `${name}-endpoint-dns`,
         {
             ...common,
@@ -100,5 +109,5 @@ function privateAccess(name: string, args: ContainerRegistryArgs, endpoint: Regi
         },
         { ...child, dependsOn: [privateEndpoint] },
     );
-    return zone;
+    return { zone, privateEndpoint, zoneGroup };
 }

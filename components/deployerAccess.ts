@@ -22,7 +22,7 @@ export interface DeployerAccessArgs {
  */
 export class DeployerAccess extends pulumi.ComponentResource {
     /** Every Kubernetes call and image push waits for these. */
-    public readonly ready: pulumi.Resource[];
+    public readonly ready: pulumi.CustomResource[];
 
     constructor(name: string, args: DeployerAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecommerce:platform:DeployerAccess", name, {}, opts);

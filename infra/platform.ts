@@ -20,7 +20,7 @@ export interface Platform {
     /** The stack's Azure resource group and VNet (AKS stacks only), which the data tier joins. */
     azure?: { resourceGroupName: pulumi.Output<string>; location: pulumi.Output<string>; network: Network; oidcIssuerUrl: pulumi.Output<string | undefined> };
     /** The deploy job's network path (deployer.network): image pushes and Kubernetes calls wait for it. */
-    deployerPath: pulumi.Resource[];
+    deployerPath: pulumi.CustomResource[];
     /** The AKS cluster's resource id (AKS stacks only). */
     clusterId?: pulumi.Output<string>;
 }

@@ -93,6 +93,7 @@ function serviceImages(config: StackConfig, platform: Platform): (service: Servi
                 tag: images.tag,
                 deployerPrincipalType: config.cluster.deployerPrincipalType,
                 contextDir: "services",
+                pushPath: [...platform.deployerPath, ...platform.registry.privateAccess],
             },
             // Pushes to a private registry travel the deployer's peering and DNS link.
             { dependsOn: platform.deployerPath },

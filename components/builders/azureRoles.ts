@@ -51,7 +51,11 @@ export function assignRole(name: string, args: RoleArgs, opts: pulumi.CustomReso
             principalType: args.principalType,
             roleDefinitionId: roleDefinitionId(args.roleId),
         },
-        opts,
+        // A name change replaces the assignment (pulumi-azure-native marks roleAssignmentName
+        // force-new), and Azure refuses a second assignment of the same principal, role and scope
+        // (409 RoleAssignmentExists): the old one must go first. This is what stacks made before the
+        // names were derived see once; the grant is absent for the seconds between delete and create.
+        { ...opts, deleteBeforeReplace: true },
     );
 }
 

@@ -55,6 +55,18 @@ describe("first deploy: the order (prod, from the program's resource graph)", ()
         }
     });
 
+    it("exchanges the push token only once the path to the private registry and the AcrPush grant exist: the images' credentials carry them", () => {
+        // The exchange is a call inside an apply, which dependsOn does not hold back; only its inputs do.
+        const needed = ["deployer-to-deployer", "deployer-from-deployer", "deployer-registry-dns", "registry-endpoint", "registry-endpoint-dns", "images-acr-push"];
+        const urns = needed.map((name) => c.resources.find((r) => r.name === name)?.urn);
+        expect(urns.filter((urn) => !urn)).to.deep.equal([]);
+        const images = c.resources.filter((r) => r.type === "docker-build:index:Image");
+        expect(images.length).to.equal(8);
+        for (const image of images) {
+            expect(needed.filter((_, i) => !image.dependencies.includes(urns[i]!)), image.name).to.deep.equal([]);
+        }
+    });
+
     it("has no Kubernetes object wait on something that waits on it", () => {
         for (const object of kubernetesObjects(c)) {
             for (const urn of waitsFor(c, object)) {
@@ -201,6 +213,12 @@ describe("first deploy: role assignments named by what they grant", () => {
         }
         expect(new Set(first.map(([, guid]) => guid)).size).to.equal(first.length);
         expect(names(await capture("prod"))).to.deep.equal(first);
+    });
+
+    it("deletes an assignment before creating its replacement: Azure refuses a second one of the same principal, role and scope (409 RoleAssignmentExists)", async () => {
+        const assignments = (await capture("prod")).resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment");
+        expect(assignments.length).to.be.greaterThan(0);
+        expect(assignments.filter((r) => !r.deleteBeforeReplace).map((r) => r.name)).to.deep.equal([]);
     });
 
     it("gives another principal on the same scope and role another name", () => {

@@ -24,9 +24,10 @@ export interface CapturedResource {
     dependencies: string[];
     /** URN of the explicit provider it is created through, if any: it waits for that provider's dependencies too. */
     provider?: string;
-    /** Resource options the engine sees and the mocks do not pass on: inputs kept from the last run, and protect. */
+    /** Resource options the engine sees and the mocks do not pass on: inputs kept from the last run, protect, and the replace order. */
     ignoreChanges: string[];
     protect: boolean;
+    deleteBeforeReplace: boolean;
 }
 
 export interface Capture {
@@ -45,8 +46,8 @@ export interface CaptureOptions {
     entry?: string;
 }
 
-type Registered = Omit<CapturedResource, "urn" | "dependencies" | "provider" | "ignoreChanges" | "protect">;
-type Options = Pick<CapturedResource, "dependencies" | "provider" | "ignoreChanges" | "protect">;
+type Registered = Omit<CapturedResource, "urn" | "dependencies" | "provider" | "ignoreChanges" | "protect" | "deleteBeforeReplace">;
+type Options = Pick<CapturedResource, "dependencies" | "provider" | "ignoreChanges" | "protect" | "deleteBeforeReplace">;
 
 interface RegisterRequest {
     getType(): string;
@@ -55,6 +56,7 @@ interface RegisterRequest {
     getProvider(): string;
     getIgnorechangesList(): string[];
     getProtect(): boolean;
+    getDeletebeforereplace(): boolean;
 }
 interface MockMonitor {
     getRegisteredResources(): Map<string, unknown>;
@@ -152,6 +154,7 @@ function recordDependencies(): Map<string, Options> {
             ...(provider ? { provider } : {}),
             ignoreChanges: [...request.getIgnorechangesList()],
             protect: request.getProtect(),
+            deleteBeforeReplace: request.getDeletebeforereplace(),
         });
         return register(request, callback);
     };
@@ -171,7 +174,7 @@ function withUrns(registered: Registered[], dependencies: Map<string, Options>):
     }
     return registered.map((resource) => {
         const key = `${resource.type}::${resource.name}`;
-        return { urn: urns.get(key) ?? "", ...resource, dependencies: [], ignoreChanges: [], protect: false, ...dependencies.get(key) };
+        return { urn: urns.get(key) ?? "", ...resource, dependencies: [], ignoreChanges: [], protect: false, deleteBeforeReplace: false, ...dependencies.get(key) };
     });
 }
 
