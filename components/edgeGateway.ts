@@ -44,6 +44,7 @@ export class EdgeGateway extends pulumi.ComponentResource {
         this.gatewayName = name;
         const metadata = { name, namespace: args.namespace, labels: serviceLabels(name) };
         const { tls } = args;
+        const faultHeaders = [...new Set(args.services.flatMap((target) => (target.config.faults ? [target.config.faults.header] : [])))];
 
         new k8s.apiextensions.CustomResource(
             name,
@@ -70,7 +71,7 @@ export class EdgeGateway extends pulumi.ComponentResource {
                     gateways: [`${args.namespaceName}/${name}`],
                     http: args.services.flatMap((target) => {
                         const edge = edgeMatches(target.service);
-                        return edge.length > 0 ? httpRoutes(target, edge).map((route) => withHsts(route, tls)) : [];
+                        return edge.length > 0 ? httpRoutes(target, edge).map((route) => withHsts(withoutFaultHeaders(route, faultHeaders), tls)) : [];
                     }),
                 },
             },
@@ -109,6 +110,15 @@ function gatewayServers(hosts: string[], tls: GatewayTls) {
             tls: { mode: "SIMPLE", credentialName: tls.credentialName, minProtocolVersion: tls.minProtocolVersion },
         },
     ];
+}
+
+/**
+ * HTTPRoute.headers.request.remove (networking/v1 VirtualService Headers): a fault header is gone
+ * before the request leaves the gateway, on every route, since any service may pass headers on to
+ * one whose faults are on. Only mesh callers can opt in to a fault.
+ */
+function withoutFaultHeaders(route: HttpRoute, headers: readonly string[]): HttpRoute {
+    return headers.length ? { ...route, headers: { ...route.headers, request: { remove: [...headers] } } } : route;
 }
 
 /** Strict-Transport-Security on every response of the route, set by the gateway (RFC 6797: browsers honour it only over HTTPS). */

@@ -37,7 +37,7 @@ export interface RouteTarget {
  * 2. one route per version pinned by the canary header (`x-version: v2`),
  * 3. in the mesh only, the fault-injection route, for requests that opt in with the fault
  *    header, because Envoy ignores retries on a route that injects faults (the edge strips
- *    the header instead),
+ *    every fault header on every route instead, components/edgeGateway.ts),
  * 4. for services with a write that is not idempotent (api-surface `idempotent: false`),
  *    reads with the full retry policy,
  * 5. the default route with the weighted split; on those services it carries only the
@@ -101,10 +101,7 @@ export function httpRoutes({ service, namespace, config }: RouteTarget, edgeOper
     const defaultMatch = () => scope().filter((match) => idempotent || !methodsWithin(match.method, { regex: readMethods }));
     routes.push({ name: `${service}-default`, ...(edge ? { match: defaultMatch() } : {}), route: split, timeout, retries: defaultRetries });
     // An empty match list would match everything: drop the routes the edge cannot reach instead.
-    const reachable = routes.filter((route) => !route.match || route.match.length > 0);
-    // HTTPRoute.headers.request.remove (networking/v1 VirtualService Headers): stripped before the request leaves the gateway.
-    const strip = edgeOperations && config.faults ? { headers: { request: { remove: [config.faults.header] } } } : {};
-    return reachable.map((route) => ({ ...route, ...strip }));
+    return routes.filter((route) => !route.match || route.match.length > 0);
 }
 
 /** Istio's match for one API route: its whole path and its methods (GET admits HEAD). */

@@ -203,11 +203,10 @@ describe("MeshService", () => {
         }
     });
 
-    it("strips the fault header at the edge: no client outside the mesh can ask for a delay (beside the HSTS the gateway adds)", () => {
+    it("strips the fault header on every edge route: no client outside the mesh can ask for a delay, through any service (beside the HSTS the gateway adds)", () => {
         const edge = spec(one(dev, "networking.istio.io/v1:VirtualService", "ecommerce-gateway")).http;
-        const product = edge.filter((r: Json) => r.name.startsWith("product-"));
-        expect(product.length).to.be.greaterThan(0);
-        for (const route of product) {
+        expect(edge.length).to.be.greaterThan(10);
+        for (const route of edge) {
             expect(route.fault, route.name).to.equal(undefined);
             expect(route.headers, route.name).to.deep.equal({
                 request: { remove: ["x-fault-inject"] },

@@ -107,8 +107,9 @@ describe("render pipeline", function () {
         const comparison = result.comparison!;
         expect(comparison.changed.map((c) => c.object)).to.deep.equal(["VirtualService ecommerce/ecommerce-gateway", "VirtualService ecommerce/product"]);
         const [edge, product] = comparison.changed;
-        const edgeRoutes = ["v2-only", "v2-only-writes", "v1-pinned", "v2-pinned", "reads"];
-        expect(edge.changes.map((c) => [c.path, "before" in c, "after" in c])).to.deep.equal(edgeRoutes.map((route) => [`spec.http[name=product-${route}].headers.request`, true, false]));
+        // Dev's only fault is product's, so every edge route stops stripping its header.
+        expect(edge.changes.length).to.be.greaterThan(10);
+        expect(edge.changes.filter((c) => !/^spec\.http\[name=[a-z0-9-]+\]\.headers\.request$/.test(c.path) || !("before" in c) || "after" in c)).to.deep.equal([]);
         expect(product.changes.map((c) => [c.path, "before" in c, "after" in c])).to.deep.equal([["spec.http[name=product-fault-injection]", true, false]]);
     });
 
