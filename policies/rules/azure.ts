@@ -146,7 +146,8 @@ export const aksAutoscalingUserPool: StackPolicy = {
             const name = asString(props.resourceName) ?? resource.name;
             const candidates = [
                 ...asArray(props.agentPoolProfiles).map(asObject),
-                ...pools.filter((pool) => asString(pool.props.resourceName) === name).map((pool) => pool.props),
+                // An AgentPool resource names itself agentPoolName where an inline profile says name.
+                ...pools.filter((pool) => asString(pool.props.resourceName) === name).map((pool): Plain => ({ ...pool.props, name: pool.props.agentPoolName })),
             ];
             const ok = candidates.some((pool) => pool.mode === "User" && pool.enableAutoScaling === true && Number(pool.minCount) >= minNodes && Number(pool.maxCount) > Number(pool.minCount));
             if (!ok) {
