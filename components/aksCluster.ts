@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { agentPoolDrift } from "./builders/azureDrift";
 import { assignRole, builtInRoles, grantDeployer } from "./builders/azureRoles";
+import { GrantWait } from "./grantWait";
 import { addressPlan } from "./network";
 
 export interface AksClusterArgs {
@@ -159,10 +160,16 @@ export class AksCluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(
             credentials.kubeconfigs.apply((configs) => useKubelogin(Buffer.from(configs[0].value, "base64").toString("utf8"), args.kubeloginMode)),
         );
+        // Over the deployer's network path, until the grant answers at the API server (bounded, named).
+        const grantInEffect = new GrantWait(
+            `${name}-deployer-admin-propagated`,
+            { kubeconfig: this.kubeconfig, roleAssignmentId: deployerIsAdmin.id, grant: `AKS RBAC Cluster Admin on ${args.clusterName} for the identity running Pulumi` },
+            { ...child, dependsOn: [deployerIsAdmin, ...(args.deployerPath ?? [])] },
+        );
         this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, {
             ...child,
             // Workloads schedule on the user pool only (the system pool is tainted): their awaits start once it has nodes.
-            dependsOn: [deployerIsAdmin, userNodes, ...(args.deployerPath ?? [])],
+            dependsOn: [grantInEffect, userNodes],
         });
         this.clusterName = cluster.name;
         this.clusterId = cluster.id;

@@ -45,14 +45,24 @@ describe("first deploy: the order (prod, from the program's resource graph)", ()
         expect(link.virtualNetwork).to.deep.equal(to.remoteVirtualNetwork);
     });
 
-    it("has every Kubernetes object and Helm release wait for both peerings, the registry DNS link, the admin grant and the user pool", () => {
-        const needed = ["deployer-to-deployer", "deployer-from-deployer", "deployer-registry-dns", "aks-deployer-admin", "aks-user"].map((name) => c.resources.find((r) => r.name === name)!.urn);
+    it("has every Kubernetes object and Helm release wait for both peerings, the registry DNS link, the admin grant in effect and the user pool", () => {
+        const needed = ["deployer-to-deployer", "deployer-from-deployer", "deployer-registry-dns", "aks-deployer-admin", "aks-deployer-admin-propagated", "aks-user"].map((name) => c.resources.find((r) => r.name === name)!.urn);
         const objects = kubernetesObjects(c);
         expect(objects.length).to.be.greaterThan(50);
         for (const object of objects) {
             const waits = waitsFor(c, object);
             expect(needed.filter((urn) => !waits.has(urn)), `${object.type} ${object.name}`).to.deep.equal([]);
         }
+    });
+
+    it("checks the admin grant at the API server only over the deployer's path, with the kubeconfig the provider uses, bounded to 10 minutes", () => {
+        const wait = one(c, "pulumi-nodejs:dynamic:Resource", "aks-deployer-admin-propagated");
+        const needed = ["deployer-to-deployer", "deployer-from-deployer", "deployer-registry-dns", "aks-deployer-admin"].map((name) => c.resources.find((r) => r.name === name)!.urn);
+        expect(needed.filter((urn) => !wait.dependencies.includes(urn))).to.deep.equal([]);
+        const inputs = wait.inputs as Json;
+        expect(inputs.kubeconfig).to.equal((one(c, "pulumi:providers:kubernetes", "aks").inputs as Json).kubeconfig);
+        expect(inputs.roleAssignmentId).to.equal(one(c, "azure-native:authorization:RoleAssignment", "aks-deployer-admin").id);
+        expect(inputs).to.include({ timeoutMs: 600_000, grant: "AKS RBAC Cluster Admin on ecommerce-mesh-prod for the identity running Pulumi" });
     });
 
     it("has no Kubernetes object wait on something that waits on it", () => {
