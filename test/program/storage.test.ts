@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { type Capture } from "../../tools/capture/capture";
+import { runPolicies } from "../../policies/runner";
 import { capture, type Json, ofKind, one, projectDir, spec } from "../support/stacks";
 
 const prometheusClaim = (c: Capture) =>
@@ -49,5 +50,30 @@ describe("volumes on a cluster spread over zones", () => {
         const dev = await capture("dev");
         expect(ofKind(dev, "storage.k8s.io/v1:StorageClass")).to.deep.equal([]);
         expect(prometheusClaim(dev)).to.not.have.property("storageClassName");
+    });
+});
+
+describe("policy aks-zone-redundant-volumes", () => {
+    const found = async (...overrides: string[]) =>
+        runPolicies((await capture("prod", ...overrides)).resources, { environment: "prod", only: ["aks-zone-redundant-volumes"] }).map((v) => `${v.enforcementLevel} ${v.message}`);
+
+    it("passes shipped prod, whose volumes are on the program's ZRS class", async () => {
+        expect(await found()).to.deep.equal([]);
+    });
+
+    it("blocks prod when Prometheus's volume names an LRS class (fails on zonal disks)", async () => {
+        expect(await found("observability.metrics.storageClass=managed-csi-premium")).to.deep.equal([
+            'mandatory Release kube-prometheus-stack: values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName is "managed-csi-premium", not a zone-redundant class of this stack (managed-csi-premium-zrs)',
+        ]);
+    });
+
+    it("blocks a CloudNativePG cluster on an LRS class, naming the object and path", async () => {
+        expect(await found("database.provider=cluster", "database.cluster.storageClass=managed-csi")).to.deep.equal([
+            'mandatory Cluster ecommerce-data/ecommerce-pg: spec.storage.storageClass is "managed-csi", not a zone-redundant class of this stack (managed-csi-premium-zrs)',
+        ]);
+    });
+
+    it("says nothing where the pools have no zones (dev)", async () => {
+        expect(runPolicies((await capture("dev")).resources, { environment: "prod", only: ["aks-zone-redundant-volumes"] })).to.deep.equal([]);
     });
 });
