@@ -55,7 +55,9 @@ export class AksCluster extends pulumi.ComponentResource {
         const zones = args.availabilityZones.length ? { availabilityZones: args.availabilityZones } : {};
         const onSubnet = { vnetSubnetID: args.nodeSubnetId };
 
-        const pool = { osType: "Linux", osSKU: "AzureLinux", type: "VirtualMachineScaleSets", ...zones, ...onSubnet };
+        // Every pool at the control plane's version: a cluster PUT upgrades only the pools it lists, so the
+        // user pool moves with its own orchestratorVersion, after the cluster (learn.microsoft.com/azure/aks/upgrade-node-pools).
+        const pool = { osType: "Linux", osSKU: "AzureLinux", type: "VirtualMachineScaleSets", orchestratorVersion: args.kubernetesVersion, ...zones, ...onSubnet };
         // Only the system pool stays inline: AKS requires one pool in the cluster's own PUT, and an
         // edit there puts every pool into Scaling (pulumi/pulumi-azure-native#4264).
         const agentPoolProfiles = [

@@ -115,6 +115,15 @@ describe("first deploy: the second run (prod) does not fight what Azure changed 
         }
     });
 
+    it("moves the user pool to a new Kubernetes minor with the cluster: its orchestratorVersion is the cluster's, applied after it", async () => {
+        const bumped = await capture("prod", "cluster.kubernetesVersion=1.37");
+        const aks = one(bumped, "azure-native:containerservice:ManagedCluster", "aks");
+        const user = one(bumped, "azure-native:containerservice:AgentPool", "aks-user");
+        expect((aks.inputs as Json).kubernetesVersion).to.equal("1.37");
+        expect([(aks.inputs as Json).agentPoolProfiles[0].orchestratorVersion, (user.inputs as Json).orchestratorVersion]).to.deep.equal(["1.37", "1.37"]);
+        expect(user.dependencies).to.include(aks.urn);
+    });
+
     it("leaves the autoscaled pool out of the cluster's own PUT, so a cluster edit never sends a pool count (only the system pool is inline)", () => {
         const aks = one(c, "azure-native:containerservice:ManagedCluster", "aks");
         expect((aks.inputs as Json).agentPoolProfiles.map((pool: Json) => [pool.name, pool.enableAutoScaling ?? false])).to.deep.equal([["system", false]]);
