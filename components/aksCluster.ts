@@ -119,7 +119,9 @@ export class AksCluster extends pulumi.ComponentResource {
             { ...child, dependsOn: [onSubnetGrant] },
         );
 
-        // The autoscaled pool is its own agentPools resource, changed by per-pool operations only.
+        // The autoscaled pool is its own agentPools resource, changed by per-pool operations only. A cluster
+        // PUT leaves pools it does not list alone, and a refresh does not fold this pool back into the
+        // cluster's agentPoolProfiles (pulumi/pulumi-azure-native#579, the maintainers' walkthrough).
         const userPool = {
             agentPoolName: "user",
             mode: "User",
