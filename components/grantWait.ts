@@ -48,6 +48,7 @@ export const grantWaitProvider: pulumi.dynamic.ResourceProvider = {
 
 export class GrantWait extends pulumi.dynamic.Resource {
     constructor(name: string, args: GrantWaitArgs, opts?: pulumi.CustomResourceOptions) {
-        super(grantWaitProvider, name, { ...args, attributes: clusterAdminCheck, ...grantPropagation }, opts);
+        // A dynamic provider's outputs are plain unless named here: the kubeconfig stays a secret in the state.
+        super(grantWaitProvider, name, { ...args, attributes: clusterAdminCheck, ...grantPropagation }, { ...opts, additionalSecretOutputs: ["kubeconfig"] });
     }
 }
