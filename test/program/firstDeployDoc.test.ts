@@ -92,7 +92,7 @@ describe("docs/first-deploy.md", () => {
 
     it("adopts an inline-era user pool with the type, name, id and parent the program registers it under", async () => {
         const line = shellLines.find((l) => l.startsWith("pulumi import"))!;
-        const [, type, name, id, parent] = /^pulumi import (\S+) (\S+) (\S+) --parent aks=(\S+) -s prod$/.exec(line)!;
+        const [, type, name, id, parent] = /^pulumi import (\S+) (\S+) (\S+) --parent aks=(\S+) --protect=false -s prod$/.exec(line)!;
         const pool = one(await capture("prod"), type, name);
         const inputs = pool.inputs as Json;
         expect(id).to.equal(`/subscriptions/<subscription-id>/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}/agentPools/${inputs.agentPoolName}`);
