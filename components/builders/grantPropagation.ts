@@ -36,7 +36,7 @@ export async function waitUntilAllowed(probe: Probe, { what, timeoutMs, interval
         }
         if (waitedMs + intervalMs > timeoutMs) {
             throw new Error(
-                `${what} was not in effect after ${Math.round(waitedMs / 1000)}s (${attempts} checks; Azure documents up to 5 minutes). ` +
+                `${what} was not in effect after ${Math.round(waitedMs / 1000)}s (${attempts} check${attempts === 1 ? "" : "s"}; Azure documents up to 5 minutes). ` +
                     `Last answer: ${answer.reason}. Check that the role assignment exists and names the principal running Pulumi, then run pulumi up again.`,
             );
         }
