@@ -3,8 +3,9 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
-import { managedClusterDrift } from "./builders/azureDrift";
+import { agentPoolDrift } from "./builders/azureDrift";
 import { assignRole, builtInRoles, grantDeployer } from "./builders/azureRoles";
+import { GrantWait } from "./grantWait";
 import { addressPlan } from "./network";
 
 export interface AksClusterArgs {
@@ -54,33 +55,20 @@ export class AksCluster extends pulumi.ComponentResource {
         const zones = args.availabilityZones.length ? { availabilityZones: args.availabilityZones } : {};
         const onSubnet = { vnetSubnetID: args.nodeSubnetId };
 
+        // Every pool at the control plane's version: a cluster PUT upgrades only the pools it lists, so the
+        // user pool moves with its own orchestratorVersion, after the cluster (learn.microsoft.com/azure/aks/upgrade-node-pools).
+        const pool = { osType: "Linux", osSKU: "AzureLinux", type: "VirtualMachineScaleSets", orchestratorVersion: args.kubernetesVersion, ...zones, ...onSubnet };
+        // Only the system pool stays inline: AKS requires one pool in the cluster's own PUT, and an
+        // edit there puts every pool into Scaling (pulumi/pulumi-azure-native#4264).
         const agentPoolProfiles = [
             {
                 name: "system",
                 mode: "System",
                 count: args.systemPool.count,
                 vmSize: args.systemPool.vmSize,
-                osType: "Linux",
-                osSKU: "AzureLinux",
-                type: "VirtualMachineScaleSets",
-                ...zones,
-                ...onSubnet,
+                ...pool,
                 // Keep application pods off the nodes that run CoreDNS, istiod's peers and other add-ons.
                 nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
-            },
-            {
-                name: "user",
-                mode: "User",
-                enableAutoScaling: true,
-                count: args.userPool.minCount,
-                minCount: args.userPool.minCount,
-                maxCount: args.userPool.maxCount,
-                vmSize: args.userPool.vmSize,
-                osType: "Linux",
-                osSKU: "AzureLinux",
-                type: "VirtualMachineScaleSets",
-                ...zones,
-                ...onSubnet,
             },
         ];
 
@@ -128,7 +116,26 @@ export class AksCluster extends pulumi.ComponentResource {
                 // A minor-version pin with patch upgrades: security fixes land, the API surface does not move.
                 autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
             },
-            { ...child, dependsOn: [onSubnetGrant], ignoreChanges: managedClusterDrift(agentPoolProfiles) },
+            { ...child, dependsOn: [onSubnetGrant] },
+        );
+
+        // The autoscaled pool is its own agentPools resource, changed by per-pool operations only. A cluster
+        // PUT leaves pools it does not list alone, and a refresh does not fold this pool back into the
+        // cluster's agentPoolProfiles (pulumi/pulumi-azure-native#579, the maintainers' walkthrough).
+        const userPool = {
+            agentPoolName: "user",
+            mode: "User",
+            enableAutoScaling: true,
+            count: args.userPool.minCount,
+            minCount: args.userPool.minCount,
+            maxCount: args.userPool.maxCount,
+            vmSize: args.userPool.vmSize,
+            ...pool,
+        };
+        const userNodes = new containerservice.AgentPool(
+            `${name}-user`,
+            { resourceGroupName: args.resourceGroupName, resourceName: args.clusterName, ...userPool },
+            { ...child, dependsOn: [cluster], ignoreChanges: agentPoolDrift(userPool) },
         );
 
         const kubeletObjectId = cluster.identityProfile.apply((profile) => {
@@ -157,7 +164,17 @@ export class AksCluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(
             credentials.kubeconfigs.apply((configs) => useKubelogin(Buffer.from(configs[0].value, "base64").toString("utf8"), args.kubeloginMode)),
         );
-        this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...child, dependsOn: [deployerIsAdmin, ...(args.deployerPath ?? [])] });
+        // Over the deployer's network path, until the grant answers at the API server (bounded, named).
+        const grantInEffect = new GrantWait(
+            `${name}-deployer-admin-propagated`,
+            { kubeconfig: this.kubeconfig, roleAssignmentId: deployerIsAdmin.id, grant: `AKS RBAC Cluster Admin on ${args.clusterName} for the identity running Pulumi` },
+            { ...child, dependsOn: [deployerIsAdmin, ...(args.deployerPath ?? [])] },
+        );
+        this.provider = new k8s.Provider(name, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, {
+            ...child,
+            // Workloads schedule on the user pool only (the system pool is tainted): their awaits start once it has nodes.
+            dependsOn: [grantInEffect, userNodes],
+        });
         this.clusterName = cluster.name;
         this.clusterId = cluster.id;
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);

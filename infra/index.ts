@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IstioMesh } from "../components/istioMesh";
+import { withVolumeClass } from "../components/storage";
 import { observe } from "./observability";
 import { readStackConfig, StackConfigError } from "../stacks";
 import { ingressUrl as edgeUrl, tlsAtGateway } from "../stacks/edge";
@@ -22,8 +23,10 @@ function loadConfig() {
     }
 }
 
-const config = loadConfig();
-const platform = provisionPlatform(config, pulumi.getStack());
+const loaded = loadConfig();
+const platform = provisionPlatform(loaded, pulumi.getStack());
+// Volumes left to the cluster's default class use the platform's zone-redundant one, where it has one.
+const config = withVolumeClass(loaded, platform.volumeClass?.name);
 
 const mesh = new IstioMesh(
     "istio",

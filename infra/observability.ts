@@ -27,6 +27,6 @@ export function observe(config: StackConfig, platform: Platform, mesh: IstioMesh
             canaries,
             slo: sloThresholds(o.slo),
         },
-        { provider: platform.provider, dependsOn: mesh.ready },
+        { provider: platform.provider, dependsOn: [...mesh.ready, ...(platform.volumeClass?.ready ?? [])] },
     );
 }

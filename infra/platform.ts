@@ -10,6 +10,7 @@ import { type Database } from "../components/database";
 import { DeployerAccess } from "../components/deployerAccess";
 import { diagnosticCategories, Diagnostics, type DiagnosticsArgs } from "../components/operations";
 import { Network } from "../components/network";
+import { zoneRedundantClass, zoneRedundantStorageClass } from "../components/storage";
 import { type StackConfig } from "../stacks";
 
 export interface Platform {
@@ -23,6 +24,8 @@ export interface Platform {
     deployerPath: pulumi.CustomResource[];
     /** The AKS cluster's resource id (AKS stacks only). */
     clusterId?: pulumi.Output<string>;
+    /** The StorageClass for the stack's volumes when the cluster spans zones (components/storage.ts); volumes wait for it. */
+    volumeClass?: { name: string; ready: pulumi.Resource[] };
 }
 
 /** Flexible Server names are global DNS names: derived from the registry's, which is globally unique too. */
@@ -79,6 +82,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         nodeSubnetId: network.subnetIds.aksNodes,
         deployerPath,
     });
+    const zoneRedundant = cluster.availabilityZones.length > 1 ? zoneRedundantStorageClass("zone-redundant-volumes", { provider: aks.provider }) : undefined;
     return {
         provider: aks.provider,
         clusterName: aks.clusterName,
@@ -87,6 +91,7 @@ export function provisionPlatform(config: StackConfig, stack: string, registryEn
         azure: { resourceGroupName: group.name, location: group.location, network, oidcIssuerUrl: aks.oidcIssuerUrl },
         deployerPath,
         clusterId: aks.clusterId,
+        ...(zoneRedundant ? { volumeClass: { name: zoneRedundantClass.name, ready: [zoneRedundant] } } : {}),
     };
 }
 

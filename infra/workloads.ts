@@ -131,6 +131,7 @@ function provisionDatabase(config: StackConfig, platform: Platform, mesh: IstioM
                   }
                 : {}),
         },
-        { providers: [platform.provider] },
+        // Only CloudNativePG's volumes need the StorageClass; an Azure server must not wait for the cluster.
+        { providers: [platform.provider], dependsOn: config.database.provider === "cluster" ? (platform.volumeClass?.ready ?? []) : [] },
     );
 }

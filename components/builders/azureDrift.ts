@@ -3,19 +3,14 @@
 // copies Azure's values into the state's inputs (pulumi/pulumi-azure-native#280), and
 // ignoreChanges keeps those instead of the program's first-run values.
 
-interface PoolProfile {
-    name: string;
-    enableAutoScaling?: boolean;
-}
-
 /**
  * The cluster autoscaler sets `count` on a pool with enableAutoScaling, and AKS refuses a manual
  * count on it ("Cannot manually scale ... with cluster autoscaler enabled";
  * learn.microsoft.com/azure/aks/cluster-autoscaler). The count the program sends is the first
  * run's size only.
  */
-export function managedClusterDrift(agentPoolProfiles: readonly PoolProfile[]): string[] {
-    return agentPoolProfiles.flatMap((pool, i) => (pool.enableAutoScaling ? [`agentPoolProfiles[${i}].count`] : []));
+export function agentPoolDrift(pool: { enableAutoScaling?: boolean }): string[] {
+    return pool.enableAutoScaling ? ["count"] : [];
 }
 
 /**

@@ -146,7 +146,8 @@ export const aksAutoscalingUserPool: StackPolicy = {
             const name = asString(props.resourceName) ?? resource.name;
             const candidates = [
                 ...asArray(props.agentPoolProfiles).map(asObject),
-                ...pools.filter((pool) => asString(pool.props.resourceName) === name).map((pool) => pool.props),
+                // An AgentPool resource names itself agentPoolName where an inline profile says name.
+                ...pools.filter((pool) => asString(pool.props.resourceName) === name).map((pool): Plain => ({ ...pool.props, name: pool.props.agentPoolName })),
             ];
             const ok = candidates.some((pool) => pool.mode === "User" && pool.enableAutoScaling === true && Number(pool.minCount) >= minNodes && Number(pool.maxCount) > Number(pool.minCount));
             if (!ok) {
@@ -195,4 +196,72 @@ export const aksStandardTier: ResourcePolicy = {
     }),
 };
 
-export const azurePolicies = [acrAdminDisabled, aksEntraRbac, aksLocalAccountsDisabled, aksWorkloadIdentity, aksNetworkPolicy, aksPinnedVersion, aksAutoscalingUserPool, azureNoExampleIds, aksStandardTier];
+/** Each volume request in the stack, as "<object>: <path>" and the StorageClass it names (undefined: the cluster default). */
+function volumeClaims(index: ReturnType<typeof meshIndex>): { urn: string; where: string; storageClass?: string }[] {
+    const claims: { urn: string; where: string; storageClass?: string }[] = [];
+    let urn = "";
+    const add = (where: string, storageClass: unknown) => claims.push({ urn, where, storageClass: asString(storageClass) });
+    for (const object of index.objects) {
+        urn = object.urn;
+        const at = `${object.kind} ${object.namespace ? `${object.namespace}/` : ""}${object.name}`;
+        if (object.kind === "PersistentVolumeClaim") add(`${at}: spec.storageClassName`, object.spec.storageClassName);
+        asArray(object.spec.volumeClaimTemplates).forEach((template, i) => add(`${at}: spec.volumeClaimTemplates[${i}].spec.storageClassName`, asObject(asObject(template).spec).storageClassName));
+        if (object.apiVersion === "postgresql.cnpg.io/v1" && object.kind === "Cluster") {
+            for (const key of ["storage", "walStorage"]) {
+                if (object.spec[key]) add(`${at}: spec.${key}.storageClass`, asObject(object.spec[key]).storageClass);
+            }
+        }
+    }
+    // Helm values: the Prometheus operator's storageSpec.volumeClaimTemplate, wherever the chart nests it.
+    const walk = (release: string, node: unknown, path: string) => {
+        if (Array.isArray(node)) node.forEach((item, i) => walk(release, item, `${path}[${i}]`));
+        else if (node && typeof node === "object") {
+            for (const [key, value] of Object.entries(node as Plain)) {
+                if (key === "volumeClaimTemplate") add(`Release ${release}: values.${path}${key}.spec.storageClassName`, asObject(asObject(value).spec).storageClassName);
+                else walk(release, value, `${path}${key}.`);
+            }
+        }
+    };
+    for (const release of index.helmReleases) {
+        urn = release.urn;
+        walk(release.name, release.values, "");
+    }
+    return claims;
+}
+
+export const aksZoneRedundantVolumes: StackPolicy = {
+    name: "aks-zone-redundant-volumes",
+    description:
+        "On an AKS cluster whose node pools span two or more availability zones, every volume the stack requests (PersistentVolumeClaims, volumeClaimTemplates, CloudNativePG storage, Helm values' volumeClaimTemplate) names a StorageClass of the stack on disk.csi.azure.com with a ZRS skuName: an LRS disk stays in its zone, so its pod cannot follow the autoscaled pool into another. Mandatory in prod. Equivalent: AKS availability zones guidance (learn.microsoft.com/azure/aks/availability-zones-overview: one pool per zone, or ZRS disks).",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateStack: (args, reportViolation) => {
+        const index = meshIndex(args.resources);
+        const pools = [
+            ...index.ofType(managedClusterType).flatMap(({ props }) => asArray(props.agentPoolProfiles).map(asObject)),
+            ...index.ofType("azure-native:containerservice:AgentPool").map(({ props }) => props),
+        ];
+        if (!pools.some((pool) => asArray(pool.availabilityZones).length > 1)) {
+            return;
+        }
+        const zoneRedundant = new Set(
+            index
+                .kind("StorageClass")
+                .filter((sc) => sc.props.provisioner === "disk.csi.azure.com")
+                // Driver parameter names are case-insensitive (azuredisk-csi-driver docs/driver-parameters.md).
+                .filter((sc) => Object.entries(asObject(sc.props.parameters)).some(([key, value]) => key.toLowerCase() === "skuname" && /_ZRS$/i.test(String(value))))
+                .map((sc) => sc.name),
+        );
+        for (const claim of volumeClaims(index)) {
+            if (!claim.storageClass || !zoneRedundant.has(claim.storageClass)) {
+                report(reportViolation, {
+                    urn: claim.urn,
+                    message: `${claim.where} is ${claim.storageClass ? `"${claim.storageClass}"` : "unset (the cluster's default, an LRS disk)"}, not a zone-redundant class of this stack (${[...zoneRedundant].join(", ") || "none"})`,
+                    fix: "Leave observability.metrics.storageClass and database.cluster.storageClass unset on a multi-zone AKS stack (the program's managed-csi-premium-zrs), or name a StorageClass with skuName Premium_ZRS or StandardSSD_ZRS.",
+                });
+            }
+        }
+    },
+};
+
+export const azurePolicies = [acrAdminDisabled, aksEntraRbac, aksLocalAccountsDisabled, aksWorkloadIdentity, aksNetworkPolicy, aksPinnedVersion, aksAutoscalingUserPool, azureNoExampleIds, aksStandardTier, aksZoneRedundantVolumes];

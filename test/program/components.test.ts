@@ -36,8 +36,11 @@ describe("AKS and ACR (prod)", () => {
         expect(readme).to.contain('AKS\'s managed `cilium-config` sets `bpf-lb-sock: "false"` and `bpf-lb-sock-hostns-only: "true"`');
     });
 
-    it("runs a tainted system pool and an autoscaling user pool sized from config", () => {
-        const [system, user] = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks")).agentPoolProfiles;
+    it("runs a tainted inline system pool and an autoscaling user pool, its own AgentPool resource, sized from config", () => {
+        const [system, ...others] = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks")).agentPoolProfiles;
+        expect(others).to.deep.equal([]);
+        const user = inputs(one(c, "azure-native:containerservice:AgentPool", "aks-user"));
+        expect(user).to.include({ resourceName: "ecommerce-mesh-prod", agentPoolName: "user" });
         expect(system).to.include({ mode: "System", count: 3, vmSize: "Standard_D4ds_v5" });
         expect(system.nodeTaints).to.deep.equal(["CriticalAddonsOnly=true:NoSchedule"]);
         expect(user).to.include({ mode: "User", enableAutoScaling: true, minCount: 3, maxCount: 12, vmSize: "Standard_D8ds_v5" });

@@ -55,7 +55,8 @@ describe("the data tier on Azure (prod)", () => {
         expect(delegated.delegations).to.deep.equal([{ name: "postgres", serviceName: "Microsoft.DBforPostgreSQL/flexibleServers" }]);
         const nodes = one(c, "azure-native:network:Subnet", "network-aksNodes").id;
         const aks = inputs(one(c, "azure-native:containerservice:ManagedCluster", "aks"));
-        expect(aks.agentPoolProfiles.map((pool: Json) => pool.vnetSubnetID)).to.deep.equal([nodes, nodes]);
+        const user = inputs(one(c, "azure-native:containerservice:AgentPool", "aks-user"));
+        expect([...aks.agentPoolProfiles, user].map((pool: Json) => pool.vnetSubnetID)).to.deep.equal([nodes, nodes]);
         expect(inputs(one(c, "azure-native:authorization:RoleAssignment", "aks-subnet-network-contributor")).scope).to.equal(nodes);
     });
 

@@ -45,8 +45,8 @@ describe("first deploy: the order (prod, from the program's resource graph)", ()
         expect(link.virtualNetwork).to.deep.equal(to.remoteVirtualNetwork);
     });
 
-    it("has every Kubernetes object and Helm release wait for both peerings, the registry DNS link and the admin grant", () => {
-        const needed = ["deployer-to-deployer", "deployer-from-deployer", "deployer-registry-dns", "aks-deployer-admin"].map((name) => c.resources.find((r) => r.name === name)!.urn);
+    it("has every Kubernetes object and Helm release wait for both peerings, the registry DNS link, the admin grant in effect and the user pool", () => {
+        const needed = ["deployer-to-deployer", "deployer-from-deployer", "deployer-registry-dns", "aks-deployer-admin", "aks-deployer-admin-propagated", "aks-user"].map((name) => c.resources.find((r) => r.name === name)!.urn);
         const objects = kubernetesObjects(c);
         expect(objects.length).to.be.greaterThan(50);
         for (const object of objects) {
@@ -65,6 +65,16 @@ describe("first deploy: the order (prod, from the program's resource graph)", ()
         for (const image of images) {
             expect(needed.filter((_, i) => !image.dependencies.includes(urns[i]!)), image.name).to.deep.equal([]);
         }
+    });
+
+    it("checks the admin grant at the API server only over the deployer's path, with the kubeconfig the provider uses, bounded to 10 minutes", () => {
+        const wait = one(c, "pulumi-nodejs:dynamic:Resource", "aks-deployer-admin-propagated");
+        const needed = ["deployer-to-deployer", "deployer-from-deployer", "deployer-registry-dns", "aks-deployer-admin"].map((name) => c.resources.find((r) => r.name === name)!.urn);
+        expect(needed.filter((urn) => !wait.dependencies.includes(urn))).to.deep.equal([]);
+        const inputs = wait.inputs as Json;
+        expect(inputs.kubeconfig).to.equal((one(c, "pulumi:providers:kubernetes", "aks").inputs as Json).kubeconfig);
+        expect(inputs.roleAssignmentId).to.equal(one(c, "azure-native:authorization:RoleAssignment", "aks-deployer-admin").id);
+        expect(inputs).to.include({ timeoutMs: 600_000, grant: "AKS RBAC Cluster Admin on ecommerce-mesh-prod for the identity running Pulumi" });
     });
 
     it("has no Kubernetes object wait on something that waits on it", () => {
@@ -97,7 +107,7 @@ describe("first deploy: the second run (prod) does not fight what Azure changed 
     // The first run's outputs as Azure leaves them: the autoscaler grew the user pool from 3 to 9,
     // and storage autogrow took the server from 128 to 256 GiB.
     const azureChanged = [
-        { type: "azure-native:containerservice:ManagedCluster", name: "aks", path: "agentPoolProfiles[1].count", first: 3, now: 9 },
+        { type: "azure-native:containerservice:AgentPool", name: "aks-user", path: "count", first: 3, now: 9 },
         { type: "azure-native:dbforpostgresql:Server", name: "database", path: "storage.storageSizeGB", first: 128, now: 256 },
     ];
     for (const change of azureChanged) {
@@ -110,9 +120,26 @@ describe("first deploy: the second run (prod) does not fight what Azure changed 
 
     it("keeps what only the program decides: the system pool's count and the user pool's bounds", () => {
         const aks = one(c, "azure-native:containerservice:ManagedCluster", "aks");
-        for (const path of ["agentPoolProfiles[0].count", "agentPoolProfiles[1].minCount", "agentPoolProfiles[1].maxCount"]) {
-            expect(secondRunSends(aks, path, -1), path).to.equal(at(aks.inputs, path));
+        const user = one(c, "azure-native:containerservice:AgentPool", "aks-user");
+        const decided: [CapturedResource, string][] = [[aks, "agentPoolProfiles[0].count"], [user, "minCount"], [user, "maxCount"], [user, "vmSize"]];
+        for (const [resource, path] of decided) {
+            expect(secondRunSends(resource, path, -1), `${resource.name} ${path}`).to.equal(at(resource.inputs, path));
         }
+    });
+
+    it("moves the user pool to a new Kubernetes minor with the cluster: its orchestratorVersion is the cluster's, applied after it", async () => {
+        const bumped = await capture("prod", "cluster.kubernetesVersion=1.37");
+        const aks = one(bumped, "azure-native:containerservice:ManagedCluster", "aks");
+        const user = one(bumped, "azure-native:containerservice:AgentPool", "aks-user");
+        expect((aks.inputs as Json).kubernetesVersion).to.equal("1.37");
+        expect([(aks.inputs as Json).agentPoolProfiles[0].orchestratorVersion, (user.inputs as Json).orchestratorVersion]).to.deep.equal(["1.37", "1.37"]);
+        expect(user.dependencies).to.include(aks.urn);
+    });
+
+    it("leaves the autoscaled pool out of the cluster's own PUT, so a cluster edit never sends a pool count (only the system pool is inline)", () => {
+        const aks = one(c, "azure-native:containerservice:ManagedCluster", "aks");
+        expect((aks.inputs as Json).agentPoolProfiles.map((pool: Json) => [pool.name, pool.enableAutoScaling ?? false])).to.deep.equal([["system", false]]);
+        expect(aks.ignoreChanges).to.deep.equal([]);
     });
 
     it("protects the database server and the registry in prod, not in dev", async () => {

@@ -10,7 +10,7 @@ import { fromPulumiConfig, loadStackConfig } from "../../stacks";
 import { placeholderKeys } from "../../stacks/placeholders";
 import { setConfigPath } from "../../tools/capture/stackFile";
 import { schemaKeys } from "../support/schemaKeys";
-import { project, projectDir, stackConfig } from "../support/stacks";
+import { capture, type Json, one, project, projectDir, stackConfig } from "../support/stacks";
 
 const doc = readFileSync(path.join(projectDir, "docs", "first-deploy.md"), "utf8");
 const deployWorkflow = readFileSync(path.join(projectDir, ".github", "workflows", "deploy.yml"), "utf8");
@@ -88,5 +88,14 @@ describe("docs/first-deploy.md", () => {
         for (const [, file] of doc.matchAll(/`((?:components|test|\.github)\/[\w./-]+\.(?:ts|yml))`/g)) {
             expect(existsSync(path.join(projectDir, file)), file).to.equal(true);
         }
+    });
+
+    it("adopts an inline-era user pool with the type, name, id and parent the program registers it under", async () => {
+        const line = shellLines.find((l) => l.startsWith("pulumi import"))!;
+        const [, type, name, id, parent] = /^pulumi import (\S+) (\S+) (\S+) --parent aks=(\S+) --protect=false -s prod$/.exec(line)!;
+        const pool = one(await capture("prod"), type, name);
+        const inputs = pool.inputs as Json;
+        expect(id).to.equal(`/subscriptions/<subscription-id>/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}/agentPools/${inputs.agentPoolName}`);
+        expect(pool.urn).to.equal(`${parent.replace(/::aks$/, "")}$${type}::${name}`);
     });
 });
