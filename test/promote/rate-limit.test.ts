@@ -30,15 +30,20 @@ async function limitedRouter(budget: RateBudget): Promise<{ url: string; clients
 }
 
 describe("local tools under the dev edge's rate limit (services/dev/source-address.ts)", function () {
-    this.timeout(30_000);
+    this.timeout(60_000);
 
     it("the README's sequence with the default limit: four loadgen shoppers use up their budgets, promote's probe still finds the router", async () => {
         const { rateLimit } = defaultConfig();
         const budget = { intervalMs: parseDuration(rateLimit.interval)!, read: rateLimit.read, write: rateLimit.write };
         const router = await limitedRouter(budget);
         try {
-            const { stats } = await runLoad({ target: router.url, durationSeconds: 2, users: 4 });
-            const limited = [...stats.routes.values()].reduce((sum, route) => sum + (route.statuses.get(429) ?? 0), 0);
+            // Rounds of 2 s until the shoppers have spent a budget: the buckets (per shopper address)
+            // carry over, so a loaded machine only takes more rounds, never a different outcome.
+            let limited = 0;
+            for (let round = 0; round < 8 && limited === 0; round++) {
+                const { stats } = await runLoad({ target: router.url, durationSeconds: 2, users: 4 });
+                limited = [...stats.routes.values()].reduce((sum, route) => sum + (route.statuses.get(429) ?? 0), 0);
+            }
             expect(limited, "the shoppers ran into the limit").to.be.greaterThan(0);
             // Before: every tool came from 127.0.0.1, the probe got the shoppers' 429 and promote exited 2.
             const said: string[] = [];
