@@ -29,6 +29,7 @@ describe("configuration from the environment", () => {
             logLevel: "info",
             paymentFailureRate: 0.1,
             devFailureRate: 0,
+            chaos: { enabled: false, port: 9901 },
             paymentOutageRate: 0,
             bodyLimitBytes: 65536,
             shutdownGraceMs: 10000,
