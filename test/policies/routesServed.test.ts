@@ -53,8 +53,8 @@ describe("policies: edge-routes-served", () => {
         expect(defaultServedOnly).to.deep.equal(fromSurface);
     });
 
-    it("is counted in the README's policy pack size", () => {
-        const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    it("is counted in the development guide's policy pack size", () => {
+        const readme = readFileSync(path.join(__dirname, "..", "..", "docs", "development.md"), "utf8");
         expect(readme).to.contain(`A CrossGuard pack (\`@pulumi/policy\`) of ${allPolicies.length} policies`);
         expect(allPolicies.map((p) => p.name)).to.include("edge-routes-served");
     });
