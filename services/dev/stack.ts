@@ -27,8 +27,6 @@ export interface StackOptions {
     readonly port: number;
     /** Extra environment for every service, e.g. PAYMENT_FAILURE_RATE=0 in tests. */
     readonly serviceEnv?: Readonly<Record<string, string>>;
-    /** Environment for one process only, e.g. DEV_FAILURE_RATE for the product canary. */
-    readonly instanceEnv?: (service: ServiceName, version: string) => Readonly<Record<string, string>>;
     /** Copy service logs to stderr. */
     readonly echoLogs?: boolean;
     readonly progress?: (line: string) => void;
@@ -215,7 +213,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                         ...process.env,
                         ...downstreamEnv.get(service),
                         ...options.serviceEnv,
-                        ...options.instanceEnv?.(service, version),
                         SERVICE_NAME: service,
                         SERVICE_VERSION: version,
                         HOST: "127.0.0.1",

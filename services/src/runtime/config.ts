@@ -49,12 +49,6 @@ const baseSchema = z.object({
         .min(0, { error: "a number from 0 to 1" })
         .max(1, { error: "a number from 0 to 1" })
         .default(0),
-    // Set only by the dev runner (DEV_CANARY_FAILURE_RATE), to show a failing canary rolled back.
-    DEV_FAILURE_RATE: z.coerce
-        .number({ error: "a number from 0 to 1" })
-        .min(0, { error: "a number from 0 to 1" })
-        .max(1, { error: "a number from 0 to 1" })
-        .default(0),
     // The chaos control (runtime/chaos.ts): off unless the stack's chaos.enabled sets it.
     CHAOS_ENABLED: z.enum(["true", "false"], { error: "true or false" }).default("false"),
     CHAOS_PORT: integer(0, 65535).default(defaultChaosPort),
@@ -89,8 +83,6 @@ export interface ServiceConfig {
     readonly logLevel: (typeof logLevels)[number];
     /** Share of charges declined (402, final). */
     readonly paymentFailureRate: number;
-    /** Share of API requests answered 500 on purpose; never set by the Pulumi program. */
-    readonly devFailureRate: number;
     /** Share of charges answered as a provider outage (503, retryable). */
     readonly paymentOutageRate: number;
     /** The chaos control: absent unless enabled, then on 127.0.0.1:port only. */
@@ -141,7 +133,6 @@ export function loadConfig(env: Env): ServiceConfig {
         otelServiceName: values.OTEL_SERVICE_NAME ?? values.SERVICE_NAME,
         logLevel: values.LOG_LEVEL,
         paymentFailureRate: values.PAYMENT_FAILURE_RATE,
-        devFailureRate: values.DEV_FAILURE_RATE,
         paymentOutageRate: values.PAYMENT_OUTAGE_RATE,
         chaos: { enabled: values.CHAOS_ENABLED === "true", port: values.CHAOS_PORT },
         bodyLimitBytes: values.BODY_LIMIT_BYTES,

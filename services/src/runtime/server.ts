@@ -92,9 +92,6 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         if (!lifecycle.started && !alwaysOpenPaths.test(request.url)) {
             return reply.status(503).send(errorBody("service is starting"));
         }
-        if (config.devFailureRate > 0 && !alwaysOpenPaths.test(request.url) && Math.random() < config.devFailureRate) {
-            return reply.status(500).send({ error: "injected failure (DEV_FAILURE_RATE)" });
-        }
         const injected = chaos?.decide(request.method, request.url);
         if (injected) return applyChaos(injected, request, reply, done);
         done();
