@@ -13,6 +13,10 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from "../../services/s
 import { serviceFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
 import { parseChaosArgs } from "../../tools/chaos/args";
 import { runChaos } from "../../tools/chaos/main";
+import { runScenario } from "../../tools/verify/chaosRun";
+import { scenarios } from "../../tools/verify/scenarios";
+import { fromPulumiConfig, loadStackConfig, projectName } from "../../stacks";
+import { readStackFile } from "../../tools/capture/stackFile";
 import { projectDir } from "../support/stacks";
 
 const usageError = (argv: string[]) => {
@@ -164,6 +168,35 @@ describe("npm run chaos", () => {
             }
             expect((await chaos("--list")).lines.every((line) => line.endsWith(": no chaos"))).to.equal(true);
             expect((await order()).status).to.equal(201);
+        });
+
+        const scenario = async (name: "breaker" | "timeout", durationMs: number) =>
+            runScenario({
+                scenario: scenarios[name],
+                target: stack.routerUrl,
+                config: loadStackConfig(fromPulumiConfig(readStackFile(projectDir, "dev", projectName).values)),
+                controls: [],
+                durationMs,
+                auth: { authorization: `Bearer ${await stack.issuer.mint("1")}` },
+                progress: () => undefined,
+                env,
+            });
+
+        it("verify --chaos breaker on npm run dev: every order is answered 503 (pending) while the one payment fails, then 201 again", async () => {
+            const { answers, results } = await scenario("breaker", 3_000);
+            expect(Object.keys(answers)).to.deep.equal(["503"]);
+            expect(results.map((r) => r.status)).to.deep.equal(["pass"]);
+            expect((await chaos("--list")).lines.every((line) => line.endsWith(": no chaos")), "the scenario was cleared").to.equal(true);
+            expect((await order()).status).to.equal(201);
+        });
+
+        it("verify --chaos timeout on npm run dev: inventory, waiting 20 s, is answered 504 at the 1 s route timeout", async () => {
+            const started = Date.now();
+            const { answers } = await scenario("timeout", 3_000);
+            expect(Object.keys(answers)).to.deep.equal(["504"]);
+            // Each answer came at the route timeout: about 3 of them in 3 s, none after 20 s.
+            expect(answers["504"]).to.be.within(2, 5);
+            expect(Date.now() - started).to.be.below(8_000);
         });
 
         it("drives a control by URL (as after kubectl port-forward), which names its service", async () => {

@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { fromPulumiConfig, loadStackConfig, parseDuration, projectName } from "../../stacks";
 import { readStackFile } from "../../tools/capture/stackFile";
 import { checkScenario, expectedSuccess, scenarios, type ScenarioName } from "../../tools/verify/scenarios";
+import { parseVerifyArgs } from "../../tools/verify/args";
 import type { Query } from "../../tools/verify/metrics";
 import { projectDir } from "../support/stacks";
 
@@ -70,5 +71,30 @@ describe("verify --chaos: the scenarios' checks on recorded Prometheus answers",
         for (const stat of ["cluster.outbound|8080||payment.ecommerce.svc.cluster.local.outlier_detection.ejections_enforced_total", "cluster.outbound|8080||product.ecommerce.svc.cluster.local.upstream_rq_retry"]) {
             expect(kept.some((regex) => regex.test(stat)), stat).to.equal(true);
         }
+    });
+});
+
+describe("verify --chaos: flags", () => {
+    const base = ["--target", "http://127.0.0.1:8080", "--stack", "dev"];
+    const error = (argv: string[]) => {
+        try {
+            parseVerifyArgs([...base, ...argv]);
+        } catch (e) {
+            return (e as Error).message;
+        }
+        return "no error";
+    };
+
+    it("takes a scenario, its duration and port-forwarded controls", () => {
+        expect(parseVerifyArgs([...base, "--chaos", "breaker"]).chaos).to.deep.equal({ scenario: "breaker", controls: [], durationMs: 60_000 });
+        expect(parseVerifyArgs([...base, "--chaos", "retry", "--for", "2m", "--control", "http://127.0.0.1:9901/"]).chaos).to.deep.equal({ scenario: "retry", controls: ["http://127.0.0.1:9901"], durationMs: 120_000 });
+        expect(parseVerifyArgs(base).chaos).to.equal(undefined);
+    });
+
+    it("names the bad flag and the values it allows", () => {
+        expect(error(["--chaos", "flood"])).to.equal('--chaos "flood": expected one of breaker, retry, timeout');
+        expect(error(["--chaos", "timeout", "--for", "1s"])).to.equal('--for "1s": expected a duration from 5s to 10m');
+        expect(error(["--for", "1m"])).to.equal("--for: only with --chaos <scenario>");
+        expect(error(["--control", "http://127.0.0.1:9901"])).to.equal("--control: only with --chaos <scenario>");
     });
 });

@@ -32,7 +32,7 @@ export function describeState(state: Record<string, unknown>): string {
     return `${parts.join(", ")} on ${state.route ?? "every API route"}, ${state.remainingSeconds}s left`;
 }
 
-async function apply(control: Control, action: ChaosAction, version: string | undefined): Promise<Outcome | undefined> {
+export async function apply(control: Control, action: ChaosAction, version: string | undefined): Promise<Outcome | undefined> {
     const label = (service: unknown, v: unknown) => `${service} ${v ?? ""} ${control.url}`.replace(/ +/g, " ");
     try {
         // A port-forwarded control says which service it is; npm run dev's file already did.
