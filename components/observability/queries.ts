@@ -148,6 +148,11 @@ export function chaosInjected(service: string, window: Window): string {
     return `sum by (kind) (increase(${chaosMetrics.injected}${selector({ service })}[${window}]))`;
 }
 
+/** Requests per second a service failed or delayed on purpose, by kind: the dashboards tell injected failures from real ones. */
+export function chaosInjectedRate(service: string, window: Window): string {
+    return `sum by (kind) (rate(${chaosMetrics.injected}${selector({ service })}[${window}]))`;
+}
+
 /** Instances of a service with a chaos scenario running, by kind (error, latency). */
 export function chaosActive(service: string): string {
     return `sum by (kind) (${chaosMetrics.active}${selector({ service })})`;

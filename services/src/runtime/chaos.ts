@@ -75,6 +75,8 @@ export class ChaosControl {
             labelNames: ["kind"] as const,
             registers: [registry],
         });
+        // Zero series from the start, so rate() sees the first injection and dashboards find the metric.
+        for (const kind of ["status", "reset", "latency"]) this.injected.inc({ kind }, 0);
     }
 
     /** Starts a scenario, replacing the one running. */
