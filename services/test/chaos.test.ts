@@ -103,7 +103,7 @@ describe("the chaos control", () => {
             expect((await get(control)).body).to.include({ active: true, remainingSeconds: 1 });
             await new Promise((resolve) => setTimeout(resolve, 1_100));
             expect((await get(`${api}/api/inventory/1`)).status).to.equal(200);
-            expect((await get(control)).body).to.deep.equal({ service: "inventory", active: false });
+            expect((await get(control)).body).to.deep.equal({ service: "inventory", version: "v1", active: false });
             expect((await get(`${api}/metrics`)).body).to.match(/chaos_active\{kind="error",service="inventory",version="v1"\} 0\b/);
         });
 

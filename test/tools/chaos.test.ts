@@ -199,11 +199,13 @@ describe("npm run chaos", () => {
             expect(Date.now() - started).to.be.below(8_000);
         });
 
-        it("drives a control by URL (as after kubectl port-forward), which names its service", async () => {
+        it("drives a control by URL (as after kubectl port-forward), which names its service and version", async () => {
             const payment = stack.instances.find((i) => i.service === "payment")!;
             const { code, lines } = await chaos("--list", "--control", payment.chaosUrl!);
             expect(code).to.equal(0);
-            expect(lines).to.deep.equal([`payment ${payment.chaosUrl}: no chaos`]);
+            expect(lines).to.deep.equal([`payment v1 ${payment.chaosUrl}: no chaos`]);
+            // --version filters port-forwarded controls by the version they report.
+            expect((await chaos("--list", "--version", "v2", "--control", payment.chaosUrl!)).code).to.equal(1);
         });
     });
 });

@@ -38,12 +38,13 @@ export async function apply(control: Control, action: ChaosAction, version: stri
         // A port-forwarded control says which service it is; npm run dev's file already did.
         const current = control.service ? undefined : await call(control.url, "GET");
         const service = control.service ?? current?.body.service;
+        const instanceVersion = control.version ?? current?.body.version;
         const wanted = action.kind === "set" ? action.service : action.kind === "clear" ? action.service : undefined;
-        if ((wanted && service !== wanted) || (version && control.version && control.version !== version)) return undefined;
+        if ((wanted && service !== wanted) || (version && instanceVersion !== version)) return undefined;
         const answer = action.kind === "set" ? await call(control.url, "PUT", action.request) : action.kind === "clear" ? await call(control.url, "DELETE") : (current ?? (await call(control.url, "GET")));
-        if (answer.status !== 200) return { ok: false, line: `${label(service, control.version)}: ${answer.status} ${answer.body.error ?? ""}`.trim() };
+        if (answer.status !== 200) return { ok: false, line: `${label(service, instanceVersion)}: ${answer.status} ${answer.body.error ?? ""}`.trim() };
         const state = action.kind === "clear" ? (answer.body.cleared ? "cleared" : "nothing to clear") : describeState(answer.body);
-        return { ok: true, line: `${label(service, control.version)}: ${state}` };
+        return { ok: true, line: `${label(service, instanceVersion)}: ${state}` };
     } catch (error) {
         return { ok: false, line: `${label(control.service ?? "?", control.version)}: unreachable (${(error as Error).message})` };
     }

@@ -52,6 +52,7 @@ export class ChaosControl {
 
     constructor(
         readonly service: ServiceName,
+        readonly version: string,
         registry: Registry,
         private readonly random: () => number = Math.random,
         private readonly now: () => number = Date.now,
@@ -98,9 +99,9 @@ export class ChaosControl {
 
     describe(): Record<string, unknown> {
         const active = this.current();
-        if (!active) return { service: this.service, active: false };
+        if (!active) return { service: this.service, version: this.version, active: false };
         const { expiresAt, ...rest } = active;
-        return { service: this.service, active: true, ...rest, remainingSeconds: Math.ceil((expiresAt - this.now()) / 1000) };
+        return { service: this.service, version: this.version, active: true, ...rest, remainingSeconds: Math.ceil((expiresAt - this.now()) / 1000) };
     }
 
     /** Undefined when the request is left alone: no scenario, another route, or not an API route. */
@@ -132,6 +133,6 @@ export function chaosApp(control: ChaosControl): FastifyInstance {
         control.set(parsed.data);
         return control.describe();
     });
-    app.delete(chaosPath, async () => ({ service: control.service, cleared: control.clear() }));
+    app.delete(chaosPath, async () => ({ service: control.service, version: control.version, cleared: control.clear() }));
     return app;
 }

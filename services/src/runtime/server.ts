@@ -65,7 +65,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     const db = openDatabase(config.databaseUrl, module.name, logger, config.databasePoolMax, config.databaseStatementTimeoutMs);
     const downstream = new DownstreamClient(config.downstreams, config.downstreamTimeoutMs, metrics);
     const lifecycle = new Lifecycle();
-    const chaos = config.chaos.enabled ? new ChaosControl(config.service, metrics.registry, options.random) : undefined;
+    const chaos = config.chaos.enabled ? new ChaosControl(config.service, config.version, metrics.registry, options.random) : undefined;
 
     const app = Fastify({
         loggerInstance: logger as FastifyBaseLogger,
