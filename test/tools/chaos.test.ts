@@ -2,7 +2,7 @@
 // process behind the router, each with its chaos control): the app-level effects the guide's
 // scenarios show, and that nothing of the control is reachable through the edge.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -13,6 +13,7 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from "../../services/s
 import { serviceFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
 import { parseChaosArgs } from "../../tools/chaos/args";
 import { runChaos } from "../../tools/chaos/main";
+import { devControls } from "../../tools/chaos/targets";
 import { runScenario } from "../../tools/verify/chaosRun";
 import { scenarios } from "../../tools/verify/scenarios";
 import { fromPulumiConfig, loadStackConfig, projectName } from "../../stacks";
@@ -74,6 +75,19 @@ describe("npm run chaos", () => {
             const lines: string[] = [];
             expect(await runChaos(["--stack", "prod", "--list"], {}, (line) => lines.push(line))).to.equal(2);
             expect(lines.join("\n")).to.match(/^npm run chaos: chaos\.enabled is false in stack prod: .*pulumi config set --path chaos\.enabled true -s prod/);
+        });
+
+        it("reads the controls npm run dev lists (a 0600 file, removed at stop), skipping instances without one", () => {
+            const file = path.join(mkdtempSync(path.join(tmpdir(), "chaos-file-")), "chaos.json");
+            const remove = writeChaosFile(file, "http://127.0.0.1:8080", [
+                { service: "payment", version: "v1", chaosUrl: "http://127.0.0.1:41001" },
+                { service: "order", version: "v1" },
+            ]);
+            expect(statSync(file).mode & 0o777).to.equal(0o600);
+            expect(devControls(file)).to.deep.equal([{ url: "http://127.0.0.1:41001", service: "payment", version: "v1" }]);
+            remove();
+            expect(existsSync(file)).to.equal(false);
+            rmSync(path.dirname(file), { recursive: true });
         });
 
         it("says how to start the controls when npm run dev is not running (exit 2)", async () => {
