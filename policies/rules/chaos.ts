@@ -1,7 +1,7 @@
 // No chaos control in production: a pod started with CHAOS_ENABLED=true can be made to fail or
 // stall real customers' requests by anyone who may port-forward to it (docs/canary.md#chaos-at-run-time).
 
-import { asString, containersOf, k8sObject, materialize, podTemplate, ref, asObject } from "../lib/k8s";
+import { asObject, asString, containersOf, k8sObject, materialize, podTemplate, ref } from "../lib/k8s";
 import { report } from "../lib/report";
 import type { ResourcePolicy } from "../lib/types";
 
