@@ -84,8 +84,8 @@ export class IstioMesh extends pulumi.ComponentResource {
                     // Apps start only once their sidecar is ready, so start-up calls do not fail.
                     defaultConfig: {
                         holdApplicationUntilProxyStarts: true,
-                        // Envoy keeps outlier-detection stats only when asked: the circuit-breaker alert reads them.
-                        proxyStatsMatcher: { inclusionRegexps: [".*outlier_detection.*"] },
+                        // Envoy keeps outlier-detection and retry stats only when asked: the circuit-breaker alert and the chaos scenarios read them.
+                        proxyStatsMatcher: { inclusionRegexps: [".*outlier_detection.*", ".*upstream_rq_retry.*"] },
                     },
                     // The pods' prometheus.io annotations move to the agent's merged endpoint (15020), outside mTLS.
                     enablePrometheusMerge: true,

@@ -22,6 +22,8 @@ export interface MeshServiceArgs {
     otlpEndpoint?: string;
     /** SPIFFE principal of the ingress gateway, admitted on public and customer routes. */
     ingressPrincipal: string;
+    /** The stack's chaos.enabled: the pods run the chaos control on their loopback. */
+    chaos?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export class MeshService extends pulumi.ComponentResource {
                         databaseSecretKey: args.databaseSecretKey,
                         databaseRotation: args.databaseRotation,
                         otlpEndpoint: args.otlpEndpoint,
+                        chaos: args.chaos,
                     }),
                 },
                 child,

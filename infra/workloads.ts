@@ -39,6 +39,7 @@ export function deployWorkloads(config: StackConfig, platform: Platform, mesh: I
                     databaseSecretKey: database.urlKey(service),
                     databaseRotation: config.database.passwordRotation,
                     ingressPrincipal: mesh.ingressPrincipal,
+                    chaos: config.chaos.enabled,
                 },
                 servicesOpts,
             ),

@@ -4,6 +4,7 @@
 import type { PackPolicy } from "./lib/types";
 import { accessPolicies } from "./rules/access";
 import { azurePolicies } from "./rules/azure";
+import { chaosPolicies } from "./rules/chaos";
 import { databasePolicies } from "./rules/database";
 import { meshReferencePolicies } from "./rules/meshReferences";
 import { mtlsPolicies } from "./rules/mtls";
@@ -17,4 +18,4 @@ import { workloadPolicies } from "./rules/workloads";
 
 export const packName = "ecommerce-mesh";
 
-export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies, ...databasePolicies, ...accessPolicies, ...routesServedPolicies, ...placeholderPolicies];
+export const allPolicies: readonly PackPolicy[] = [...meshReferencePolicies, ...mtlsPolicies, ...resiliencePolicies, ...workloadPolicies, ...azurePolicies, ...perimeterPolicies, ...privateAccessPolicies, ...versionPolicies, ...databasePolicies, ...accessPolicies, ...routesServedPolicies, ...placeholderPolicies, ...chaosPolicies];

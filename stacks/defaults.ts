@@ -90,6 +90,7 @@ export function defaultConfig() {
         database: { secretName: "ecommerce-db" },
         observability: defaultObservability(),
         edge: defaultEdge(),
+        chaos: { enabled: false },
         services: Object.fromEntries(serviceNames.map((name) => [name, defaultService(name)])),
     };
 }

@@ -258,6 +258,8 @@ export const stackConfigSchema = z
         // The deploy job's network, peered with the stack's (stacks/deployerSchema.ts).
         deployer: deployerSchema,
         edge: edgeSchema,
+        // The services' chaos control (services/src/runtime/chaos.ts); the policy no-chaos-in-prod refuses it in prod.
+        chaos: z.strictObject({ enabled: flag }),
         services: z.strictObject(Object.fromEntries(serviceNames.map((name) => [name, serviceSchema])) as Record<(typeof serviceNames)[number], typeof serviceSchema>),
     })
     .superRefine((config, ctx) => {

@@ -11,6 +11,7 @@ import { fromPulumiConfig, loadStackConfig, projectName } from "../stacks/load";
 import { readStackFile } from "./capture/stackFile";
 import { localPrometheusSpec } from "./devPrometheus";
 import { routingFromConfig, watchRouting } from "./devRouting";
+import { devChaosFile } from "./chaos/targets";
 import { renderWorkloads } from "./render/workloads";
 
 export interface ProductSplit {
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     let rateBudget: ReturnType<typeof rateBudgetFromStack>;
     let manifest: string | undefined;
     let tls: { minVersion: string; hstsMaxAge: number };
+    let chaos = false;
     try {
         split = productSplitFromStack(stack);
         timeouts = routeTimeoutsFromStack(stack);
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
         faults = routingFromConfig(config, stack).faults;
         rateBudget = rateBudgetFromStack(stack);
         tls = { minVersion: config.edge.minTlsVersion, hstsMaxAge: config.edge.hstsMaxAge };
+        chaos = config.chaos.enabled;
         if (containers) manifest = await containerManifest(stack, stateDir);
     } catch (err) {
         process.stderr.write(`ecommerce-mesh dev: ${(err as Error).message}\n`);
@@ -95,6 +98,8 @@ async function main(): Promise<void> {
                 DEV_ISSUER_DIR: process.env.DEV_ISSUER_DIR ?? path.join(repoRoot, ".dev-issuer"),
                 DEV_TLS: JSON.stringify(tls),
                 DEV_STATE_DIR: stateDir,
+                DEV_CHAOS: String(chaos),
+                DEV_CHAOS_FILE: devChaosFile(),
                 ...(manifest ? { DEV_CONTAINERS: manifest } : {}),
             },
         },

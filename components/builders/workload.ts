@@ -31,6 +31,8 @@ export interface WorkloadTarget {
     databaseRotation?: string;
     /** OTLP/HTTP endpoint the app exports traces to, when the mesh has a collector. */
     otlpEndpoint?: string;
+    /** Starts the chaos control (CHAOS_ENABLED): bound to the pod's 127.0.0.1, so it has no container port. */
+    chaos?: boolean;
 }
 
 export function deploymentSpec(target: WorkloadTarget): k8s.types.input.apps.v1.DeploymentSpec {
@@ -118,5 +120,6 @@ function environment(target: WorkloadTarget): k8s.types.input.core.v1.EnvVar[] {
         ...(catalog[service].calls.length ? [{ name: "DOWNSTREAM_TIMEOUT_MS", value: String(maxRouteTimeoutMs) }] : []),
         { name: "OTEL_SERVICE_NAME", value: service },
         ...(otlpEndpoint ? [{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpEndpoint }] : []),
+        ...(target.chaos ? [{ name: "CHAOS_ENABLED", value: "true" }] : []),
     ];
 }

@@ -69,6 +69,8 @@ function redDashboard({ services }: DashboardInputs): Dashboard {
             d.withPanel(timeseries("errors (5xx share)", "percentunit", [[q.errorRatio({ service }, window), service]]).span(6));
             d.withPanel(timeseries("duration p50 / p99", "s", [[q.latencyQuantile(0.5, { service }, window), "p50"], [q.latencyQuantile(0.99, { service }, window), "p99"]]).span(6));
             d.withPanel(timeseries("downstream calls by target", "reqps", [[q.downstreamRate(service, window), "{{target}} {{status}}"]]).span(6));
+            // Failures and delays injected on purpose (npm run chaos): not the service's own errors.
+            d.withPanel(timeseries("injected by chaos", "reqps", [[q.chaosInjectedRate(service, window), "{{kind}}"]]).span(6));
         }
     });
 }

@@ -129,3 +129,57 @@ export const burnRateWindows = [
     { severity: "warning", long: "1d", short: "2h", factor: 3 },
     { severity: "warning", long: "3d", short: "6h", factor: 1 },
 ] as const;
+
+/** The services' chaos metrics (services/src/runtime/chaos.ts): what was injected on purpose. */
+export const chaosMetrics = { active: "chaos_active", injected: "chaos_injected_total" } as const;
+
+/** Envoy's cluster stats the chaos scenarios read; istioMesh.ts's proxyStatsMatcher keeps them. */
+export const envoyResilienceMetrics = {
+    /** Envoy cluster stats `outlier_detection.ejections_enforced_total`: hosts ejected by the breaker. */
+    ejectionsEnforced: "envoy_cluster_outlier_detection_ejections_enforced_total",
+    /** Envoy cluster stats `upstream_rq_retry`: retries the caller's sidecar sent. */
+    retries: "envoy_cluster_upstream_rq_retry",
+} as const;
+
+const outboundCluster = (service: string, namespace: string) => `cluster_name=~"outbound\\\\|.*\\\\|${service}\\\\.${namespace}\\\\.svc\\\\.cluster\\\\.local"`;
+
+/** Requests a service's instances failed (kind status, reset) or delayed (latency) on purpose in the window, by kind. */
+export function chaosInjected(service: string, window: Window): string {
+    return `sum by (kind) (increase(${chaosMetrics.injected}${selector({ service })}[${window}]))`;
+}
+
+/** Requests per second a service failed or delayed on purpose, by kind: the dashboards tell injected failures from real ones. */
+export function chaosInjectedRate(service: string, window: Window): string {
+    return `sum by (kind) (rate(${chaosMetrics.injected}${selector({ service })}[${window}]))`;
+}
+
+/** Instances of a service with a chaos scenario running, by kind (error, latency). */
+export function chaosActive(service: string): string {
+    return `sum by (kind) (${chaosMetrics.active}${selector({ service })})`;
+}
+
+/** Ejections the callers' sidecars enforced on a service's hosts in the window (the breaker opening). */
+export function ejectionsEnforced(service: string, namespace: string, window: Window): string {
+    return `sum(increase(${envoyResilienceMetrics.ejectionsEnforced}{${outboundCluster(service, namespace)}}[${window}]))`;
+}
+
+/** Retries the callers' sidecars sent to a service in the window. */
+export function retriesSent(service: string, namespace: string, window: Window): string {
+    return `sum(increase(${envoyResilienceMetrics.retries}{${outboundCluster(service, namespace)}}[${window}]))`;
+}
+
+/** Share of calls to a service that its callers saw succeed (no 5xx), after the mesh's retries. */
+export function callerSuccessRatio(service: string, window: Window): string {
+    const calls = (extra: string[]) => `${platformMetrics.istioRequests}${selector({ reporter: "source", destination_service_name: service }, extra)}`;
+    return `1 - ((sum(rate(${calls(['response_code=~"5.."'])}[${window}])) or vector(0)) / sum(rate(${calls([])}[${window}])))`;
+}
+
+/** Calls to a service its callers saw end with 504 (the route timeout) in the window. */
+export function callerTimeouts(service: string, window: Window): string {
+    return `sum(increase(${platformMetrics.istioRequests}${selector({ reporter: "source", destination_service_name: service, response_code: "504" })}[${window}]))`;
+}
+
+/** The callers' latency quantile for a service, in seconds (Istio's standard request duration). */
+export function callerLatencyQuantile(q: number, service: string, window: Window): string {
+    return `histogram_quantile(${q}, sum by (le) (rate(istio_request_duration_milliseconds_bucket${selector({ reporter: "source", destination_service_name: service })}[${window}]))) / 1000`;
+}

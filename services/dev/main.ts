@@ -7,9 +7,11 @@
 // at info on stderr; otherwise services log at warn unless LOG_LEVEL says otherwise),
 // DEV_RATE_LIMIT (JSON from the stack's rateLimit), DEV_ISSUER_DIR (the development issuer's key),
 // DEV_FAULTS (the router's fault injection, JSON from the stack config), DEV_CANARY_FAILURE_RATE
-// (0-1: the product canary answers that share of requests 500, to watch `promote` roll it back),
+// (0-1: the product canary's chaos control answers that share of requests 500, to watch `promote` roll it back),
 // DEV_TLS_PORT (HTTPS in front of the router: 8443, or a free port when PORT=0; "off" for none),
-// DEV_TLS_DIR (the development CA, default .dev-tls), DEV_TLS (JSON {minVersion, hstsMaxAge} from the stack's edge).
+// DEV_TLS_DIR (the development CA, default .dev-tls), DEV_TLS (JSON {minVersion, hstsMaxAge} from the stack's edge),
+// DEV_CHAOS=true (the stack's chaos.enabled: each instance runs the chaos control), DEV_CHAOS_FILE
+// (where the controls' URLs are written for `npm run chaos`).
 import { once } from "node:events";
 import path from "node:path";
 import { DevError } from "./errors";
@@ -17,6 +19,7 @@ import { defaultIssuerDir, openDevIssuer } from "./issuer";
 import { startContainerStack } from "./containers";
 import { checkDatabase, startLocalPostgres, type LocalPostgres } from "./postgres";
 import { startLocalPrometheus, type LocalPrometheus, type PrometheusSpec } from "./prometheus";
+import { failInstance, writeChaosFile } from "./chaos-file";
 import { describeFaults, parseFaults } from "./faults";
 import { followStackFile } from "./reload";
 import { parseRateBudget } from "./ratelimit";
@@ -59,6 +62,7 @@ async function main(): Promise<number> {
     let stack: RunningStack | undefined;
     let prometheus: LocalPrometheus | undefined;
     let tlsFront: TlsFront | undefined;
+    let removeChaosFile: (() => void) | undefined;
     // If this process dies unexpectedly, take the children with it rather than orphan them.
     process.on("exit", () => {
         stack?.instances.forEach(({ child }) => child.kill());
@@ -99,7 +103,6 @@ async function main(): Promise<number> {
             databaseUrl: databaseUrl!,
             split,
             faults,
-            instanceEnv: (service, version): Record<string, string> => (canaryFailureRate && service === "product" && version === split.canary ? { DEV_FAILURE_RATE: canaryFailureRate } : {}),
             host: process.env.HOST ?? "127.0.0.1",
             port,
             progress,
@@ -111,7 +114,14 @@ async function main(): Promise<number> {
             routeTimeoutMs,
             issuer,
             rateBudget,
+            // A failing canary is a chaos scenario: the controls run for it even when the stack has chaos off.
+            chaos: process.env.DEV_CHAOS === "true" || canaryFailureRate !== undefined,
         });
+        if (canaryFailureRate !== undefined && !containerManifest) {
+            const canary = stack.instances.find((i) => i.service === "product" && i.version === split.canary)!;
+            await failInstance(canary.chaosUrl!, canaryFailureRate);
+            progress(`product ${split.canary} fails ${canaryFailureRate} of its requests (chaos control, for an hour): npm run chaos -- --stack <stack> --clear --service product ends it`);
+        }
         if (process.env.DEV_PROMETHEUS) {
             const stateDir = path.resolve(process.env.DEV_STATE_DIR ?? ".pg", "..", ".prometheus");
             prometheus = await startLocalPrometheus(stateDir, JSON.parse(process.env.DEV_PROMETHEUS) as PrometheusSpec, stack.instances, verbose);
@@ -122,6 +132,10 @@ async function main(): Promise<number> {
             const settings = devTlsSettings(process.env.DEV_TLS);
             tlsFront = await startTlsFront({ ca, target: stack.routerUrl, host: process.env.HOST ?? "127.0.0.1", port: httpsPort, minVersion: tlsVersions[settings.minVersion], hstsMaxAge: settings.hstsMaxAge });
             progress(`HTTPS on ${tlsFront.url} (CA ${ca.caFile}: curl --cacert ${ca.caFile} ${tlsFront.url}/api/products); plain HTTP there redirects`);
+        }
+        if (process.env.DEV_CHAOS_FILE && stack.instances.some((i) => i.chaosUrl)) {
+            removeChaosFile = writeChaosFile(process.env.DEV_CHAOS_FILE, stack.routerUrl, stack.instances);
+            progress(`chaos controls listed in ${process.env.DEV_CHAOS_FILE}: npm run chaos -- --list`);
         }
         const metrics = prometheus ? `, Prometheus on ${prometheus.url}` : "";
         const secure = tlsFront ? ` and ${tlsFront.url}` : "";
@@ -138,6 +152,7 @@ async function main(): Promise<number> {
         }
     }
     progress("stopping");
+    removeChaosFile?.();
     await tlsFront?.close();
     const servicesClean = stack ? await stack.stop() : true;
     const databaseClean = postgres ? await stopDatabase(postgres) : true;

@@ -27,8 +27,6 @@ export interface StackOptions {
     readonly port: number;
     /** Extra environment for every service, e.g. PAYMENT_FAILURE_RATE=0 in tests. */
     readonly serviceEnv?: Readonly<Record<string, string>>;
-    /** Environment for one process only, e.g. DEV_FAILURE_RATE for the product canary. */
-    readonly instanceEnv?: (service: ServiceName, version: string) => Readonly<Record<string, string>>;
     /** Copy service logs to stderr. */
     readonly echoLogs?: boolean;
     readonly progress?: (line: string) => void;
@@ -44,12 +42,16 @@ export interface StackOptions {
     readonly issuer?: DevIssuer;
     /** The stack's edge rate limit per client address; none when omitted. */
     readonly rateBudget?: RateBudget;
+    /** The stack's chaos.enabled: every instance runs the chaos control on a loopback port of its own. */
+    readonly chaos?: boolean;
 }
 
 export interface Instance {
     readonly service: ServiceName;
     readonly version: string;
     readonly url: string;
+    /** The instance's chaos control (services/src/runtime/chaos.ts), when the stack enables it. */
+    readonly chaosUrl?: string;
     readonly child: Child;
 }
 
@@ -201,6 +203,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                 options.signal?.throwIfAborted();
                 const port = await freePort();
                 const url = `http://127.0.0.1:${port}`;
+                const chaosPort = options.chaos ? await freePort() : undefined;
                 const child = new Child({
                     name: label(service, version),
                     command,
@@ -210,15 +213,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                         ...process.env,
                         ...downstreamEnv.get(service),
                         ...options.serviceEnv,
-                        ...options.instanceEnv?.(service, version),
                         SERVICE_NAME: service,
                         SERVICE_VERSION: version,
                         HOST: "127.0.0.1",
                         PORT: String(port),
                         DATABASE_URL: options.databaseUrl,
+                        ...(chaosPort ? { CHAOS_ENABLED: "true", CHAOS_PORT: String(chaosPort) } : {}),
                     },
                 });
-                instances.push({ service, version, url, child });
+                instances.push({ service, version, url, child, ...(chaosPort ? { chaosUrl: `http://127.0.0.1:${chaosPort}` } : {}) });
                 progress(`starting ${child.name} on ${url} (pid ${child.pid})`);
             }
         }

@@ -28,7 +28,7 @@ describe("configuration from the environment", () => {
             otelServiceName: "payment",
             logLevel: "info",
             paymentFailureRate: 0.1,
-            devFailureRate: 0,
+            chaos: { enabled: false, port: 9901 },
             paymentOutageRate: 0,
             bodyLimitBytes: 65536,
             shutdownGraceMs: 10000,

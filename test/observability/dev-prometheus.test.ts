@@ -44,6 +44,8 @@ describe("npm run dev: the local Prometheus, end to end", function () {
             serviceCommand: serviceFromSources,
             serviceEnv: { LOG_LEVEL: "warn", PAYMENT_FAILURE_RATE: "0", SHUTDOWN_DELAY_MS: "0" },
             readyTimeoutMs: startupTimeoutMs,
+            // As npm run dev runs the dev stack: its chaos controls export chaos_*.
+            chaos: config.chaos.enabled,
         });
         prometheus = await startLocalPrometheus(scratch("dev-prometheus"), spec, stack.instances);
     });

@@ -72,9 +72,9 @@ describe("policies: acceptance", () => {
         expect(byPolicy(runPolicies(await capture("local"), { environment: "local" }))).to.deep.equal([]);
     });
 
-    it("the dev stack would be blocked under the prod config (public API server and registry, faults, one replica, one gateway pod, small user pool, a database without HA, the Free tier)", async () => {
+    it("the dev stack would be blocked under the prod config (public API server and registry, faults, chaos, one replica, one gateway pod, small user pool, a database without HA, the Free tier)", async () => {
         const blocked = new Set(mandatory(runPolicies(await capture("dev"), { environment: "prod" })).map((v) => v.policy));
-        expect([...blocked].sort()).to.deep.equal(["acr-private-network", "aks-api-server-access", "aks-autoscaling-user-pool", "aks-standard-tier", "ingress-gateway-availability", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
+        expect([...blocked].sort()).to.deep.equal(["acr-private-network", "aks-api-server-access", "aks-autoscaling-user-pool", "aks-standard-tier", "ingress-gateway-availability", "no-chaos-in-prod", "no-fault-injection", "postgres-ha-and-geo-backup", "workload-high-availability"]);
     });
 
     describe("prod configs that must be blocked", () => {
@@ -84,6 +84,12 @@ describe("policies: acceptance", () => {
             const found = await blockedBy("mtls=PERMISSIVE");
             expect(byPolicy(found)).to.deep.equal(["mtls-mesh-wide-strict mesh-mtls"]);
             expect(found[0].message).to.contain("PeerAuthentication istio-system/default");
+        });
+
+        it("chaos.enabled=true → no-chaos-in-prod on every service Deployment", async () => {
+            const found = await blockedBy("chaos.enabled=true");
+            expect([...new Set(found.map((v) => v.policy))]).to.deep.equal(["no-chaos-in-prod"]);
+            expect(byPolicy(found)).to.include("no-chaos-in-prod payment-v1");
         });
 
         it("a product fault with a 2s delay → no-fault-injection on the mesh VirtualService (the edge has no fault route)", async () => {

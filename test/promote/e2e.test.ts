@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { failInstance } from "../../services/dev/chaos-file";
 import { openDevIssuer } from "../../services/dev/issuer";
 import { startLocalPrometheus, type LocalPrometheus } from "../../services/dev/prometheus";
 import { startStack, type RunningStack } from "../../services/dev/stack";
@@ -84,9 +85,11 @@ async function startDev(postgres: ThrowawayPostgres, database: string, canaryFai
         port: 0,
         serviceCommand: serviceFromSources,
         serviceEnv: { LOG_LEVEL: "warn", SHUTDOWN_DELAY_MS: "0" },
-        instanceEnv: (service, version): Record<string, string> => (canaryFailureRate && service === "product" && version === split.canary ? { DEV_FAILURE_RATE: canaryFailureRate } : {}),
         readyTimeoutMs: startupTimeoutMs,
+        chaos: canaryFailureRate !== undefined,
     });
+    // As npm run dev does it: the canary's chaos control fails that share of its requests.
+    if (canaryFailureRate) await failInstance(stack.instances.find((i) => i.service === "product" && i.version === split.canary)!.chaosUrl!, canaryFailureRate);
     const prometheus = await startLocalPrometheus(scratch(database), localPrometheusSpec(config), stack.instances);
     const unwatch = watchRouting(dir, "dev", (r) => stack.reroute(r.split, r.faults), (message) => process.stderr.write(`stack file refused: ${message}\n`), 200);
     return { dir, stack, prometheus, unwatch };

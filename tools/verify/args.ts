@@ -3,6 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseDuration } from "../../stacks";
 import { checkStackFlags, httpUrlFlag, parseFlags, UsageError } from "../render/args";
+import { scenarioNames, type ScenarioName } from "./scenarios";
 
 export const usage = `usage: npm run verify -- --target <base url> --stack <name> [--set key.path=value ...] [--prometheus <url>] [--ca <pem file>] [--json]
 
@@ -23,6 +24,11 @@ edge.minTlsVersion is refused.
                           development issuer, as npm run token -- --user 1 does)
   --max-requests <n>      request budget (default 4000)
   --timeout <duration>    time budget, e.g. 3m (default 5m)
+  --chaos <scenario>       instead of the checks: run a chaos scenario (${scenarioNames.join(", ")}) for
+                          --for (default 60s) with traffic through --target, then check what
+                          --prometheus shows (docs/canary.md#scenarios-verify---chaos)
+  --control <url>         with --chaos: a port-forwarded chaos control (repeatable); default: npm run dev's
+  --for <duration>        with --chaos: how long the scenario and its traffic run
   --json                  print one JSON document on stdout instead of the table
   --help                  print this help
 
@@ -40,6 +46,8 @@ export interface VerifyArgs {
     maxRequests: number;
     timeoutMs: number;
     json: boolean;
+    /** --chaos: run this scenario instead of the checks. */
+    chaos?: { readonly scenario: ScenarioName; readonly controls: string[]; readonly durationMs: number };
 }
 
 export function parseVerifyArgs(argv: string[]): VerifyArgs {
@@ -53,6 +61,9 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
         "max-requests": { type: "string" },
         timeout: { type: "string" },
         json: { type: "boolean" },
+        chaos: { type: "string" },
+        control: { type: "string", multiple: true },
+        for: { type: "string" },
         help: { type: "boolean", short: "h" },
     });
     if (values.help) return { help: true, target: "", stack: "", sets: [], maxRequests: 0, timeoutMs: 0, json: false };
@@ -74,7 +85,20 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
         maxRequests,
         timeoutMs,
         json: values.json ?? false,
+        ...(values.chaos === undefined ? noChaosFlags(values.control, values.for) : { chaos: chaosFlags(values.chaos, values.control ?? [], values.for) }),
     };
+}
+
+function noChaosFlags(controls: string[] | undefined, duration: string | undefined): object {
+    if (controls !== undefined || duration !== undefined) throw new UsageError(`--${controls !== undefined ? "control" : "for"}: only with --chaos <scenario>`);
+    return {};
+}
+
+function chaosFlags(scenario: string, controls: string[], duration: string | undefined): NonNullable<VerifyArgs["chaos"]> {
+    if (!(scenarioNames as readonly string[]).includes(scenario)) throw new UsageError(`--chaos ${JSON.stringify(scenario)}: expected one of ${scenarioNames.join(", ")}`);
+    const durationMs = parseDuration(duration ?? "60s");
+    if (durationMs === undefined || durationMs < 5_000 || durationMs > 600_000) throw new UsageError(`--for ${JSON.stringify(duration)}: expected a duration from 5s to 10m`);
+    return { scenario: scenario as ScenarioName, controls: controls.map((url) => httpUrlFlag("--control", url)), durationMs };
 }
 
 function readCa(file: string): string {

@@ -6,8 +6,10 @@ import { loadStackInput } from "../render/evaluate";
 import { parseVerifyArgs, usage } from "./args";
 import { checkEndpoints, checkFaults, checkOrder, checkSplit, type CheckContext, type CheckResult } from "./checks";
 import { Budget, BudgetExhausted } from "./client";
+import { runScenario } from "./chaosRun";
 import { checkMetrics, prometheusQuery } from "./metrics";
 import { formatTable, summary } from "./report";
+import { scenarios } from "./scenarios";
 import { customerAuth } from "./surface";
 import { checkTls } from "./tls";
 
@@ -49,6 +51,22 @@ async function main(argv: string[]): Promise<void> {
         if (args.ca) {
             // fetch (the other checks) then trusts the private CA too.
             setDefaultCACertificates([...getCACertificates("default"), args.ca]);
+        }
+        if (args.chaos) {
+            const scenario = scenarios[args.chaos.scenario];
+            progress(`${scenario.name}: ${scenario.summary}, for ${args.chaos.durationMs / 1000}s`);
+            const { results } = await runScenario({
+                scenario,
+                target: args.target,
+                config,
+                controls: args.chaos.controls,
+                durationMs: args.chaos.durationMs,
+                auth: await customerAuth(args.token),
+                query: args.prometheus ? prometheusQuery(args.prometheus) : undefined,
+                progress,
+            });
+            const totals = summary(results);
+            return finish(args.json ? `${JSON.stringify({ stack: args.stack, scenario: scenario.name, ...totals, checks: results }, null, 2)}\n` : `${formatTable(results)}\n`, totals.failed ? 1 : 0);
         }
         const sourced = await fetchFrom(args.target, toolSources.verify);
         if (sourced.note) progress(sourced.note);

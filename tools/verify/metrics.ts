@@ -6,7 +6,7 @@ import { serviceNames, type StackConfig } from "../../stacks";
 import type { CheckResult } from "./checks";
 
 /** The istio-ingress namespace the gateway runs in (components/istioMesh.ts). */
-const ingressNamespace = "istio-ingress";
+export const ingressNamespace = "istio-ingress";
 
 export type Query = (expr: string) => Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
 

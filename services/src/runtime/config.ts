@@ -13,6 +13,9 @@ function describe(name: string, value: string | undefined): string {
     return secretVariables.has(name) ? "is not valid" : `is ${JSON.stringify(value)}`;
 }
 
+/** CHAOS_PORT when unset: the chaos control's loopback listener. */
+export const defaultChaosPort = 9901;
+
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const integer = (min: number, max: number) =>
@@ -46,12 +49,9 @@ const baseSchema = z.object({
         .min(0, { error: "a number from 0 to 1" })
         .max(1, { error: "a number from 0 to 1" })
         .default(0),
-    // Set only by the dev runner (DEV_CANARY_FAILURE_RATE), to show a failing canary rolled back.
-    DEV_FAILURE_RATE: z.coerce
-        .number({ error: "a number from 0 to 1" })
-        .min(0, { error: "a number from 0 to 1" })
-        .max(1, { error: "a number from 0 to 1" })
-        .default(0),
+    // The chaos control (runtime/chaos.ts): off unless the stack's chaos.enabled sets it.
+    CHAOS_ENABLED: z.enum(["true", "false"], { error: "true or false" }).default("false"),
+    CHAOS_PORT: integer(0, 65535).default(defaultChaosPort),
     BODY_LIMIT_BYTES: integer(1, 10_485_760).default(defaultBodyLimitBytes),
     SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
     SHUTDOWN_DELAY_MS: integer(0, 600_000).default(2_000),
@@ -83,10 +83,10 @@ export interface ServiceConfig {
     readonly logLevel: (typeof logLevels)[number];
     /** Share of charges declined (402, final). */
     readonly paymentFailureRate: number;
-    /** Share of API requests answered 500 on purpose; never set by the Pulumi program. */
-    readonly devFailureRate: number;
     /** Share of charges answered as a provider outage (503, retryable). */
     readonly paymentOutageRate: number;
+    /** The chaos control: absent unless enabled, then on 127.0.0.1:port only. */
+    readonly chaos: { readonly enabled: boolean; readonly port: number };
     readonly bodyLimitBytes: number;
     readonly shutdownGraceMs: number;
     /** Time spent reporting not-ready while still serving, so the mesh stops routing here first. */
@@ -133,8 +133,8 @@ export function loadConfig(env: Env): ServiceConfig {
         otelServiceName: values.OTEL_SERVICE_NAME ?? values.SERVICE_NAME,
         logLevel: values.LOG_LEVEL,
         paymentFailureRate: values.PAYMENT_FAILURE_RATE,
-        devFailureRate: values.DEV_FAILURE_RATE,
         paymentOutageRate: values.PAYMENT_OUTAGE_RATE,
+        chaos: { enabled: values.CHAOS_ENABLED === "true", port: values.CHAOS_PORT },
         bodyLimitBytes: values.BODY_LIMIT_BYTES,
         shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
         shutdownDelayMs: Math.min(values.SHUTDOWN_DELAY_MS, Math.floor(values.SHUTDOWN_GRACE_MS / 2)),

@@ -1,7 +1,7 @@
 // Builds and runs one service: Fastify with the shared plumbing (tracing, metrics, logging,
 // errors, health, shutdown) around the routes of a ServiceModule.
 import { SpanStatusCode } from "@opentelemetry/api";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { DestinationStream, Logger } from "pino";
 import type { ServiceConfig } from "./config";
 import { openDatabase, type Database } from "./database";
@@ -12,6 +12,7 @@ import { installJsonParser } from "./json-body";
 import { createLogger } from "./logger";
 import { RequestLogger } from "./request-logger";
 import { ServiceMetrics } from "./metrics";
+import { ChaosControl, chaosApp, type ChaosDecision } from "./chaos";
 import { migrateUntilDone } from "./startup";
 import type { ServiceModule } from "./service-module";
 import { REQUEST_ID_HEADER, startServerSpan, type RequestTrace } from "./tracing";
@@ -32,6 +33,8 @@ export interface RunOptions {
      * is unreachable): the start stops waiting, closes what it opened and rejects.
      */
     readonly signal?: AbortSignal;
+    /** The chaos control's draws; Math.random when omitted. */
+    readonly random?: () => number;
 }
 
 export interface RunningService {
@@ -43,6 +46,8 @@ export interface RunningService {
     /** Base URL the service answers on, e.g. http://127.0.0.1:41234. */
     readonly url: string;
     readonly port: number;
+    /** The chaos control's loopback URL, when CHAOS_ENABLED is true. */
+    readonly chaosUrl?: string;
     /**
      * Graceful stop: report not ready, keep serving for SHUTDOWN_DELAY_MS, stop accepting,
      * let in-flight requests finish, close the database. Everything is bounded by
@@ -60,6 +65,7 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     const db = openDatabase(config.databaseUrl, module.name, logger, config.databasePoolMax, config.databaseStatementTimeoutMs);
     const downstream = new DownstreamClient(config.downstreams, config.downstreamTimeoutMs, metrics);
     const lifecycle = new Lifecycle();
+    const chaos = config.chaos.enabled ? new ChaosControl(config.service, config.version, metrics.registry, options.random) : undefined;
 
     const app = Fastify({
         loggerInstance: logger as FastifyBaseLogger,
@@ -86,9 +92,8 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
         if (!lifecycle.started && !alwaysOpenPaths.test(request.url)) {
             return reply.status(503).send(errorBody("service is starting"));
         }
-        if (config.devFailureRate > 0 && !alwaysOpenPaths.test(request.url) && Math.random() < config.devFailureRate) {
-            return reply.status(500).send({ error: "injected failure (DEV_FAILURE_RATE)" });
-        }
+        const injected = chaos?.decide(request.method, request.url);
+        if (injected) return applyChaos(injected, request, reply, done);
         done();
     });
     app.addHook("onSend", (_request, reply, payload, done) => {
@@ -121,6 +126,10 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     module.registerRoutes(app, { config, db, downstream, metrics, logger });
 
     await app.listen({ port: config.port, host: config.host });
+    // Loopback only, whatever HOST says: the sidecar forwards to the pod IP, so nothing in the
+    // mesh reaches it; `kubectl port-forward` connects to the pod's 127.0.0.1 (docs/canary.md#chaos).
+    const chaosServer = chaos && chaosApp(chaos);
+    const chaosUrl = chaosServer ? await chaosServer.listen({ port: config.chaos.port, host: "127.0.0.1" }) : undefined;
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const reachableHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
@@ -129,16 +138,17 @@ export async function runService(module: ServiceModule, config: ServiceConfig, o
     try {
         await migrateUntilDone(db, module.migrations, logger, options.signal);
     } catch (error) {
+        await chaosServer?.close();
         await app.close();
         await db.close();
         throw error;
     }
     lifecycle.started = true;
-    logger.info({ port }, `${config.service} service ready`);
+    logger.info({ port, chaosUrl }, `${config.service} service ready`);
 
     let closing: Promise<boolean> | undefined;
-    const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger).finally(() => downstream.close()));
-    return { config, app, db, metrics, logger, url: selfUrl, port, close };
+    const close = () => (closing ??= shutDown(app, db, lifecycle, config, logger).finally(() => Promise.all([downstream.close(), chaosServer?.close()])));
+    return { config, app, db, metrics, logger, url: selfUrl, port, chaosUrl, close };
 }
 
 async function shutDown(app: FastifyInstance, db: Database, lifecycle: Lifecycle, config: ServiceConfig, logger: Logger): Promise<boolean> {
@@ -158,6 +168,21 @@ async function shutDown(app: FastifyInstance, db: Database, lifecycle: Lifecycle
     await db.close();
     logger.info({ drained }, "stopped");
     return drained;
+}
+
+/** Waits the injected latency, then fails the request (a status, or a reset connection) or lets it through. */
+function applyChaos(decision: ChaosDecision, request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    setTimeout(() => {
+        if (decision.answer === undefined) return done();
+        if (decision.answer !== "reset") {
+            void reply.status(decision.answer).send({ error: "injected failure (chaos)" });
+            return;
+        }
+        // No answer at all: Envoy sees an upstream reset (outlier detection counts it as a 5xx).
+        reply.hijack();
+        request.trace.span.end();
+        request.raw.socket.destroy();
+    }, decision.delayMs);
 }
 
 function noSchemaCompiler(): () => never {
