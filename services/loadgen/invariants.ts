@@ -17,6 +17,9 @@ export const invariantChecks: Record<string, Record<string, string>> = {
             SELECT o.id FROM "order".orders o
             LEFT JOIN payment.payments p ON p.order_id = o.id AND p.status = 'succeeded'
             WHERE o.status = 'confirmed' AND (p.id IS NULL OR p.amount <> o.total OR p.currency <> o.currency)`,
+        "shipment of an order that did not end confirmed": `
+            SELECT s.order_id FROM shipping.shipments s LEFT JOIN "order".orders o ON o.id = s.order_id
+            WHERE o.status IS DISTINCT FROM 'confirmed' AND o.status IS DISTINCT FROM 'pending'`,
     },
     "no key, no second charge": {
         "an order charged more than once": `

@@ -244,6 +244,28 @@ describe("order invariants: an order abandoned after it was paid and shipped", (
     });
 });
 
+describe("order invariants: an order whose stock could not be marked sold", () => {
+    let world: FaultWorld;
+    before(async () => (world = await FaultWorld.start()));
+    after(() => world?.stop());
+
+    it("is abandoned with nothing shipped and its charge refunded (was: refunded behind its shipment, the stock back on sale)", async () => {
+        // consume never runs: the order was charged, and shipping it first would leave a shipment behind the refund.
+        world.faults.set("consume", { kind: "fail" });
+        const order = await world.startOrder({ ...sweeping, ORDER_SWEEP_MAX_ATTEMPTS: "1" });
+        const pending = await post(`${order.url}/api/orders`, line("9", 1899), as1("unsold"));
+        expect(pending.status).to.equal(502);
+        await world.query(`UPDATE "order".orders SET sweep_attempts = 1 WHERE idempotency_key = 'unsold'`);
+        await world.settled();
+        const [row] = await world.query(`SELECT id, status FROM "order".orders WHERE idempotency_key = 'unsold'`);
+        expect(row.status).to.equal("failed");
+        expect(await world.query("SELECT status FROM payment.payments WHERE order_id = $1", [row.id])).to.deep.equal([{ status: "refunded" }]);
+        expect(await world.query("SELECT order_id FROM shipping.shipments WHERE order_id = $1", [row.id])).to.deep.equal([]);
+        world.faults.delete("consume");
+        expect(await world.violations()).to.deep.equal([]);
+    });
+});
+
 describe("order invariants: payment refunds", () => {
     let world: FaultWorld;
     before(async () => (world = await FaultWorld.start()));

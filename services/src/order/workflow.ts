@@ -141,14 +141,16 @@ export async function runOrder(
     expectStatus("payment", payment.status, 201);
     const paymentId = payment.body.paymentId;
 
+    // Paid: the stock is sold before anything ships, and the release route refuses it from now
+    // on, so no path that gives up on the order (abandon, a rejected resume) can refund it
+    // behind a shipment; those find the stock consumed and complete the order instead.
+    expectStatus("inventory", (await call("inventory", `/api/inventory/reservations/${orderId}/consume`, { method: "POST" })).status, 200);
     const shipment = await call<{ trackingId: string }>("shipping", "/api/shipments", {
         method: "POST",
         body: { orderId, address: user.body.address },
     });
     expectStatus("shipping", shipment.status, 201);
     const trackingId = shipment.body.trackingId;
-    // Shipped: the stock is sold, and the release route refuses it from now on.
-    expectStatus("inventory", (await call("inventory", `/api/inventory/reservations/${orderId}/consume`, { method: "POST" })).status, 200);
 
     // Renewed for the last step too, so the lease still holds when the outcome is stored.
     await store.renewLease(db.pool, lease, leaseMs);
