@@ -19,6 +19,13 @@ describe("policies: no-chaos-in-prod", () => {
         expect(summary(found)).to.include('payment-v1: Deployment ecommerce/payment-v1: container "payment" runs the chaos control (CHAOS_ENABLED=true)');
     });
 
+    it("blocks prod taking CHAOS_ENABLED from a ConfigMap, whose value it cannot read", async () => {
+        const prod = await capture("prod");
+        env(prod, "payment-v1").push({ name: "CHAOS_ENABLED", valueFrom: { configMapKeyRef: { name: "flags", key: "chaos" } } } as never);
+        const found = violationsOf("no-chaos-in-prod", prod);
+        expect(summary(found)).to.deep.equal(['payment-v1: Deployment ecommerce/payment-v1: container "payment" takes CHAOS_ENABLED from valueFrom, which this check cannot read']);
+    });
+
     it("is off in dev, which ships chaos on for npm run chaos", async () => {
         const dev = await capture("dev");
         expect(env(dev, "inventory-v1")).to.deep.include({ name: "CHAOS_ENABLED", value: "true" });

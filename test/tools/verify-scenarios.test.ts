@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { fromPulumiConfig, loadStackConfig, parseDuration, projectName } from "../../stacks";
 import { readStackFile } from "../../tools/capture/stackFile";
-import { checkScenario, expectedSuccess, scenarios, type ScenarioName } from "../../tools/verify/scenarios";
+import { checkScenario, envoyDefaultBucketsMs, expectedSuccess, scenarios, type ScenarioName } from "../../tools/verify/scenarios";
 import { parseVerifyArgs } from "../../tools/verify/args";
 import type { Query } from "../../tools/verify/metrics";
 import { projectDir } from "../support/stacks";
@@ -21,15 +21,18 @@ function recorded(answers: Record<string, number | undefined>): Query {
     };
 }
 
+/** Dev with two payment pods: the breaker needs one left when the other is ejected. */
+const twoPayments = { ...config, services: { ...config.services, payment: { ...config.services.payment, replicas: 2 } } };
+
 /** The scenario's expressions, in order, answered with `values`. */
-function answersFor(name: ScenarioName, values: (number | undefined)[]): Record<string, number | undefined> {
-    const exprs = scenarios[name].expectations(config, window).map((e) => e.expr);
+function answersFor(name: ScenarioName, values: (number | undefined)[], stack = twoPayments): Record<string, number | undefined> {
+    const exprs = scenarios[name].expectations(stack, window).map((e) => e.expr);
     expect(exprs).to.have.length(values.length);
     return Object.fromEntries(exprs.map((expr, i) => [expr, values[i]]));
 }
 
-const statuses = async (name: ScenarioName, values: (number | undefined)[], mesh = true) =>
-    (await checkScenario(scenarios[name], recorded(answersFor(name, values)), config, window, mesh)).map((r) => `${r.check}: ${r.status}`);
+const statuses = async (name: ScenarioName, values: (number | undefined)[], mesh = true, stack = twoPayments) =>
+    (await checkScenario(scenarios[name], recorded(answersFor(name, values, stack)), stack, window, mesh)).map((r) => `${r.check}: ${r.status}`);
 
 describe("verify --chaos: the scenarios' checks on recorded Prometheus answers", () => {
     it("breaker passes when payment was ejected and orders kept being confirmed", async () => {
@@ -38,6 +41,13 @@ describe("verify --chaos: the scenarios' checks on recorded Prometheus answers",
 
     it("breaker fails when no ejection shows (no outlier detection, or its stats not kept) and when orders stopped", async () => {
         expect(await statuses("breaker", [120, undefined, 0])).to.deep.equal(["breaker: failures injected: pass", "breaker: payment ejected: fail", "breaker: orders still confirmed: fail"]);
+    });
+
+    it("breaker cannot show orders flowing past one payment pod: with services.payment.replicas 1 (dev) it fails, naming the key", async () => {
+        expect(config.services.payment.replicas).to.equal(1);
+        const results = await checkScenario(scenarios.breaker, recorded(answersFor("breaker", [120, 3, 0.8], config)), config, window, true);
+        expect(results.map((r) => `${r.check}: ${r.status}`)).to.deep.equal(["breaker: failures injected: pass", "breaker: payment ejected: pass", "breaker: orders still confirmed: fail"]);
+        expect(results[2].observed).to.equal("cannot hold: needs 2 or more payment pods; services.payment.replicas is 1");
     });
 
     it("retry passes near 1 − 0.5^(attempts + 1), and fails far from it or without retries", async () => {
@@ -52,14 +62,17 @@ describe("verify --chaos: the scenarios' checks on recorded Prometheus answers",
         expect(await statuses("retry", [300, 0, 0.5])).to.deep.equal(["retry: failures injected: pass", "retry: retries sent: fail", "retry: callers' success rate: fail"]);
     });
 
-    it("timeout passes at the route timeout, and fails when callers waited the injected 20 s", async () => {
-        const timeout = parseDuration(config.services.inventory.timeout)! / 1000;
-        expect(await statuses("timeout", [40, 40, timeout + 0.05])).to.deep.equal(["timeout: latency injected: pass", "timeout: callers got 504: pass", "timeout: callers' p99: pass"]);
+    it("timeout passes up to the Envoy bucket holding the route timeout (histogram_quantile interpolates in it), and fails when callers waited the injected 20 s", async () => {
+        const timeoutMs = parseDuration(config.services.inventory.timeout)!;
+        const bound = envoyDefaultBucketsMs.find((b) => b >= timeoutMs)! / 1000;
+        expect([timeoutMs, bound]).to.deep.equal([8000, 10]);
+        // Every answer at 8 s falls in (5 s, 10 s]: the p99 interpolates to 9.95 s.
+        expect(await statuses("timeout", [40, 40, 9.95])).to.deep.equal(["timeout: latency injected: pass", "timeout: callers got 504: pass", "timeout: callers' p99: pass"]);
         expect(await statuses("timeout", [40, undefined, 20.01])).to.deep.equal(["timeout: latency injected: pass", "timeout: callers got 504: fail", "timeout: callers' p99: fail"]);
     });
 
     it("without a mesh (npm run dev), skips what only Envoy shows and still checks the services' own metrics", async () => {
-        const results = await checkScenario(scenarios.breaker, recorded(answersFor("breaker", [0, 5, 1])), config, window, false);
+        const results = await checkScenario(scenarios.breaker, recorded(answersFor("breaker", [0, 5, 1], config)), config, window, false);
         expect(results.map((r) => `${r.check}: ${r.status}`)).to.deep.equal(["breaker: failures injected: fail", "breaker: payment ejected: skip", "breaker: orders still confirmed: skip"]);
         expect(results[1].observed).to.equal("no mesh: npm run dev has no Envoy between the services");
     });

@@ -48,17 +48,18 @@ export async function runScenario(run: ScenarioRun): Promise<{ results: CheckRes
     const all: Control[] = run.controls.length ? run.controls.map((url) => ({ url })) : devControls(devChaosFile(run.env));
     const set = { kind: "set", service: scenario.service, request: scenario.chaos } as const;
     const started: Control[] = [];
-    for (const control of all) {
-        if (scenario.onePod && started.length) break;
-        const outcome = await apply(control, set, undefined);
-        if (!outcome) continue;
-        if (!outcome.ok) throw new Error(`chaos control refused the ${scenario.name} scenario: ${outcome.line}`);
-        run.progress(`chaos: ${outcome.line}`);
-        started.push(control);
-    }
-    if (!started.length) throw new Error(`no chaos control of ${scenario.service} among ${all.length}`);
     const answers: Answers = {};
     try {
+        // Inside the try: a control that refuses after others started still clears those.
+        for (const control of all) {
+            if (scenario.onePod && started.length) break;
+            const outcome = await apply(control, set, undefined);
+            if (!outcome) continue;
+            if (!outcome.ok) throw new Error(`chaos control refused the ${scenario.name} scenario: ${outcome.line}`);
+            run.progress(`chaos: ${outcome.line}`);
+            started.push(control);
+        }
+        if (!started.length) throw new Error(`no chaos control of ${scenario.service} among ${all.length}`);
         const until = Date.now() + run.durationMs;
         while (Date.now() < until) {
             const sent = Date.now();
