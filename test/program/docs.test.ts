@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 
 const root = path.resolve(__dirname, "..", "..");
-const pages = ["README.md", ...readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const pages = ["README.md", ...readdirSync(path.join(root, "docs"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".md")).map((f) => `docs/${f.split(path.sep).join("/")}`)];
 const read = (page: string) => readFileSync(path.join(root, page), "utf8");
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
