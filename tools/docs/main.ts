@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { references } from "./references";
 
-for (const [file, text] of Object.entries(references())) {
-    writeFileSync(path.join(__dirname, "..", "..", file), text);
+for (const [file, generate] of Object.entries(references)) {
+    writeFileSync(path.join(__dirname, "..", "..", file), generate());
     process.stdout.write(`wrote ${file}\n`);
 }
