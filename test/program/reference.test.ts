@@ -48,6 +48,7 @@ describe("docs/reference: generated references", () => {
             expect(typeOf(z.int().min(1))).to.equal("integer ≥ 1");
             expect(typeOf(z.string({ error: "is not a CPU quantity such as 250m" }))).to.equal("a CPU quantity such as 250m");
             expect(typeOf(z.array(z.boolean()))).to.equal("list of boolean");
+            expect(typeOf(z.union([z.string(), z.number()], { error: "is not a JWKS document" }))).to.equal("a JWKS document");
             expect(row("cluster.tier")).to.contain("| `Free` \\| `Standard` \\| `Premium` | `Free` |");
         });
 

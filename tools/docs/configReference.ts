@@ -53,10 +53,10 @@ export function typeOf(node: Node): string {
         const [min, max] = [bound(node.minValue), bound(node.maxValue)];
         return min !== undefined && max !== undefined ? `${kind} ${min}–${max}` : min !== undefined ? `${kind} ≥ ${min}` : max !== undefined ? `${kind} ≤ ${max}` : kind;
     }
-    if (node instanceof z.ZodString) {
-        const said = (node._zod.def.error as ((issue: unknown) => unknown) | undefined)?.({});
-        return typeof said === "string" ? said.replace(/^is not /, "") : "string";
-    }
+    // A string or a union says what it accepts in its own error ("is not a CPU quantity such as 250m").
+    const said = (node._zod.def.error as ((issue: unknown) => unknown) | undefined)?.({});
+    if ((node instanceof z.ZodString || node instanceof z.ZodUnion) && typeof said === "string") return said.replace(/^is not /, "");
+    if (node instanceof z.ZodString) return "string";
     if (node instanceof z.ZodArray) return `list of ${typeOf(node.element as Node)}`;
     if (node instanceof z.ZodRecord) return `map of ${typeOf(node.keyType as Node)} → ${typeOf(node.valueType as Node)}`;
     if (node instanceof z.ZodPipe) return typeOf(node.in as Node);
