@@ -71,6 +71,9 @@ describe("docs/reference: generated references", () => {
             expect(() => configReference(without)).to.throw("docs/configuration.md: no row for chaos.enabled; add one: | `chaos.enabled` | <meaning> |");
             expect(() => configReference(new Map([...meanings, ["chaos.mode", "x"]]))).to.throw("docs/configuration.md: chaos.mode is not a key of the schema (stacks/schema.ts)");
             expect(() => configurationMeanings("| `mtls` | a |\n| `mtls` | b |\n")).to.throw("docs/configuration.md: mtls has two rows; keep one");
+            expect(() => configurationMeanings("| `mtls` | `STRICT` \\| `PERMISSIVE` | `STRICT` | mesh-wide mode |\n")).to.throw(
+                "docs/configuration.md: the row of mtls has 4 cells; its table is Key | Meaning (type and default are generated into docs/reference/config.md)",
+            );
         });
     });
 });

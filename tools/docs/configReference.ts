@@ -100,6 +100,9 @@ export function configurationMeanings(text = readFileSync(path.join(root, "docs"
     const meanings = new Map<string, string>();
     for (const [, keys, meaning] of text.matchAll(/^\| (`[^|]+`(?: \/ `[^`]+`)*) \| (.*) \|$/gm)) {
         const [first, ...more] = [...keys.matchAll(/`([^`]+)`/g)].map(([, k]) => k);
+        // A row in the old Key | Type | Default | Meaning form would pass its type and default off as prose.
+        const cells = meaning.split(/(?<!\\)\|/).length + 1;
+        if (cells !== 2) throw new Error(`docs/configuration.md: the row of ${first} has ${cells} cells; its table is Key | Meaning (type and default are generated into docs/reference/config.md)`);
         for (const key of [first, ...more.map((k) => (k.startsWith(".") ? first.replace(/\.[^.]+$/, "") + k : k))]) {
             if (meanings.has(key)) throw new Error(`docs/configuration.md: ${key} has two rows; keep one`);
             meanings.set(key, meaning);
