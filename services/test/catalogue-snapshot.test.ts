@@ -4,19 +4,7 @@ import { expect } from "chai";
 import { createTestDatabase, queryDatabase } from "./support/database";
 import { get, post, asUser } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
-
-/** Polls until `check` passes (the NOTIFY is asynchronous), failing after `ms`. */
-async function eventually(check: () => Promise<void>, ms = 5_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        try {
-            return await check();
-        } catch (error) {
-            if (Date.now() > deadline) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-    }
-}
+import { eventually } from "./support/eventually";
 
 describe("catalogue snapshot", () => {
     let databaseUrl: string;

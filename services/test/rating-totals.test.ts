@@ -6,6 +6,7 @@ import type { RunningService } from "../src/index";
 import { createTestDatabase, queryDatabase } from "./support/database";
 import { asUser, get, post } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
+import { eventually } from "./support/eventually";
 
 /** Every SQL text `service` sends through its pool from now on. */
 function recordQueries(service: RunningService): string[] {
@@ -18,18 +19,6 @@ function recordQueries(service: RunningService): string[] {
         return (query as (...a: unknown[]) => unknown)(...args);
     }) as typeof pool.query;
     return seen;
-}
-
-async function eventually(check: () => Promise<void>, ms = 5_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        try {
-            return await check();
-        } catch (error) {
-            if (Date.now() > deadline) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-    }
 }
 
 describe("ratings: per-product totals, and a rating rebuilds only its product", () => {
