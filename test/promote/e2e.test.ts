@@ -159,7 +159,11 @@ describe("verify and promote on the dev stack, with its Prometheus and real traf
                     ["product without x-fault-inject", "pass"],
                 ]);
                 expect(fault[0].observed).to.match(/^0 delayed, 0 failed of 20/);
-                expect(run.code, run.stdout).to.equal(0);
+                // Nothing else fails, but the split's binomial test, which at significance 0.01 fails
+                // one honest run in a hundred by design (it has tests of its own): that is not the edge.
+                const failed = checks.filter((c) => c.status === "fail" && c.check !== "product split v1/v2");
+                expect(failed, run.stdout).to.deep.equal([]);
+                expect(run.code, run.stdout).to.equal(checks.some((c) => c.status === "fail") ? 1 : 0);
             } finally {
                 const back = readRouting(dev.dir, "dev");
                 dev.stack.reroute(back.split, back.faults);
