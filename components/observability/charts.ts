@@ -32,8 +32,8 @@ export const charts = {
     openTelemetryCollector: pin("opentelemetry-collector"),
     // Jaeger v2 (OTLP in, built on the collector): the all-in-one binary with in-memory storage.
     jaeger: pin("jaeger"),
-    // The Kiali that Istio 1.31.0's own addons pair with it (istio/istio samples/addons/kiali.yaml,
-    // see the row's source); 1.31.1's addons moved on, not yet adopted (docs/updates.md).
+    // The newest Kiali chart that could be read: between Istio 1.31.0's own addon (2.27.0) and
+    // 1.31.1's (2.31.0, not readable yet: docs/updates.md), see the row's source.
     kiali: pin("kiali-server"),
 } satisfies Record<string, ChartPin>;
 
