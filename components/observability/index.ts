@@ -175,7 +175,6 @@ export class Observability extends pulumi.ComponentResource {
         return {
             auth: { strategy: config.kiali.auth },
             deployment: { instance_name: svc.kiali.name, service_type: "ClusterIP", cluster_wide_access: true },
-            istio_namespace: args.istioNamespace,
             server: { web_root: "/kiali" },
             external_services: {
                 istio: { root_namespace: args.istioNamespace },

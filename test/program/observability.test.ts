@@ -34,7 +34,7 @@ const passThrough: Record<string, string[]> = {
     grafana: ["grafana.ini", "dashboards", "dashboardProviders", "sidecar.dashboards.searchNamespace", "fullnameOverride"],
     "opentelemetry-collector": ["config.exporters", "config.service.pipelines"],
     jaeger: [],
-    "kiali-server": ["external_services.grafana", "external_services.tracing", "external_services.prometheus.url", "istio_namespace"],
+    "kiali-server": ["external_services.grafana", "external_services.tracing", "external_services.prometheus.url"],
 };
 
 const release = (c: Capture, name: string): Json => one(c, "helm.sh/v3:Release", name).inputs;
