@@ -70,4 +70,12 @@ describe("docs/updates.md on re-reading a chart", () => {
             expect(newer, chart).to.not.equal(pinned);
         }
     });
+
+    it("dates the last check of every chart row but Istio's, and each of those rows was read that day or later", () => {
+        const day = /Every chart row but Istio's three \(they follow the Istio row\) was compared on (\d{4}-\d{2}-\d{2}) /.exec(doc.replace(/\s+/g, " "))?.[1];
+        expect(day, "the dated line").to.match(/^\d{4}-\d{2}-\d{2}$/);
+        expect(supportTable.charts.filter((row) => !row.appVersion).map((row) => row.name)).to.deep.equal(["base", "istiod", "gateway"]);
+        const stale = supportTable.charts.filter((row) => row.appVersion && row.read < day!).map((row) => `${row.name} read ${row.read}`);
+        expect(stale, `rows read before ${day}`).to.deep.equal([]);
+    });
 });
