@@ -1,7 +1,7 @@
 // `npm run dev`: reads the product canary split from the dev stack's config and runs the
 // services package's dev orchestrator (PostgreSQL, all services, the local router) with it.
-// Usage: node -r ts-node/register/transpile-only tools/dev.ts [stack]   (stack defaults to dev)
-//        ... tools/dev.ts --containers   (the local stack's rendered workloads in podman)
+// Usage: npm run dev [-- <stack>]          (stack defaults to dev)
+//        npm run dev -- --containers       (the local stack's rendered workloads in podman)
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { localPrometheusSpec } from "./devPrometheus";
 import { routingFromConfig, watchRouting } from "./devRouting";
 import { devChaosFile } from "./chaos/targets";
 import { renderWorkloads } from "./render/workloads";
+import { runFromSources } from "../services/dev/typescript";
 
 export interface ProductSplit {
     stable: string;
@@ -84,12 +85,11 @@ async function main(): Promise<void> {
     }
     const orchestrator = spawn(
         process.execPath,
-        ["-r", require.resolve("ts-node/register/transpile-only", { paths: [servicesDir] }), path.join(servicesDir, "dev", "main.ts")],
+        [...runFromSources, path.join(servicesDir, "dev", "main.ts")],
         {
             stdio: ["inherit", "inherit", "inherit", "ipc"],
             env: {
                 ...process.env,
-                TS_NODE_PROJECT: path.join(servicesDir, "dev", "tsconfig.json"),
                 DEV_PRODUCT_SPLIT: JSON.stringify(split),
                 DEV_PROMETHEUS: JSON.stringify(prometheus),
                 DEV_FAULTS: JSON.stringify(faults),

@@ -3,6 +3,7 @@
 import path from "node:path";
 import { Child } from "./child";
 import { DevError } from "./errors";
+import { runFromSources } from "./typescript";
 
 const packageDir = path.resolve(__dirname, "..");
 
@@ -26,8 +27,8 @@ export function launchTs(
     const child = new Child({
         name,
         command: process.execPath,
-        args: ["-r", require.resolve("ts-node/register/transpile-only"), path.resolve(packageDir, entry)],
-        env: { ...process.env, TS_NODE_PROJECT: path.join(packageDir, "dev", "tsconfig.json"), ...env },
+        args: [...runFromSources, path.resolve(packageDir, entry)],
+        env: { ...process.env, ...env },
         onLine: (line) => {
             onLine?.(line);
             const match = line.match(readyLine);

@@ -32,7 +32,7 @@ export interface StackOptions {
     readonly progress?: (line: string) => void;
     readonly random?: RandomSource;
     readonly readyTimeoutMs?: number;
-    /** argv that starts one service; the built entry by default (tests run the sources through ts-node). */
+    /** argv that starts one service; the built entry by default (tests run the sources through tsx). */
     readonly serviceCommand?: readonly string[];
     /** Aborting while starting stops what was started and rejects. */
     readonly signal?: AbortSignal;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { ConfigError, loadConfig, serviceNames, urlVariable } from "../src/index";
 import { environmentVariables } from "../src/runtime/config";
+import { runFromSources } from "../dev/typescript";
 
 const database = { DATABASE_URL: "postgres://app:secret@db.internal:5432/shop" };
 
@@ -71,7 +72,7 @@ describe("configuration from the environment", () => {
     });
 
     it("the entry point prints only that line and exits 1", () => {
-        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "../src/main.ts")], {
+        const result = spawnSync(process.execPath, [...runFromSources, join(__dirname, "../src/main.ts")], {
             env: { PATH: process.env.PATH, SERVICE_NAME: "warehouse", DATABASE_URL: database.DATABASE_URL },
             encoding: "utf8",
             cwd: join(__dirname, ".."),

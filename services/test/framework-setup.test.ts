@@ -5,6 +5,7 @@ import { loadConfig } from "../src/index";
 import { runService } from "../src/runtime/server";
 import { createTestDatabase } from "./support/database";
 import { testEnv } from "./support/services";
+import { runFromSources } from "../dev/typescript";
 
 describe("the services' Fastify setup", () => {
     let databaseUrl: string;
@@ -24,7 +25,7 @@ describe("the services' Fastify setup", () => {
                 await service.close();
                 console.log(JSON.stringify(loaded));
             });`;
-        const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", probe], {
+        const out = execFileSync(process.execPath, [...runFromSources, "-e", probe], {
             cwd: path.join(__dirname, ".."),
             env: { ...process.env, PROBE_DATABASE_URL: databaseUrl },
             encoding: "utf8",

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { loadConfig, migrateService, serviceNames } from "../src/index";
 import { createTestDatabase, queryDatabase } from "./support/database";
+import { runFromSources } from "../dev/typescript";
 
 describe("schema migrations", () => {
     it("applies each version once when replicas (and product v1 next to v2) migrate at the same time", async () => {
@@ -32,7 +33,7 @@ describe("schema migrations", () => {
 
     it("`main.js migrate` only migrates, prints what it applied and exits 0", async () => {
         const { url } = await createTestDatabase();
-        const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "../src/main.ts"), "migrate"], {
+        const result = spawnSync(process.execPath, [...runFromSources, join(__dirname, "../src/main.ts"), "migrate"], {
             cwd: join(__dirname, ".."),
             env: { PATH: process.env.PATH, SERVICE_NAME: "inventory", DATABASE_URL: url, LOG_LEVEL: "silent" },
             encoding: "utf8",

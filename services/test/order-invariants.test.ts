@@ -171,7 +171,7 @@ describe("order invariants: leases have an owner", () => {
 });
 
 describe("order invariants: order killed after each step, then a restart", function () {
-    // Each order replica here is its own process (ts-node), so it can be SIGKILLed.
+    // Each order replica here is its own process (from its sources), so it can be SIGKILLed.
     this.timeout(240_000);
     let world: FaultWorld;
     before(async () => (world = await FaultWorld.start()));

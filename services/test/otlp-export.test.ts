@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { buildTestBundle, type TestBundle } from "./support/bundle";
 import { createTestDatabase } from "./support/database";
 import { get } from "./support/http";
+import { runFromSources } from "../dev/typescript";
 
 /** Runs product with `node <args>` against a collector; checks the span of one request arrives. */
 async function exportsTheRequestSpan(args: readonly string[]): Promise<void> {
@@ -71,7 +72,7 @@ describe("OTLP trace export", function () {
     this.timeout(30_000);
 
     it("sends the request's span, with the caller's trace id and the service name, to OTEL_EXPORTER_OTLP_ENDPOINT", async () => {
-        await exportsTheRequestSpan(["-r", "ts-node/register/transpile-only", join(__dirname, "../src/main.ts")]);
+        await exportsTheRequestSpan([...runFromSources, join(__dirname, "../src/main.ts")]);
     });
 
     describe("from the bundle, which imports the SDK from node_modules", () => {

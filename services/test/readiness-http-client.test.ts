@@ -12,6 +12,7 @@ import { onceSucceeded } from "../src/runtime/health";
 import { createTestDatabase } from "./support/database";
 import { get, type Answer } from "./support/http";
 import { startStack, testEnv, type TestStack } from "./support/services";
+import { runFromSources } from "../dev/typescript";
 
 async function freePort(): Promise<number> {
     const probe = createServer().listen(0, "127.0.0.1");
@@ -33,7 +34,7 @@ describe("readiness exercises the inter-service HTTP client once", () => {
 
         it("answers 503 'http client unusable' on /health/ready while /health/startup is 200 (was: ready)", async () => {
             const port = await freePort();
-            child = spawn(process.execPath, ["-r", join(__dirname, "support/undici-unusable.js"), "-r", "ts-node/register/transpile-only", join(__dirname, "../src/main.ts")], {
+            child = spawn(process.execPath, ["-r", join(__dirname, "support/undici-unusable.js"), ...runFromSources, join(__dirname, "../src/main.ts")], {
                 cwd: join(__dirname, ".."),
                 env: { PATH: process.env.PATH, ...testEnv("cart", databaseUrl, { PORT: String(port), PRODUCT_URL: "http://127.0.0.1:1", INVENTORY_URL: "http://127.0.0.1:1" }) },
                 stdio: "ignore",

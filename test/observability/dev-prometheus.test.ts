@@ -2,7 +2,6 @@
 // Prometheus scraping them through the cluster's relabelling with the cluster's rules. Traffic
 // goes through the router; the canary dashboard's own queries then come back from this
 // Prometheus with v1 and v2 series, and every metric name our queries use is in /metrics.
-import path from "node:path";
 import { expect } from "chai";
 import { dashboards, dashboardQueries } from "../../components/observability/dashboards";
 import { platformMetrics } from "../../components/observability/queries";
@@ -33,7 +32,6 @@ describe("npm run dev: the local Prometheus, end to end", function () {
 
     before(async () => {
         promtool(); // installs Debian's prometheus package when it is missing
-        process.env.TS_NODE_PROJECT = path.join(projectDir, "services", "tsconfig.json");
         postgres = await startThrowawayPostgres();
         const canary = config.services.product.canary!;
         stack = await startStack({
@@ -54,7 +52,6 @@ describe("npm run dev: the local Prometheus, end to end", function () {
         const prometheusClean = prometheus ? await prometheus.stop() : true;
         const servicesClean = stack ? await stack.stop() : true;
         postgres?.stop();
-        delete process.env.TS_NODE_PROJECT;
         expect(prometheusClean && servicesClean, "Prometheus and every service stopped cleanly").to.equal(true);
     });
 

@@ -14,7 +14,7 @@ const section = readme.slice(readme.indexOf("## Who may call what"));
 
 describe("docs/security.md: who may call what", () => {
     it("shows the route table generated from the API surface", () => {
-        expect(section, "regenerate with: node -r ts-node/register/transpile-only tools/docs/accessTable.ts").to.contain(accessTable());
+        expect(section, "regenerate with: node --import tsx tools/docs/accessTable.ts").to.contain(accessTable());
     });
 
     it("prints token commands that npm run token accepts", () => {

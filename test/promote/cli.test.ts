@@ -8,9 +8,10 @@ import path from "node:path";
 import { expect } from "chai";
 import { lockFile } from "../../tools/promote/lock";
 import { projectDir } from "../support/stacks";
+import { toolArgs } from "../support/tools";
 
 function run(tool: "verify" | "promote" | "render", args: string[], env: NodeJS.ProcessEnv = process.env) {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", tool === "render" ? "render" : tool, "main.ts"), ...args], { cwd: projectDir, env, encoding: "utf8" });
+    const result = spawnSync(process.execPath, toolArgs(path.join("tools", tool, "main.ts"), ...args), { cwd: projectDir, env, encoding: "utf8" });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

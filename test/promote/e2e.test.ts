@@ -19,6 +19,7 @@ import { localPrometheusSpec } from "../../tools/devPrometheus";
 import { readRouting, routingFromConfig, watchRouting } from "../../tools/devRouting";
 import { promtool, scratch } from "../observability/support";
 import { projectDir } from "../support/stacks";
+import { toolArgs } from "../support/tools";
 
 /** The development issuer the routers trust and verify mints its token from, as npm run token does. */
 const issuerDir = mkdtempSync(path.join(tmpdir(), "promote-e2e-issuer-"));
@@ -32,8 +33,7 @@ interface Run {
 /** Runs a tool as `npm run <tool>` does; `onStderr` sees progress as it comes. */
 function runTool(tool: "verify" | "promote", args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
     const env: NodeJS.ProcessEnv = { ...process.env, DEV_ISSUER_DIR: issuerDir };
-    delete env.TS_NODE_PROJECT; // set for the services' sources; the tools use the root tsconfig
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", tool, "main.ts"), ...args], { cwd: projectDir, env });
+    const child = spawn(process.execPath, toolArgs(path.join("tools", tool, "main.ts"), ...args), { cwd: projectDir, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -111,13 +111,11 @@ describe("verify and promote on the dev stack, with its Prometheus and real traf
 
     before(async () => {
         promtool(); // installs Debian's prometheus package when it is missing
-        process.env.TS_NODE_PROJECT = path.join(projectDir, "services", "tsconfig.json");
         postgres = await startThrowawayPostgres();
     });
 
     after(() => {
         postgres?.stop();
-        delete process.env.TS_NODE_PROJECT;
     });
 
     describe("a healthy v2", () => {

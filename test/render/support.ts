@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { toolArgs } from "../support/tools";
 
 export const projectDir = path.resolve(__dirname, "..", "..");
 
@@ -14,7 +15,7 @@ export interface CliRun {
 
 /** Runs tools/render/<script>.ts the way `npm run render` does. */
 export function runCli(script: "main" | "check", args: string[]): CliRun {
-    const run = spawnSync(process.execPath, ["--import", "tsx", path.join("tools", "render", `${script}.ts`), ...args], {
+    const run = spawnSync(process.execPath, toolArgs(path.join("tools", "render", `${script}.ts`), ...args), {
         cwd: projectDir,
         encoding: "utf8",
         timeout: 120_000,

@@ -116,7 +116,6 @@ describe("npm run chaos", () => {
         };
 
         before(async () => {
-            process.env.TS_NODE_PROJECT = path.join(projectDir, "services", "tsconfig.json");
             postgres = await startThrowawayPostgres();
             stack = await startStack({
                 databaseUrl: await postgres.createDatabase("chaos_cli"),
@@ -139,7 +138,6 @@ describe("npm run chaos", () => {
             const clean = stack ? await stack.stop() : true;
             postgres?.stop();
             if (dir) rmSync(dir, { recursive: true, force: true });
-            delete process.env.TS_NODE_PROJECT;
             expect(clean, "every service stopped cleanly").to.equal(true);
         });
 

@@ -66,9 +66,10 @@ export function npmCiArgs(cache?: string): string[] {
     return ["ci", "--no-audit", "--no-fund", ...(cache ? ["--cache", cache] : [])];
 }
 
-/** mocha's arguments for `files`, as the infra suite runs them (its .mocharc, without the reporter). */
-export function mochaArgs(files: readonly string[]): string[] {
-    return [path.join("node_modules", "mocha", "bin", "mocha.js"), "--no-config", "-r", "ts-node/register/transpile-only", "--extension", "ts", "--timeout", "120000", "--reporter", "dot", ...files];
+/** mocha's arguments for `files`, as the checkout's infra suite runs them: its .mocharc's hooks, without its reporter. */
+export function mochaArgs(checkout: string, files: readonly string[]): string[] {
+    const { require: hooks = [] } = JSON.parse(readFileSync(path.join(checkout, ".mocharc.json"), "utf8")) as { require?: string[] };
+    return [path.join("node_modules", "mocha", "bin", "mocha.js"), "--no-config", ...hooks.flatMap((hook) => ["-r", hook]), "--extension", "ts", "--timeout", "120000", "--reporter", "dot", ...files];
 }
 
 /** Copies what `npm ci` reads (the tracked files) into a fresh dir, installs there, measures. */
@@ -128,7 +129,7 @@ function main(): void {
         for (let i = 0; i < runs; i++) {
             checkouts.forEach((dir, c) => render[c].push(run("render", npm, ["run", "-s", "render", "--", "--stack", "prod", "--out", out], dir)));
             checkouts.forEach((dir, c) => check[c].push(run("check", npm, ["run", "-s", "check"], dir)));
-            if (values.test) checkouts.forEach((dir, c) => tests[c].push(run("tests", process.execPath, mochaArgs(values.test!), dir)));
+            if (values.test) checkouts.forEach((dir, c) => tests[c].push(run("tests", process.execPath, mochaArgs(dir, values.test!), dir)));
         }
         const lines = checkouts.flatMap((checkout, c) => [
             `checkout: ${checkout}`,

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { UsageError } from "../../dev/errors";
 import { parseLoadArgs } from "../../loadgen/args";
+import { runFromSources } from "../../dev/typescript";
 
 describe("loadgen: command line", () => {
     it("reads target, duration and users, dropping a trailing slash", () => {
@@ -42,7 +43,7 @@ describe("loadgen: command line", () => {
 
     it("exits 2 with the usage on stderr when run with a bad flag", () => {
         const entry = path.resolve(__dirname, "..", "..", "loadgen", "main.ts");
-        const run = spawnSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), entry, "--users", "3"], {
+        const run = spawnSync(process.execPath, [...runFromSources, entry, "--users", "3"], {
             encoding: "utf8",
             timeout: 15_000,
         });

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 
-// bundle.js is plain CommonJS so the image's build stage runs it without ts-node.
+// bundle.js is plain CommonJS so the image's build stage runs it without a TypeScript hook.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bundler = require("../../scripts/bundle.js") as {
     bundle(outdir?: string): Promise<string>;

@@ -15,6 +15,7 @@ import { loadConfig, serviceNames, startService, urlVariable, downstreamsOf, typ
 import { createTestDatabase, queryDatabase } from "./database";
 import { get } from "./http";
 import { startStack, testEnv, type Env, type TestStack } from "./services";
+import { runFromSources } from "../../dev/typescript";
 
 /** The order workflow's calls, as the gate tells them apart. */
 export type Step = "user" | "product" | "reserve" | "release" | "consume" | "charge" | "refund" | "ship" | "notify";
@@ -119,7 +120,7 @@ export class FaultWorld {
     /** An order replica in its own process, for a SIGKILL; resolves once it is ready. */
     async spawnOrder(env: Env = {}): Promise<{ url: string; kill: () => Promise<void> }> {
         const port = await freePort();
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "../../src/main.ts")], {
+        const child = spawn(process.execPath, [...runFromSources, join(__dirname, "../../src/main.ts")], {
             cwd: join(__dirname, "../.."),
             env: { PATH: process.env.PATH, ...this.orderEnv({ ...env, PORT: String(port) }) },
             stdio: "ignore",

@@ -1,5 +1,5 @@
 // Mocha's spec reporter plus one closing line, `services: N passed, N failed`, which CI
-// reads as the count of this suite. Plain JS because mocha loads reporters before ts-node.
+// reads as the count of this suite. Plain JS because mocha loads reporters before the TypeScript hook.
 "use strict";
 const Mocha = require("mocha");
 
