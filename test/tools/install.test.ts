@@ -26,4 +26,12 @@ describe("the install", () => {
         expect(locked.dependencies, "run npm run lock:services").to.deep.equal(manifest.dependencies);
         expect(locked.devDependencies, "run npm run lock:services").to.deep.equal(manifest.devDependencies);
     });
+
+    it("names every dependency of every package.json in docs/dependencies.md (type packages aside)", () => {
+        const table = readFileSync(path.join(root, "docs", "dependencies.md"), "utf8");
+        const named = new Set([...table.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]));
+        const packages = ["package.json", "policies/package.json", "services/package.json"].flatMap((file) => Object.keys({ ...json(file).dependencies, ...json(file).devDependencies }));
+        const missing = packages.filter((name) => !name.startsWith("@types/") && !named.has(name) && !named.has(`${name.split("/")[0]}/*`));
+        expect([...new Set(missing)]).to.deep.equal([]);
+    });
 });
