@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { mochaArgs, npmCiArgs } from "../../tools/perf/figures";
@@ -44,5 +45,27 @@ describe("npm run figures", () => {
     it("installs from npm's own cache, or with --cold-cache from an empty folder of its own", () => {
         expect(npmCiArgs()).to.deep.equal(["ci", "--no-audit", "--no-fund"]);
         expect(npmCiArgs("/tmp/figures-npm-cache-x")).to.deep.equal(["ci", "--no-audit", "--no-fund", "--cache", "/tmp/figures-npm-cache-x"]);
+    });
+
+    it("--npm-test times each checkout's own npm test script, and stops naming it when that fails", () => {
+        // A stand-in checkout whose scripts are instant, so the timing path runs without a whole suite.
+        const checkout = mkdtempSync(path.join(tmpdir(), "figures-checkout-"));
+        try {
+            writeFileSync(path.join(checkout, "Pulumi.prod.yaml"), "config: {}\n");
+            mkdirSync(path.join(checkout, "node_modules"));
+            const scripts = (test: string) => ({ render: "node -e 0 --", check: "node -e 0 --", test });
+            writeFileSync(path.join(checkout, "package.json"), JSON.stringify({ name: "stand-in", scripts: scripts("node -e \"setTimeout(() => {}, 300)\"") }));
+            const timed = figures("--checkout", checkout, "--npm-test", "--runs", "1", "--no-install");
+            expect(timed.status, timed.stderr).to.equal(0);
+            expect(timed.stderr).to.contain(`figures: npm test in ${checkout} (run 1 of 1)`);
+            const wall = Number(/ {2}npm test: (\d+\.\d) s wall, \d+\.\d s CPU \(median of 1;/.exec(timed.stdout)?.[1]);
+            expect(wall, timed.stdout).to.be.at.least(0.3);
+            writeFileSync(path.join(checkout, "package.json"), JSON.stringify({ name: "stand-in", scripts: scripts("node -e \"process.exit(3)\"") }));
+            const failed = figures("--checkout", checkout, "--npm-test", "--runs", "1", "--no-install");
+            expect(failed.status).to.equal(1);
+            expect(failed.stderr).to.match(/figures: npm test exited [1-9]/);
+        } finally {
+            rmSync(checkout, { recursive: true, force: true });
+        }
     });
 });

@@ -5,14 +5,15 @@
 // `--checkout` (e.g. the commit before a change, then this one) is measured the same way,
 // runs interleaved, so a busy machine weighs on all of them alike. Each `--test <file>` adds
 // one mocha run of those files per checkout (the infra suite's way), to time a change to the
-// tests' own set-up, such as the captures they share.
+// tests' own set-up, such as the captures they share. `--npm-test` times each checkout's whole
+// `npm test` (its own script, whatever it runs), for a change to the suites themselves.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-const usage = "usage: npm run figures [-- --runs <1-20, default 3>] [--checkout <dir, default this one>]... [--test <file>]... [--no-install] [--cold-cache]";
+const usage = "usage: npm run figures [-- --runs <1-20, default 3>] [--checkout <dir, default this one>]... [--test <file>]... [--npm-test] [--no-install] [--cold-cache]";
 
 /** CPU ms of this process's finished children (utime + stime of waited-for children, /proc). */
 function childrenCpuMs(): number {
@@ -96,7 +97,7 @@ function main(): void {
     let values;
     try {
         ({ values } = parseArgs({
-            options: { runs: { type: "string", default: "3" }, checkout: { type: "string", multiple: true }, test: { type: "string", multiple: true }, "no-install": { type: "boolean", default: false }, "cold-cache": { type: "boolean", default: false } },
+            options: { runs: { type: "string", default: "3" }, checkout: { type: "string", multiple: true }, test: { type: "string", multiple: true }, "npm-test": { type: "boolean", default: false }, "no-install": { type: "boolean", default: false }, "cold-cache": { type: "boolean", default: false } },
         }));
     } catch (error) {
         console.error(`figures: ${(error as Error).message}\n${usage}`);
@@ -126,16 +127,24 @@ function main(): void {
         const render = checkouts.map(() => [] as Timing[]);
         const check = checkouts.map(() => [] as Timing[]);
         const tests = checkouts.map(() => [] as Timing[]);
+        const npmTests = checkouts.map(() => [] as Timing[]);
         for (let i = 0; i < runs; i++) {
             checkouts.forEach((dir, c) => render[c].push(run("render", npm, ["run", "-s", "render", "--", "--stack", "prod", "--out", out], dir)));
             checkouts.forEach((dir, c) => check[c].push(run("check", npm, ["run", "-s", "check"], dir)));
             if (values.test) checkouts.forEach((dir, c) => tests[c].push(run("tests", process.execPath, mochaArgs(dir, values.test!), dir)));
+            if (values["npm-test"]) {
+                checkouts.forEach((dir, c) => {
+                    console.error(`figures: npm test in ${dir} (run ${i + 1} of ${runs}): minutes`);
+                    npmTests[c].push(run("npm test", npm, ["test"], dir));
+                });
+            }
         }
         const lines = checkouts.flatMap((checkout, c) => [
             `checkout: ${checkout}`,
             `  npm run render -- --stack prod: ${summary(render[c])}`,
             `  npm run check: ${summary(check[c])}`,
             ...(values.test ? [`  mocha ${values.test.length} test file(s): ${summary(tests[c])}`] : []),
+            ...(values["npm-test"] ? [`  npm test: ${summary(npmTests[c])}`] : []),
             ...(values["no-install"] ? [] : [`  clean npm ci: ${install(checkout, npm, values["cold-cache"])}`]),
         ]);
         lines.push(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
