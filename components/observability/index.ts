@@ -177,6 +177,9 @@ export class Observability extends pulumi.ComponentResource {
             deployment: { instance_name: svc.kiali.name, service_type: "ClusterIP", cluster_wide_access: true },
             server: { web_root: "/kiali" },
             external_services: {
+                // Kiali >= 2.16 ignores this key (it takes the root namespace from istiod's meshConfig,
+                // else istiod's namespace: kiali istio/discovery.go); set only so the chart's
+                // ConfigMap does not name its own release namespace instead.
                 istio: { root_namespace: args.istioNamespace },
                 prometheus: { url: svc.prometheus.url },
                 grafana: {
