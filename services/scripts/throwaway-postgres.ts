@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { installDebianPackages } from "./debian-packages";
 
 export interface ThrowawayPostgres {
     /** Superuser URL of the `postgres` database, e.g. postgres://postgres@127.0.0.1:41234/postgres. */
@@ -33,10 +34,7 @@ function installPostgres(): void {
     if (process.getuid?.() !== 0) {
         throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql; install them with: apt-get install postgresql");
     }
-    process.stderr.write("throwaway-postgres: installing the postgresql package with apt-get\n");
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    execFileSync("apt-get", ["update"], { stdio: ["ignore", "ignore", "inherit"], env });
-    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "postgresql"], { stdio: ["ignore", "ignore", "inherit"], env });
+    installDebianPackages(["postgresql"], `${postgresRoot}/*/bin/postgres`, "throwaway-postgres");
 }
 
 function freePort(): Promise<number> {

@@ -1,8 +1,8 @@
 // Once per run of the container tests: the engine is installed (apt-get, as the services
 // tests install PostgreSQL), and every service image is built from services/Dockerfile on
 // the offline base (no registry here), so the tests run the code of this commit.
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { installDebianPackages } from "../../services/scripts/debian-packages";
 import { serviceNames } from "../../stacks";
 import { offlineBase } from "../../tools/images/base";
 import { buildImage, gitRevision, type BuiltImage } from "../../tools/images/build";
@@ -22,10 +22,7 @@ function ensureEngine(): void {
     const missing = Object.entries(packages).filter(([, file]) => !existsSync(file)).map(([name]) => name);
     if (!missing.length) return;
     if (process.getuid?.() !== 0) throw new Error(`the container tests need ${missing.join(", ")}: apt-get install ${missing.join(" ")} (as root)`);
-    process.stderr.write(`containers: installing ${missing.join(" ")} with apt-get\n`);
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    execFileSync("apt-get", ["update"], { stdio: ["ignore", "ignore", "inherit"], env });
-    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", ...missing], { stdio: ["ignore", "ignore", "inherit"], env });
+    installDebianPackages(missing, missing.map((name) => packages[name]).join(" "), "containers");
 }
 
 export const builtImages = new Map<string, BuiltImage>();

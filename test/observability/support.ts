@@ -1,19 +1,15 @@
 // Shared by the observability tests: promtool, installed from Debian's prometheus package
 // when missing (as the services tests install PostgreSQL), and a scratch directory.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { installDebianPackages } from "../../services/scripts/debian-packages";
 
 export function promtool(): string {
     const binary = "/usr/bin/promtool";
     if (existsSync(binary)) return binary;
-    process.stderr.write("observability tests: installing the prometheus package with apt-get\n");
-    const sudo = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    const run = (args: string[]) => execFileSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), { stdio: ["ignore", "ignore", "inherit"], env });
-    run(["apt-get", "update", "-q"]);
-    run(["apt-get", "install", "-y", "--no-install-recommends", "prometheus"]);
+    installDebianPackages(["prometheus"], binary, "observability tests");
     if (!existsSync(binary)) throw new Error("prometheus installed but /usr/bin/promtool is missing");
     return binary;
 }
