@@ -39,6 +39,14 @@ describe("npm test: the suites", () => {
         expect(files.length - liveFiles.length).to.be.greaterThan(50);
     });
 
+    it(".ci/run fails unless each suite of npm test, and the containers', reports exactly once (concurrently passes a suite stopped by a signal)", () => {
+        const names = /--names ([a-z,]+) /.exec(scripts.test)![1].split(",");
+        const required = /^for suite in ([a-z ]+); do$/m.exec(read(".ci/run"))?.[1].split(" ");
+        expect(required).to.deep.equal([...names, "containers"]);
+        const containers = json("test/containers/.mocharc.json") as unknown as Mocharc;
+        expect(containers["reporter-option"]).to.deep.equal(["label=containers"]);
+    });
+
     it("is described in docs/development.md as it runs", () => {
         const doc = read("docs/development.md").replace(/\s+/g, " ");
         expect(doc).to.contain("`npm test` type-checks, then runs the three suites two at a time with `concurrently` (`--max-processes 2`)");
