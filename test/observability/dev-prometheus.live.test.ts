@@ -6,9 +6,9 @@ import { expect } from "chai";
 import { dashboards, dashboardQueries } from "../../components/observability/dashboards";
 import { platformMetrics } from "../../components/observability/queries";
 import { startLocalPrometheus, type LocalPrometheus } from "../../services/dev/prometheus";
-import { startStack, type RunningStack } from "../../services/dev/stack";
+import type { RunningStack } from "../../services/dev/stack";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../../services/scripts/throwaway-postgres";
-import { serviceFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
+import { stackFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
 import { fromPulumiConfig, loadStackConfig, projectName, serviceNames } from "../../stacks";
 import { readStackFile } from "../../tools/capture/stackFile";
 import { localPrometheusSpec } from "../../tools/devPrometheus";
@@ -34,14 +34,9 @@ describe("npm run dev: the local Prometheus, end to end", function () {
         promtool(); // installs Debian's prometheus package when it is missing
         postgres = await startThrowawayPostgres();
         const canary = config.services.product.canary!;
-        stack = await startStack({
+        stack = await stackFromSources({
             databaseUrl: await postgres.createDatabase("dev_prometheus"),
             split: canary,
-            host: "127.0.0.1",
-            port: 0,
-            serviceCommand: serviceFromSources,
-            serviceEnv: { LOG_LEVEL: "warn", PAYMENT_FAILURE_RATE: "0", SHUTDOWN_DELAY_MS: "0" },
-            readyTimeoutMs: startupTimeoutMs,
             // As npm run dev runs the dev stack: its chaos controls export chaos_*.
             chaos: config.chaos.enabled,
         });

@@ -9,9 +9,9 @@ import { expect } from "chai";
 import { failInstance } from "../../services/dev/chaos-file";
 import { openDevIssuer } from "../../services/dev/issuer";
 import { startLocalPrometheus, type LocalPrometheus } from "../../services/dev/prometheus";
-import { startStack, type RunningStack } from "../../services/dev/stack";
+import type { RunningStack } from "../../services/dev/stack";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../../services/scripts/throwaway-postgres";
-import { serviceFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
+import { stackFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
 import { lockFile } from "../../tools/promote/lock";
 import { StackFileTarget } from "../../tools/promote/target";
 import { loadStackInput } from "../../tools/render/evaluate";
@@ -76,16 +76,12 @@ async function startDev(postgres: ThrowawayPostgres, database: string, canaryFai
     ]);
     const config = loadStackInput(dir, "dev", []);
     const { split, faults } = routingFromConfig(config, "dev");
-    const stack = await startStack({
+    const stack = await stackFromSources({
         databaseUrl: await postgres.createDatabase(database),
         split,
         faults,
         issuer: await openDevIssuer(issuerDir),
-        host: "127.0.0.1",
-        port: 0,
-        serviceCommand: serviceFromSources,
         serviceEnv: { LOG_LEVEL: "warn", SHUTDOWN_DELAY_MS: "0" },
-        readyTimeoutMs: startupTimeoutMs,
         chaos: canaryFailureRate !== undefined,
     });
     // As npm run dev does it: the canary's chaos control fails that share of its requests.

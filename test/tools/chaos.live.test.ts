@@ -7,10 +7,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { writeChaosFile } from "../../services/dev/chaos-file";
-import { defaultProductSplit } from "../../services/dev/routes";
-import { startStack, type RunningStack } from "../../services/dev/stack";
+import type { RunningStack } from "../../services/dev/stack";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../../services/scripts/throwaway-postgres";
-import { serviceFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
+import { stackFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
 import { parseChaosArgs } from "../../tools/chaos/args";
 import { runChaos } from "../../tools/chaos/main";
 import { devControls } from "../../tools/chaos/targets";
@@ -117,14 +116,8 @@ describe("npm run chaos", () => {
 
         before(async () => {
             postgres = await startThrowawayPostgres();
-            stack = await startStack({
+            stack = await stackFromSources({
                 databaseUrl: await postgres.createDatabase("chaos_cli"),
-                split: defaultProductSplit,
-                host: "127.0.0.1",
-                port: 0,
-                serviceCommand: serviceFromSources,
-                serviceEnv: { LOG_LEVEL: "warn", PAYMENT_FAILURE_RATE: "0", SHUTDOWN_DELAY_MS: "0" },
-                readyTimeoutMs: startupTimeoutMs,
                 // Short route timeouts so the deadline shows in a second (the stack's are 8s and more).
                 routeTimeoutMs: { inventory: 1_000 },
                 chaos: true,

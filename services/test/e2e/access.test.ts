@@ -6,12 +6,11 @@ import { expect } from "chai";
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { ephemeralDevIssuer, jwksPath } from "../../dev/issuer";
-import { defaultProductSplit } from "../../dev/routes";
-import { startStack, type RunningStack } from "../../dev/stack";
+import type { RunningStack } from "../../dev/stack";
 import { apiRoutes, subjectHeader, type ApiRoute } from "../../src/runtime/api-surface";
 import { createTestDatabase } from "../support/database";
 import { send, type Answer } from "../support/http";
-import { serviceFromSources, startupTimeoutMs } from "./from-sources";
+import { stackFromSources, startupTimeoutMs } from "./from-sources";
 
 const writeBudget = 60;
 
@@ -94,14 +93,8 @@ describe("access through the dev router: public, customer and internal routes", 
 
     before(async function () {
         this.timeout(startupTimeoutMs);
-        stack = await startStack({
+        stack = await stackFromSources({
             databaseUrl: (await createTestDatabase()).url,
-            split: defaultProductSplit,
-            host: "127.0.0.1",
-            port: 0,
-            serviceCommand: serviceFromSources,
-            serviceEnv: { LOG_LEVEL: "warn", PAYMENT_FAILURE_RATE: "0", SHUTDOWN_DELAY_MS: "0" },
-            readyTimeoutMs: startupTimeoutMs,
             issuer: await ephemeralDevIssuer(),
             rateBudget: { intervalMs: 60_000, read: 100_000, write: writeBudget },
         });

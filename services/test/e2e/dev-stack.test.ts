@@ -3,12 +3,11 @@
 // short load generator run.
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
-import { defaultProductSplit } from "../../dev/routes";
-import { startStack, type RunningStack } from "../../dev/stack";
+import type { RunningStack } from "../../dev/stack";
 import { runLoad } from "../../loadgen/run";
 import { createTestDatabase } from "../support/database";
 import { get, post } from "../support/http";
-import { serviceFromSources, startupTimeoutMs } from "./from-sources";
+import { stackFromSources, startupTimeoutMs } from "./from-sources";
 
 describe("dev stack: all services behind the router", function () {
     let stack: RunningStack;
@@ -17,14 +16,8 @@ describe("dev stack: all services behind the router", function () {
     before(async function () {
         this.timeout(startupTimeoutMs);
         const database = await createTestDatabase();
-        stack = await startStack({
+        stack = await stackFromSources({
             databaseUrl: database.url,
-            split: defaultProductSplit,
-            host: "127.0.0.1",
-            port: 0,
-            serviceCommand: serviceFromSources,
-            serviceEnv: { LOG_LEVEL: "warn", PAYMENT_FAILURE_RATE: "0", SHUTDOWN_DELAY_MS: "0" },
-            readyTimeoutMs: startupTimeoutMs,
         });
         base = stack.routerUrl;
     });
