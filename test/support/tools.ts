@@ -6,13 +6,12 @@ import * as path from "node:path";
 const root = path.resolve(__dirname, "..", "..");
 const scripts = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
 
-function nodeFlagsOf(script: string, entry: string): string[] {
-    const words = scripts[script].split(/\s+/);
-    if (words[0] !== "node" || !words.includes(entry)) throw new Error(`package.json script ${script} no longer runs node ... ${entry}: ${scripts[script]}`);
-    return words.slice(1, words.indexOf(entry));
-}
+const render = scripts.render.split(/\s+/);
+const renderEntry = render.indexOf("tools/render/main.ts");
+if (render[0] !== "node" || renderEntry < 0) throw new Error(`package.json script render no longer runs node ... tools/render/main.ts: ${scripts.render}`);
+const nodeFlags = render.slice(1, renderEntry);
 
 /** argv after `node` that runs `entry` (relative to the project root, the child's cwd) as the npm scripts do. */
 export function toolArgs(entry: string, ...args: string[]): string[] {
-    return [...nodeFlagsOf("render", "tools/render/main.ts"), entry, ...args];
+    return [...nodeFlags, entry, ...args];
 }
