@@ -12,6 +12,7 @@ import { startLocalPrometheus, type LocalPrometheus } from "../../services/dev/p
 import type { RunningStack } from "../../services/dev/stack";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../../services/scripts/throwaway-postgres";
 import { stackFromSources, startupTimeoutMs } from "../../services/test/e2e/from-sources";
+import { seededRandom } from "../../services/test/e2e/seeded-random";
 import { lockFile } from "../../tools/promote/lock";
 import { StackFileTarget } from "../../tools/promote/target";
 import { loadStackInput } from "../../tools/render/evaluate";
@@ -81,6 +82,10 @@ async function startDev(postgres: ThrowawayPostgres, database: string, canaryFai
         split,
         faults,
         issuer: await openDevIssuer(issuerDir),
+        // verify's split check is a binomial test at significance 0.01: with Math.random an honest
+        // router fails it one run in a hundred. Seeded, the check draws the same values every run
+        // (verify's checks run in turn, so the draws before it are the same too).
+        random: seededRandom(20261203),
         serviceEnv: { LOG_LEVEL: "warn", SHUTDOWN_DELAY_MS: "0" },
         chaos: canaryFailureRate !== undefined,
     });
