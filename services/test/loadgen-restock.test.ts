@@ -37,12 +37,25 @@ describe("loadgen: restock and the money invariants after a run", () => {
         const client = new EdgeClient(stack.url("order"), stats, asUser("1"));
         const checkout = actions.find((action) => action.name === "checkout")!;
         const shopper = { client, userId: "1", catalogue: [{ id: "3", price: 8999 }], random: () => 0, soldOut: new Set<string>() };
-        for (let i = 0; i < 10; i++) {
-            // The first look runs at once; later ones every 10 ms, between orders of ~tens of ms.
-            if (i === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-            await checkout.run(shopper);
+        // Each order waits for the restocker to have put a unit back: two orders inside one 10 ms
+        // look (about 5 ms each on a fast machine) would take the 2 at the low-water mark to 0.
+        const inStock = async () => {
+            for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 5))) {
+                const [row] = await queryDatabase<{ available: number }>(databaseUrl, "SELECT available FROM inventory.stock WHERE product_id = '3'");
+                if (row.available >= 1) return;
+            }
+            throw new Error("product 3 not restocked within 5 s");
+        };
+        let check: Awaited<ReturnType<typeof money.finish>>;
+        try {
+            for (let i = 0; i < 10; i++) {
+                await inStock();
+                await checkout.run(shopper);
+            }
+        } finally {
+            // Also on a failure: a restocker left running keeps mocha's process alive.
+            check = await money.finish(5_000);
         }
-        const check = await money.finish(5_000);
         expect([...stats.routes.get("POST /api/orders")!.statuses]).to.deep.equal([[201, 10]]);
         expect(check).to.include({ checked: true }).and.to.have.property("broken").that.deep.equals([]);
         if (!check.checked) throw new Error("unreachable");

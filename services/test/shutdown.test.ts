@@ -109,12 +109,12 @@ describe("shutdown: SIGTERM under load", function () {
             await waitReady(service, url, startupTimeoutMs);
 
             // A closed loop of 8 clients keeps 8 requests in flight at every moment, SIGTERM included.
+            // No cap on the count: a fast machine would reach it before SIGTERM and send nothing after.
             const clients = 8;
-            const maxRequests = 5_000;
             const outcomes: Outcome[] = [];
             let routing = true;
             const client = async () => {
-                while (routing && outcomes.length < maxRequests) outcomes.push(await fetchProducts(url));
+                while (routing) outcomes.push(await fetchProducts(url));
             };
             const stream = Promise.all(Array.from({ length: clients }, client));
             await new Promise((resolve) => setTimeout(resolve, 1_000));
