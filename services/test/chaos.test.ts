@@ -74,7 +74,7 @@ describe("the chaos control", () => {
         });
 
         it("delays only the scoped route, by the asked latency", async () => {
-            // 1.5 s, so an undelayed call on a machine busy with another suite stays well below it.
+            // 1.5 s, so an undelayed call on a machine busy with another suite stays below it (< 1.4 s).
             await put(control, { latencyMs: 1_500, route: "GET /api/inventory/:productId", ttlSeconds: 60 });
             let started = Date.now();
             expect((await get(`${api}/api/inventory/1`)).status).to.equal(200);
@@ -82,11 +82,11 @@ describe("the chaos control", () => {
             started = Date.now();
             // Another route of the same service is not slowed down (404: no such reservation).
             await send("DELETE", `${api}/api/inventory/reservations/none`);
-            expect(Date.now() - started).to.be.below(1_000);
+            expect(Date.now() - started).to.be.below(1_400);
             // Health and metrics are never touched.
             started = Date.now();
             expect((await get(`${api}/health/ready`)).status).to.equal(200);
-            expect(Date.now() - started).to.be.below(1_000);
+            expect(Date.now() - started).to.be.below(1_400);
         });
 
         it("draws a latency range between its bounds", async () => {

@@ -67,9 +67,10 @@ describe("health, metrics, errors and graceful stop", () => {
 
 describe("graceful stop", () => {
     it("reports not ready first, keeps serving during the delay, then stops accepting", async () => {
-        const stack = await startStack((await createTestDatabase()).url, ["product"], { SHUTDOWN_DELAY_MS: "400", SHUTDOWN_GRACE_MS: "3000" });
+        const stack = await startStack((await createTestDatabase()).url, ["product"], { SHUTDOWN_DELAY_MS: "2000", SHUTDOWN_GRACE_MS: "5000" });
         const base = stack.url("product");
         const closing = stack.service("product").close();
+        // The two requests below must land inside the delay: 1.9 s of room for a busy machine.
         await new Promise((resolve) => setTimeout(resolve, 100));
         expect((await get(`${base}/health/ready`)).body).to.deep.equal({ error: "not ready: shutting down", details: { status: "shutting down" } });
         expect((await get(`${base}/api/products/1`)).status).to.equal(200);
