@@ -51,8 +51,13 @@ describe("the service image (services/Dockerfile, built with podman)", () => {
         const name = `ecommerce-mesh-diff-${process.pid}`;
         podman("run", "-d", "--name", name, "--passwd=false", "--tmpfs", "/tmp", "-e", "DATABASE_URL=postgres://nobody@127.0.0.1:1/none", ref);
         try {
-            await new Promise((resolve) => setTimeout(resolve, 4_000));
-            expect(podman("exec", name, "node", "-e", "fetch('http://127.0.0.1:8080/health/live').then(r => console.log(r.status))").trim()).to.equal("200");
+            // Polled, not a fixed wait: a first start on a loaded machine can take longer.
+            const live = () => podman("exec", name, "node", "-e", "fetch('http://127.0.0.1:8080/health/live').then(r => console.log(r.status), () => console.log(0))").trim();
+            let answer = live();
+            for (const deadline = Date.now() + 60_000; answer !== "200" && Date.now() < deadline; answer = live()) {
+                await new Promise((resolve) => setTimeout(resolve, 250));
+            }
+            expect(answer, "/health/live from inside the container").to.equal("200");
             podman("stop", "-t", "10", name);
             const changed = podman("diff", name).split("\n").filter(Boolean).map((line) => line.slice(2));
             // A directory listed with nothing changed inside it only had its metadata touched

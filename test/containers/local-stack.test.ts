@@ -278,14 +278,21 @@ describe("the local stack in containers (npm run dev -- --containers)", function
                 }
             };
             const clients = Promise.all(Array.from({ length: 8 }, client));
-            await sleep(1_000);
-            const sigtermAt = performance.now();
-            const stopping = terminate(product.name);
-            // As the mesh does: stop sending once the endpoint is not ready, within the shutdown delay.
-            await until("not ready", async () => (await status(`${product.url}/health/ready`)) !== 200, 5_000);
-            await sleep(500);
-            sending = false;
-            await clients;
+            let sigtermAt: number;
+            let stopping: ReturnType<typeof terminate>;
+            try {
+                await sleep(1_000);
+                sigtermAt = performance.now();
+                stopping = terminate(product.name);
+                stopping.catch(() => undefined); // awaited below, unless the wait for not-ready fails first
+                // As the mesh does: stop sending once the endpoint is not ready, within the shutdown delay.
+                await until("not ready", async () => (await status(`${product.url}/health/ready`)) !== 200, 5_000);
+                await sleep(500);
+            } finally {
+                // Also on a failure: clients left sending would spin on errors for the rest of the suite.
+                sending = false;
+                await clients;
+            }
             const stopped = await stopping;
             expect(outcomes.filter((o) => !o.ok).map((o) => o.detail), "requests lost").to.deep.equal([]);
             expect(outcomes.filter((o) => o.at > sigtermAt).length, "requests sent after SIGTERM").to.be.greaterThan(0);
