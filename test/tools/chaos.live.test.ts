@@ -201,7 +201,7 @@ describe("npm run chaos", () => {
             expect(Object.keys(answers)).to.deep.equal(["504"]);
             // Each answer came at the route timeout: about 3 of them in 3 s, none after 20 s.
             expect(answers["504"]).to.be.within(2, 5);
-            expect(Date.now() - started).to.be.below(8_000);
+            expect(Date.now() - started, "well before the 20 s delay").to.be.below(15_000);
         });
 
         it("drives a control by URL (as after kubectl port-forward), which names its service and version", async () => {
