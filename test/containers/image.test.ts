@@ -4,10 +4,11 @@ import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { serviceNames } from "../../stacks";
 import { inspectImage } from "../../tools/images/build";
-import { engineEnv } from "../../tools/images/engine";
+import { run } from "../../tools/images/engine";
+import { eventually } from "../../services/test/support/eventually";
 import { builtImages, builtRevision, localStack } from "./images.hook";
 
-const podman = (...args: string[]) => execFileSync("podman", args, { env: engineEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const podman = (...args: string[]) => run("podman", args);
 
 describe("the service image (services/Dockerfile, built with podman)", () => {
     it("builds for every service from the Dockerfile as it is in the repo", () => {
@@ -53,11 +54,9 @@ describe("the service image (services/Dockerfile, built with podman)", () => {
         try {
             // Polled, not a fixed wait: a first start on a loaded machine can take longer.
             const live = () => podman("exec", name, "node", "-e", "fetch('http://127.0.0.1:8080/health/live').then(r => console.log(r.status), () => console.log(0))").trim();
-            let answer = live();
-            for (const deadline = Date.now() + 60_000; answer !== "200" && Date.now() < deadline; answer = live()) {
-                await new Promise((resolve) => setTimeout(resolve, 250));
-            }
-            expect(answer, "/health/live from inside the container").to.equal("200");
+            await eventually(async () => {
+                expect(live(), "/health/live from inside the container").to.equal("200");
+            }, 60_000);
             podman("stop", "-t", "10", name);
             const changed = podman("diff", name).split("\n").filter(Boolean).map((line) => line.slice(2));
             // A directory listed with nothing changed inside it only had its metadata touched

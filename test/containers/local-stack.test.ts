@@ -3,7 +3,7 @@
 // Secret, answer their probes, take an order end to end, keep data across an engine restart,
 // migrate once when two replicas race, and stop on SIGTERM in every phase.
 import { expect } from "chai";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { migrations as inventoryMigrations } from "../../services/src/inventory/migrations";
 import { secretValue, type KubeObject } from "../../services/dev/container-manifests";
 import { startContainerStack, type RunningContainerStack } from "../../services/dev/containers";
-import { engineEnv } from "../../tools/images/engine";
+import { engineEnv, run } from "../../tools/images/engine";
 import { productSplitFromStack } from "../../tools/dev";
 import { renderWorkloads } from "../../tools/render/workloads";
 import { builtImages } from "./images.hook";
@@ -25,10 +25,9 @@ interface PgClient {
     end(): Promise<void>;
 }
 const pg = createRequire(path.join(projectDir, "services", "package.json"))("pg") as { Client: new (config: { connectionString: string }) => PgClient };
-// A product container logs every request, so a fast machine's load test writes megabytes of
-// logs: far past execFileSync's 1 MiB default, which fails with ENOBUFS.
-const podman = (...args: string[]) =>
-    execFileSync("podman", args, { env: engineEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 << 20 });
+// The engine runner reads megabytes: a product container logs every request, and a fast machine's
+// load test writes more than execFileSync's default 1 MiB (ENOBUFS).
+const podman = (...args: string[]) => run("podman", args);
 const podmanAsync = async (...args: string[]) => (await promisify(execFile)("podman", args, { env: engineEnv(), encoding: "utf8" })).stdout;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
