@@ -15,6 +15,7 @@ import { LoadStats } from "../loadgen/stats";
 import { fallbackDir } from "../dev/cluster-dir";
 import { localDatabaseUrl } from "../dev/postgres";
 import { createTestDatabase, queryDatabase } from "./support/database";
+import { eventually } from "./support/eventually";
 import { asUser } from "./support/http";
 import { startStack, type TestStack } from "./support/services";
 
@@ -39,13 +40,11 @@ describe("loadgen: restock and the money invariants after a run", () => {
         const shopper = { client, userId: "1", catalogue: [{ id: "3", price: 8999 }], random: () => 0, soldOut: new Set<string>() };
         // Each order waits for the restocker to have put a unit back: two orders inside one 10 ms
         // look (about 5 ms each on a fast machine) would take the 2 at the low-water mark to 0.
-        const inStock = async () => {
-            for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 5))) {
+        const inStock = () =>
+            eventually(async () => {
                 const [row] = await queryDatabase<{ available: number }>(databaseUrl, "SELECT available FROM inventory.stock WHERE product_id = '3'");
-                if (row.available >= 1) return;
-            }
-            throw new Error("product 3 not restocked within 5 s");
-        };
+                expect(row.available, "product 3 restocked").to.be.at.least(1);
+            });
         let check: Awaited<ReturnType<typeof money.finish>>;
         try {
             for (let i = 0; i < 10; i++) {
