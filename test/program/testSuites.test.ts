@@ -47,7 +47,8 @@ describe("npm test: the suites", () => {
         expect(containers["reporter-option"]).to.deep.equal(["label=containers"]);
     });
 
-    it("is described in docs/development.md as it runs", () => {
+    it("is described in docs/development.md and the README's set-up as it runs", () => {
+        expect(read("README.md")).to.match(/^npm test +# type check; the program, live \(dev stack\) and services tests, two suites at a time; npm run check$/m);
         const doc = read("docs/development.md").replace(/\s+/g, " ");
         expect(doc).to.contain("`npm test` type-checks, then runs the three suites two at a time with `concurrently` (`--max-processes 2`)");
         expect(doc).to.contain("`live` (`npm run test:live`: the `*.live.test.ts` files");
